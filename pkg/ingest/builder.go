@@ -1,0 +1,158 @@
+package ingest
+
+import (
+	"strconv"
+	"strings"
+	"unicode"
+
+	"github.com/cspimporter/importer/pkg/order"
+)
+
+// headerSearchRows is how many non-blank rows may stand above the header
+// (titles, notes) before we give up looking for it.
+const headerSearchRows = 20
+
+// builder turns raw rows of cells, from either format, into a Sheet: it
+// finds the header row, maps columns, and skips blank rows.
+type builder struct {
+	sheet     *Sheet
+	cellValue func(f order.Field, raw string) string // format-specific conversion
+	first     []string                               // first non-blank row, for errors
+	firstLine int
+	searched  int
+	found     bool
+}
+
+func newBuilder(s *Sheet, cellValue func(order.Field, string) string) *builder {
+	return &builder{sheet: s, cellValue: cellValue}
+}
+
+func trim(s string) string {
+	return strings.TrimFunc(s, func(r rune) bool { return unicode.IsSpace(r) || r == '\ufeff' })
+}
+
+func blank(cells []string) bool {
+	for _, c := range cells {
+		if trim(c) != "" {
+			return false
+		}
+	}
+	return true
+}
+
+// add takes one row of cells; line is its spreadsheet row number.
+func (b *builder) add(line int, cells []string) error {
+	if blank(cells) {
+		return nil
+	}
+	if !b.found {
+		return b.findHeader(line, cells)
+	}
+	b.sheet.Rows = append(b.sheet.Rows, b.row(line, cells))
+	return nil
+}
+
+func (b *builder) findHeader(line int, cells []string) error {
+	if b.first == nil {
+		b.first, b.firstLine = append([]string(nil), cells...), line
+	}
+	cols := make([]Column, len(cells))
+	known := 0
+	taken := map[order.Field]bool{}
+	for i, h := range cells {
+		c := classify(trim(h))
+		c.Header = h
+		if c.Field != order.NoField {
+			// A second column with the same meaning is passed through, except
+			// for numbered reseller columns, which add up.
+			if taken[c.Field] && c.Field != order.AdditionalTransactionResellers {
+				c.Field = order.NoField
+			} else {
+				taken[c.Field] = true
+				known++
+			}
+		}
+		cols[i] = c
+	}
+	if known < 2 {
+		b.searched++
+		if b.searched >= headerSearchRows {
+			return b.missing(b.first, b.firstLine, nil)
+		}
+		return nil
+	}
+	var missing []order.Field
+	for _, f := range order.Fields() {
+		if f.Required() && !taken[f] {
+			missing = append(missing, f)
+		}
+	}
+	if len(missing) > 0 {
+		return b.missing(cells, line, missing)
+	}
+	b.found = true
+	b.sheet.Columns = cols
+	b.sheet.HeaderLine = line
+	return nil
+}
+
+func (b *builder) missing(cells []string, line int, missing []order.Field) error {
+	if missing == nil {
+		for _, f := range order.Fields() {
+			if f.Required() {
+				missing = append(missing, f)
+			}
+		}
+	}
+	return &MissingColumnsError{Missing: missing, Found: cells, Line: line}
+}
+
+func (b *builder) row(line int, cells []string) order.Row {
+	r := order.Row{Sheet: b.sheet.Name, Line: line, Cells: cells}
+	for i, c := range b.sheet.Columns {
+		if c.Field == order.NoField || i >= len(cells) {
+			continue
+		}
+		v := trim(cells[i])
+		if v == "" {
+			continue
+		}
+		switch c.Field {
+		case order.Quantity, order.TransactionReseller, order.AdditionalTransactionResellers:
+			v = plainNumber(v)
+		}
+		v = b.cellValue(c.Field, v)
+		if c.Field == order.AdditionalTransactionResellers && r.Values[c.Field] != "" {
+			v = r.Values[c.Field] + "; " + v
+		}
+		r.Set(c.Field, v)
+	}
+	return r
+}
+
+// finish reports a sheet with no header or no rows.
+func (b *builder) finish() error {
+	if !b.found {
+		if b.first == nil {
+			return ErrEmpty
+		}
+		return b.missing(b.first, b.firstLine, nil)
+	}
+	if len(b.sheet.Rows) == 0 {
+		return ErrEmpty
+	}
+	return nil
+}
+
+// plainNumber undoes the scientific notation a spreadsheet gives long
+// numbers ("5.357564E+6"), so ids typed as numbers read back as digits.
+func plainNumber(v string) string {
+	if !strings.ContainsAny(v, "eE") {
+		return v
+	}
+	f, err := strconv.ParseFloat(v, 64)
+	if err != nil || f != f {
+		return v
+	}
+	return strconv.FormatFloat(f, 'f', -1, 64)
+}

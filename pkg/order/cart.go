@@ -1,0 +1,99 @@
+package order
+
+import "strings"
+
+// Participant types, as the cart API spells them.
+const (
+	KeyTransactionReseller           = "transaction_reseller"
+	KeyAdditionalTransactionReseller = "additional_transaction_reseller"
+)
+
+// Participant is a partner of record on a line: {key, value} on the wire.
+type Participant struct {
+	Key   string `json:"key"`
+	Value string `json:"value"`
+}
+
+// Renewal is the renewsTo object of a line.
+type Renewal struct {
+	TermDuration string `json:"termDuration"`
+}
+
+// LineItem is one cart line in exactly the shape the create-cart request
+// takes (see the Partner Center create-cart guide).
+type LineItem struct {
+	ID                  int               `json:"id"`
+	CatalogItemID       string            `json:"catalogItemId"`
+	FriendlyName        string            `json:"friendlyName,omitempty"`
+	Quantity            int               `json:"quantity"`
+	BillingCycle        string            `json:"billingCycle"`
+	TermDuration        string            `json:"termDuration,omitempty"`
+	RenewsTo            *Renewal          `json:"renewsTo,omitempty"`
+	PromotionID         string            `json:"promotionId,omitempty"`
+	CustomTermEndDate   string            `json:"customTermEndDate,omitempty"`
+	ProvisioningContext map[string]string `json:"provisioningContext,omitempty"`
+	AttestationAccepted *bool             `json:"attestationAccepted,omitempty"`
+	Participants        []Participant     `json:"participants,omitempty"`
+}
+
+// CartRequest is the body of a create-cart request.
+type CartRequest struct {
+	PartnerOnRecordAttestationAccepted bool       `json:"PartnerOnRecordAttestationAccepted"`
+	LineItems                          []LineItem `json:"lineItems"`
+}
+
+// CartKey identifies a cart within a sheet: one cart per customer and
+// CartGroup.
+type CartKey struct {
+	CustomerID string // lower-cased: tenant ids are case-insensitive
+	Group      string
+}
+
+// Cart is the set of rows that are bought together for one customer.
+// Rows[i] (an index into the sheet's rows) is the source of Request.LineItems[i].
+type Cart struct {
+	Key     CartKey
+	Name    string
+	Rows    []int
+	Request CartRequest
+}
+
+// KeyOf returns the cart a row belongs to.
+func KeyOf(r *Row) CartKey {
+	return CartKey{
+		CustomerID: strings.ToLower(r.Get(CustomerID)),
+		Group:      r.Get(CartGroup),
+	}
+}
+
+// Name is how the results workbook refers to a cart.
+func (k CartKey) Name() string {
+	if k.Group == "" {
+		return k.CustomerID
+	}
+	return k.CustomerID + " / " + k.Group
+}
+
+// Group puts rows into carts, one per CartKey, in order of first
+// appearance; rows keep their sheet order inside a cart. Rows without a
+// customer id get no cart (index -1 in the returned slice).
+func Group(rows []Row) (carts []*Cart, cartOf []int) {
+	cartOf = make([]int, len(rows))
+	index := map[CartKey]int{}
+	for i := range rows {
+		if rows[i].Get(CustomerID) == "" {
+			cartOf[i] = -1
+			continue
+		}
+		k := KeyOf(&rows[i])
+		n, ok := index[k]
+		if !ok {
+			n = len(carts)
+			index[k] = n
+			carts = append(carts, &Cart{Key: k, Name: k.Name()})
+		}
+		carts[n].Rows = append(carts[n].Rows, i)
+		cartOf[i] = n
+	}
+	return carts, cartOf
+}

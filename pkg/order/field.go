@@ -1,0 +1,81 @@
+// Package order holds the domain of the importer: the rows of an order
+// sheet, the carts they are grouped into, and the outcome of every row.
+// It does no I/O; every other package speaks these types.
+package order
+
+// Field is a column of the order sheet that the importer understands.
+type Field int
+
+// The known columns, in the order the template lists them.
+const (
+	NoField Field = iota
+	CustomerID
+	CatalogItemID
+	Quantity
+	BillingCycle
+	TermDuration
+	RenewsTo
+	FriendlyName
+	PromotionID
+	CustomTermEndDate
+	ProvisioningContext
+	AttestationAccepted
+	PartnerOnRecordAttestationAccepted
+	TransactionReseller
+	AdditionalTransactionResellers
+	ProductType
+	CartGroup
+	OrderReference
+	numFields
+)
+
+// Fields lists every known column in template order.
+func Fields() []Field {
+	fs := make([]Field, 0, numFields-1)
+	for f := CustomerID; f < numFields; f++ {
+		fs = append(fs, f)
+	}
+	return fs
+}
+
+var fieldNames = [numFields]string{
+	NoField:                            "",
+	CustomerID:                         "CustomerId",
+	CatalogItemID:                      "CatalogItemId",
+	Quantity:                           "Quantity",
+	BillingCycle:                       "BillingCycle",
+	TermDuration:                       "TermDuration",
+	RenewsTo:                           "RenewsTo",
+	FriendlyName:                       "FriendlyName",
+	PromotionID:                        "PromotionId",
+	CustomTermEndDate:                  "CustomTermEndDate",
+	ProvisioningContext:                "ProvisioningContext",
+	AttestationAccepted:                "AttestationAccepted",
+	PartnerOnRecordAttestationAccepted: "PartnerOnRecordAttestationAccepted",
+	TransactionReseller:                "TransactionReseller",
+	AdditionalTransactionResellers:     "AdditionalTransactionResellers",
+	ProductType:                        "ProductType",
+	CartGroup:                          "CartGroup",
+	OrderReference:                     "OrderReference",
+}
+
+// String returns the column's canonical header name.
+func (f Field) String() string {
+	if f < 0 || f >= numFields {
+		return ""
+	}
+	return fieldNames[f]
+}
+
+// Required reports whether every row must fill the column.
+func (f Field) Required() bool {
+	switch f {
+	case CustomerID, CatalogItemID, Quantity, BillingCycle:
+		return true
+	}
+	return false
+}
+
+// ResultColumns are the columns the importer adds to (or refreshes in) the
+// orders sheet of the results workbook, in order.
+var ResultColumns = []string{"Import Status", "Import Message", "Cart", "Cart Id", "Order Id", "Subscription Id"}
