@@ -56,7 +56,7 @@ func (b *builder) findHeader(line int, cells []string) error {
 	if b.first == nil {
 		b.first, b.firstLine = append([]string(nil), cells...), line
 	}
-	cols := make([]Column, len(cells))
+	cols := make([]order.Column, len(cells))
 	known := 0
 	taken := map[order.Field]bool{}
 	for i, h := range cells {

@@ -80,16 +80,9 @@ func normalize(h string) string {
 	return b.String()
 }
 
-// Column is one header cell of the orders sheet and what it was taken for.
-type Column struct {
-	Header string
-	Field  order.Field // NoField for a column passed through untouched
-	Result int         // index into order.ResultColumns, or -1
-}
-
 // classify names the column a header is, or returns NoField.
-func classify(header string) Column {
-	c := Column{Header: header, Result: -1}
+func classify(header string) order.Column {
+	c := order.Column{Header: header, Result: -1}
 	n := normalize(header)
 	if n == "" {
 		return c

@@ -62,7 +62,7 @@ type Sheet struct {
 	Format     Format
 	Name       string // worksheet name; "" for CSV
 	HeaderLine int    // spreadsheet row number of the header row
-	Columns    []Column
+	Columns    []order.Column
 	Rows       []order.Row
 	Encoding   string // CSV only: how the bytes were decoded
 	Separator  rune   // CSV only

@@ -79,3 +79,10 @@ func (f Field) Required() bool {
 // ResultColumns are the columns the importer adds to (or refreshes in) the
 // orders sheet of the results workbook, in order.
 var ResultColumns = []string{"Import Status", "Import Message", "Cart", "Cart Id", "Order Id", "Subscription Id"}
+
+// Column is one header cell of the orders sheet and what it was taken for.
+type Column struct {
+	Header string
+	Field  Field // NoField for a column passed through untouched
+	Result int   // index into ResultColumns when the sheet already has it, else -1
+}

@@ -1,0 +1,98 @@
+// Command importer turns spreadsheets of Microsoft Partner Center orders
+// into carts and orders. This package is the CLI only: flags, wiring and
+// exit codes.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/sirupsen/logrus"
+	"github.com/spf13/cobra"
+)
+
+// Exit codes, the same for every command.
+const (
+	exitOK      = 0 // every row passed
+	exitProblem = 1 // the run finished, but at least one row did not pass
+	exitFailed  = 2 // the run could not be done; nothing was written
+)
+
+// exitError carries an exit code up to main. A nil err means the message
+// was already printed.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string {
+	if e.err == nil {
+		return fmt.Sprintf("exit %d", e.code)
+	}
+	return e.err.Error()
+}
+
+func (e *exitError) Unwrap() error { return e.err }
+
+// fail marks an error as "the run could not be done".
+func fail(err error) error { return &exitError{code: exitFailed, err: err} }
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// run executes the command line and returns the exit code.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	log := logrus.New()
+	log.SetOutput(stderr)
+	root := newRootCmd(log, stdout, stderr)
+	root.SetArgs(args)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return exitOK
+	}
+	var ee *exitError
+	if errors.As(err, &ee) {
+		if ee.err != nil {
+			fmt.Fprintf(stderr, "importer: %v\n", ee.err)
+		}
+		return ee.code
+	}
+	// Cobra's own errors: unknown flags, wrong argument counts.
+	fmt.Fprintf(stderr, "importer: %v\nRun 'importer --help' for usage.\n", err)
+	return exitFailed
+}
+
+func newRootCmd(log *logrus.Logger, stdout, stderr io.Writer) *cobra.Command {
+	var verbose bool
+	root := &cobra.Command{
+		Use:   "importer",
+		Short: "Turn spreadsheets of Partner Center orders into carts and orders",
+		Long: `importer reads a monthly order sheet (XLSX or CSV), groups its rows into one
+cart per customer, checks every row, and writes a results workbook.
+
+Exit codes: 0 every row passed; 1 the run finished but at least one row did
+not pass; 2 the run could not be done (bad flags, unreadable file, missing
+columns) and nothing was written.`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		PersistentPreRun: func(*cobra.Command, []string) {
+			if verbose {
+				log.SetLevel(logrus.DebugLevel)
+			}
+		},
+	}
+	root.PersistentFlags().BoolVarP(&verbose, "verbose", "v", false, "log what the tool does, to stderr")
+	root.AddCommand(newValidateCmd(log, stdout, stderr), newTemplateCmd(stderr))
+	return root
+}

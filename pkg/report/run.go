@@ -1,0 +1,61 @@
+// Package report turns the outcome of a run into the results workbook and
+// the JSON summary.
+package report
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/cspimporter/importer/pkg/order"
+)
+
+// Run is everything a report is written from.
+type Run struct {
+	Input      string // path of the order sheet
+	Format     string // "xlsx" or "csv"
+	Sheet      string // worksheet read; "" for CSV
+	HeaderLine int
+	Columns    []order.Column
+	Rows       []order.Row
+	Outcomes   []order.Outcome // one per row
+	Carts      []*order.Cart
+	CartOf     []int
+	Mode       string // "dry run"
+	Finished   time.Time
+}
+
+// Message is the text of a row's Import Message cell: every problem, errors
+// first, each naming its column.
+func Message(o *order.Outcome) string {
+	var parts []string
+	for _, sev := range []order.Severity{order.Error, order.Note} {
+		for _, p := range o.Problems {
+			if p.Severity != sev {
+				continue
+			}
+			s := p.Message
+			if p.Field != order.NoField {
+				s = p.Field.String() + ": " + s
+			}
+			if sev == order.Note {
+				s = "Note: " + s
+			}
+			parts = append(parts, s)
+		}
+	}
+	return strings.Join(parts, "; ")
+}
+
+// Describe names a problem fully, for terminals and logs:
+// "row 14, column Quantity: '0' must be a whole number above 0".
+func Describe(r *order.Row, p order.Problem) string {
+	where := fmt.Sprintf("row %d", r.Line)
+	if r.Sheet != "" {
+		where = fmt.Sprintf("sheet %s, row %d", r.Sheet, r.Line)
+	}
+	if p.Field != order.NoField {
+		where += ", column " + p.Field.String()
+	}
+	return where + ": " + p.Message
+}

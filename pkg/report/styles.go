@@ -1,0 +1,81 @@
+package report
+
+import (
+	"github.com/xuri/excelize/v2"
+)
+
+const (
+	red      = "FFC7CE"
+	darkRed  = "9C0006"
+	green    = "C6EFCE"
+	darkGrn  = "006100"
+	blueGrey = "DDEBF7"
+)
+
+func fill(color string) excelize.Fill {
+	return excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{color}}
+}
+
+// styles are the workbook's styles for the cells the importer writes, plus
+// highlighted variants of the user's own cell styles, made once each.
+type styles struct {
+	f                        *excelize.File
+	header, valid, invalid   int
+	message, badMessage, bad int
+	title, bold              int
+	highlighted              map[int]int
+}
+
+func newStyles(f *excelize.File) (*styles, error) {
+	s := &styles{f: f, highlighted: map[int]int{}}
+	for _, def := range []struct {
+		dst   *int
+		style excelize.Style
+	}{
+		{&s.header, excelize.Style{Font: &excelize.Font{Bold: true}, Fill: fill(blueGrey)}},
+		{&s.valid, excelize.Style{Font: &excelize.Font{Color: darkGrn}, Fill: fill(green)}},
+		{&s.invalid, excelize.Style{Font: &excelize.Font{Color: darkRed, Bold: true}, Fill: fill(red)}},
+		{&s.message, excelize.Style{}},
+		{&s.badMessage, excelize.Style{Font: &excelize.Font{Color: darkRed}}},
+		{&s.bad, excelize.Style{Font: &excelize.Font{Color: darkRed}, Fill: fill(red)}},
+		{&s.title, excelize.Style{Font: &excelize.Font{Bold: true, Size: 14}}},
+		{&s.bold, excelize.Style{Font: &excelize.Font{Bold: true}}},
+	} {
+		id, err := f.NewStyle(&def.style)
+		if err != nil {
+			return nil, err
+		}
+		*def.dst = id
+	}
+	return s, nil
+}
+
+// highlight returns the user's cell style with the problem colours on top,
+// keeping its number format, alignment and borders.
+func (s *styles) highlight(orig int) (int, error) {
+	if id, ok := s.highlighted[orig]; ok {
+		return id, nil
+	}
+	st, err := s.f.GetStyle(orig)
+	if err != nil || st == nil {
+		st = &excelize.Style{}
+	}
+	st.Fill = fill(red)
+	if st.Font == nil {
+		st.Font = &excelize.Font{}
+	}
+	st.Font.Color = darkRed
+	id, err := s.f.NewStyle(st)
+	if err != nil {
+		return 0, err
+	}
+	s.highlighted[orig] = id
+	return id, nil
+}
+
+func (s *styles) status(failed bool) int {
+	if failed {
+		return s.invalid
+	}
+	return s.valid
+}

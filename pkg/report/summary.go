@@ -1,0 +1,112 @@
+package report
+
+import (
+	"sort"
+
+	"github.com/cspimporter/importer/pkg/order"
+)
+
+// Summary is the machine-readable account of a run (--json).
+type Summary struct {
+	Input     string          `json:"input"`
+	Sheet     string          `json:"sheet,omitempty"`
+	Results   string          `json:"results,omitempty"`
+	Mode      string          `json:"mode"`
+	Rows      int             `json:"rows"`
+	Statuses  map[string]int  `json:"statuses"`
+	Customers []CustomerTally `json:"customers"`
+	Kinds     []KindTally     `json:"problemKinds"`
+	Problems  []ProblemEntry  `json:"problems"`
+	Carts     []CartSummary   `json:"carts"`
+}
+
+// CustomerTally counts the rows of one customer by status.
+type CustomerTally struct {
+	CustomerID string         `json:"customerId"`
+	Rows       int            `json:"rows"`
+	Statuses   map[string]int `json:"statuses"`
+}
+
+// KindTally counts one kind of problem and where it happens.
+type KindTally struct {
+	Kind  string `json:"kind"`
+	Count int    `json:"count"`
+	Rows  []int  `json:"rows"`
+}
+
+// ProblemEntry is one problem of one row.
+type ProblemEntry struct {
+	Row      int    `json:"row"`
+	Column   string `json:"column,omitempty"`
+	Severity string `json:"severity"`
+	Kind     string `json:"kind"`
+	Message  string `json:"message"`
+	Text     string `json:"text"`
+}
+
+// CartSummary is one cart: its rows, their statuses, and the request that
+// would be sent.
+type CartSummary struct {
+	Name       string            `json:"name"`
+	CustomerID string            `json:"customerId"`
+	CartGroup  string            `json:"cartGroup,omitempty"`
+	Rows       []int             `json:"rows"`
+	Statuses   map[string]int    `json:"statuses"`
+	Request    order.CartRequest `json:"request"`
+}
+
+// Summarize counts a run.
+func Summarize(run *Run, results string) *Summary {
+	s := &Summary{
+		Input: run.Input, Sheet: run.Sheet, Results: results, Mode: run.Mode,
+		Rows: len(run.Rows), Statuses: map[string]int{},
+		Customers: []CustomerTally{}, Kinds: []KindTally{}, Problems: []ProblemEntry{}, Carts: []CartSummary{},
+	}
+	customers := map[string]int{}
+	kinds := map[string]int{}
+	for i := range run.Rows {
+		r, o := &run.Rows[i], &run.Outcomes[i]
+		s.Statuses[string(o.Status)]++
+
+		cust := order.KeyOf(r).CustomerID
+		n, ok := customers[cust]
+		if !ok {
+			n = len(s.Customers)
+			customers[cust] = n
+			s.Customers = append(s.Customers, CustomerTally{CustomerID: cust, Statuses: map[string]int{}})
+		}
+		s.Customers[n].Rows++
+		s.Customers[n].Statuses[string(o.Status)]++
+
+		for _, p := range o.Problems {
+			sev := "error"
+			if p.Severity == order.Note {
+				sev = "note"
+			}
+			s.Problems = append(s.Problems, ProblemEntry{
+				Row: r.Line, Column: p.Field.String(), Severity: sev, Kind: p.Kind,
+				Message: p.Message, Text: Describe(r, p),
+			})
+			k, ok := kinds[p.Kind]
+			if !ok {
+				k = len(s.Kinds)
+				kinds[p.Kind] = k
+				s.Kinds = append(s.Kinds, KindTally{Kind: p.Kind})
+			}
+			s.Kinds[k].Count++
+			if rows := s.Kinds[k].Rows; len(rows) == 0 || rows[len(rows)-1] != r.Line {
+				s.Kinds[k].Rows = append(s.Kinds[k].Rows, r.Line)
+			}
+		}
+	}
+	sort.SliceStable(s.Kinds, func(i, j int) bool { return s.Kinds[i].Count > s.Kinds[j].Count })
+	for _, c := range run.Carts {
+		cs := CartSummary{Name: c.Name, CustomerID: c.Key.CustomerID, CartGroup: c.Key.Group, Statuses: map[string]int{}, Request: c.Request}
+		for _, i := range c.Rows {
+			cs.Rows = append(cs.Rows, run.Rows[i].Line)
+			cs.Statuses[string(run.Outcomes[i].Status)]++
+		}
+		s.Carts = append(s.Carts, cs)
+	}
+	return s
+}

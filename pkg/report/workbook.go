@@ -1,0 +1,327 @@
+package report
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+
+	"github.com/xuri/excelize/v2"
+
+	"github.com/cspimporter/importer/pkg/order"
+)
+
+// UnzipLimit caps what the input workbook may unpack to when it is copied;
+// ingest has already refused anything larger.
+var UnzipLimit int64 = 1 << 30
+
+// WriteWorkbook writes the results workbook to out, atomically: a reader
+// never sees half a file, and a failed write leaves no file behind. For an
+// XLSX input it is a copy of the user's workbook with the result columns
+// added to the orders sheet; for a CSV input, a new workbook.
+func WriteWorkbook(ctx context.Context, run *Run, out string) error {
+	var (
+		f   *excelize.File
+		err error
+	)
+	if run.Format == "xlsx" {
+		f, err = copyWorkbook(ctx, run)
+	} else {
+		f, err = newWorkbook(ctx, run)
+	}
+	if err != nil {
+		return fmt.Errorf("results workbook: %w", err)
+	}
+	defer f.Close()
+	if err := writeSummarySheet(f, run, out); err != nil {
+		return fmt.Errorf("results workbook: summary: %w", err)
+	}
+	if err := saveAtomic(f, out); err != nil {
+		return fmt.Errorf("write %s: %w", out, err)
+	}
+	return nil
+}
+
+// resultColumns places the result columns: where the sheet already has them
+// (a results workbook checked again), else after the last used column.
+func resultColumns(run *Run) []int {
+	cols := make([]int, len(order.ResultColumns))
+	width := len(run.Columns)
+	for i := range run.Rows {
+		width = max(width, usedWidth(run.Rows[i].Cells))
+	}
+	for i, c := range run.Columns {
+		if c.Result >= 0 {
+			cols[c.Result] = i + 1
+		}
+	}
+	for i := range cols {
+		if cols[i] == 0 {
+			width++
+			cols[i] = width
+		}
+	}
+	return cols
+}
+
+func usedWidth(cells []string) int {
+	n := len(cells)
+	for n > 0 && cells[n-1] == "" {
+		n--
+	}
+	return n
+}
+
+// fieldColumns maps each field to its 1-based sheet columns.
+func fieldColumns(run *Run) map[order.Field][]int {
+	m := map[order.Field][]int{}
+	for i, c := range run.Columns {
+		if c.Field != order.NoField {
+			m[c.Field] = append(m[c.Field], i+1)
+		}
+	}
+	return m
+}
+
+func resultValues(o *order.Outcome) []string {
+	return []string{string(o.Status), Message(o), o.Cart, o.CartID, o.OrderID, o.SubscriptionID}
+}
+
+func copyWorkbook(ctx context.Context, run *Run) (*excelize.File, error) {
+	f, err := excelize.OpenFile(run.Input, excelize.Options{UnzipSizeLimit: UnzipLimit, UnzipXMLSizeLimit: min(UnzipLimit, 16<<20)})
+	if err != nil {
+		return nil, err
+	}
+	ok := false
+	defer func() {
+		if !ok {
+			f.Close()
+		}
+	}()
+	st, err := newStyles(f)
+	if err != nil {
+		return nil, err
+	}
+	sheet := run.Sheet
+	rcols := resultColumns(run)
+	fcols := fieldColumns(run)
+	set := func(col, row int, v string, style int) error {
+		cell, err := excelize.CoordinatesToCellName(col, row)
+		if err != nil {
+			return err
+		}
+		// Always a string: nothing from the input becomes a formula.
+		if err := f.SetCellStr(sheet, cell, v); err != nil {
+			return err
+		}
+		return f.SetCellStyle(sheet, cell, cell, style)
+	}
+	for i, name := range order.ResultColumns {
+		if err := set(rcols[i], run.HeaderLine, name, st.header); err != nil {
+			return nil, err
+		}
+	}
+	for i := range run.Rows {
+		if i%1024 == 0 && ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		r, o := &run.Rows[i], &run.Outcomes[i]
+		failed := o.Failed()
+		for j, v := range resultValues(o) {
+			style := st.message
+			switch {
+			case j == 0:
+				style = st.status(failed)
+			case j == 1 && failed:
+				style = st.badMessage
+			}
+			if err := set(rcols[j], r.Line, v, style); err != nil {
+				return nil, err
+			}
+		}
+		for _, col := range offending(o, fcols) {
+			cell, _ := excelize.CoordinatesToCellName(col, r.Line)
+			orig, err := f.GetCellStyle(sheet, cell)
+			if err != nil {
+				return nil, err
+			}
+			hs, err := st.highlight(orig)
+			if err != nil {
+				return nil, err
+			}
+			if err := f.SetCellStyle(sheet, cell, cell, hs); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if err := freezeHeader(f, sheet, run.HeaderLine); err != nil {
+		return nil, err
+	}
+	for i, w := range []float64{10, 60, 40, 38, 38, 38} {
+		name, _ := excelize.ColumnNumberToName(rcols[i])
+		if err := f.SetColWidth(sheet, name, name, w); err != nil {
+			return nil, err
+		}
+	}
+	ok = true
+	return f, nil
+}
+
+// offending lists the columns of a row's errors, once each.
+func offending(o *order.Outcome, fcols map[order.Field][]int) []int {
+	var cols []int
+	seen := map[int]bool{}
+	for _, p := range o.Problems {
+		if p.Severity != order.Error {
+			continue
+		}
+		for _, c := range fcols[p.Field] {
+			if !seen[c] {
+				seen[c] = true
+				cols = append(cols, c)
+			}
+		}
+	}
+	return cols
+}
+
+func freezeHeader(f *excelize.File, sheet string, headerLine int) error {
+	return f.SetPanes(sheet, &excelize.Panes{
+		Freeze: true, YSplit: headerLine, TopLeftCell: "A" + strconv.Itoa(headerLine+1), ActivePane: "bottomLeft",
+		Selection: []excelize.Selection{{SQRef: "A" + strconv.Itoa(headerLine+1), ActiveCell: "A" + strconv.Itoa(headerLine+1), Pane: "bottomLeft"}},
+	})
+}
+
+// newWorkbook writes a CSV's rows, at their own row numbers so messages
+// match, followed by the result columns; streamed, for large files.
+func newWorkbook(ctx context.Context, run *Run) (*excelize.File, error) {
+	f := excelize.NewFile()
+	ok := false
+	defer func() {
+		if !ok {
+			f.Close()
+		}
+	}()
+	const sheet = "Orders"
+	if err := f.SetSheetName("Sheet1", sheet); err != nil {
+		return nil, err
+	}
+	st, err := newStyles(f)
+	if err != nil {
+		return nil, err
+	}
+	sw, err := f.NewStreamWriter(sheet)
+	if err != nil {
+		return nil, err
+	}
+	top := "A" + strconv.Itoa(run.HeaderLine+1)
+	if err := sw.SetPanes(&excelize.Panes{Freeze: true, YSplit: run.HeaderLine, TopLeftCell: top, ActivePane: "bottomLeft",
+		Selection: []excelize.Selection{{SQRef: top, ActiveCell: top, Pane: "bottomLeft"}}}); err != nil {
+		return nil, err
+	}
+	rcols := resultColumns(run)
+	widths := map[int]float64{rcols[0]: 10, rcols[1]: 60, rcols[2]: 40}
+	for i := range run.Columns {
+		widths[i+1] = 18
+	}
+	for col := 1; col <= rcols[len(rcols)-1]; col++ {
+		if w, ok := widths[col]; ok {
+			if err := sw.SetColWidth(col, col, w); err != nil {
+				return nil, err
+			}
+		}
+	}
+	width := rcols[len(rcols)-1]
+	header := make([]any, width)
+	for i, c := range run.Columns {
+		header[i] = excelize.Cell{StyleID: st.bold, Value: c.Header}
+	}
+	for i, name := range order.ResultColumns {
+		header[rcols[i]-1] = excelize.Cell{StyleID: st.header, Value: name}
+	}
+	if err := setRow(sw, run.HeaderLine, header); err != nil {
+		return nil, err
+	}
+	fcols := fieldColumns(run)
+	for i := range run.Rows {
+		if i%1024 == 0 && ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		r, o := &run.Rows[i], &run.Outcomes[i]
+		bad := map[int]bool{}
+		for _, c := range offending(o, fcols) {
+			bad[c] = true
+		}
+		cells := make([]any, width)
+		for j, v := range r.Cells {
+			if j >= len(cells) {
+				break // only empty cells lie past the used width
+			}
+			style := 0
+			if bad[j+1] {
+				style = st.bad
+			}
+			cells[j] = excelize.Cell{StyleID: style, Value: cellValue(run.Columns, j, v)}
+		}
+		failed := o.Failed()
+		for j, v := range resultValues(o) {
+			style := st.message
+			switch {
+			case j == 0:
+				style = st.status(failed)
+			case j == 1 && failed:
+				style = st.badMessage
+			}
+			cells[rcols[j]-1] = excelize.Cell{StyleID: style, Value: v}
+		}
+		if err := setRow(sw, r.Line, cells); err != nil {
+			return nil, err
+		}
+	}
+	if err := sw.Flush(); err != nil {
+		return nil, err
+	}
+	ok = true
+	return f, nil
+}
+
+func setRow(sw *excelize.StreamWriter, line int, cells []any) error {
+	cell, err := excelize.CoordinatesToCellName(1, line)
+	if err != nil {
+		return err
+	}
+	return sw.SetRow(cell, cells)
+}
+
+// cellValue writes a whole-number Quantity as a number so it sums in Excel;
+// everything else stays text, so ids keep their digits and nothing from
+// the input is ever a formula.
+func cellValue(cols []order.Column, j int, v string) any {
+	if j < len(cols) && cols[j].Field == order.Quantity {
+		if n, err := strconv.Atoi(v); err == nil {
+			return n
+		}
+	}
+	return v
+}
+
+func saveAtomic(f *excelize.File, out string) error {
+	tmp, err := os.CreateTemp(filepath.Dir(out), ".importer-*.xlsx.tmp")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name()) // no-op once renamed
+	if _, err := f.WriteTo(tmp); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), out)
+}
