@@ -128,7 +128,8 @@ func (c *rowCheck) quantity(s string) {
 	}
 	n, err := strconv.Atoi(strings.TrimPrefix(s, "+"))
 	if err != nil {
-		if _, ferr := strconv.ParseFloat(s, 64); ferr == nil && !strings.ContainsAny(s, "eE") {
+		// "2,5" is how a European spreadsheet writes 2.5.
+		if _, ferr := strconv.ParseFloat(strings.Replace(s, ",", ".", 1), 64); ferr == nil && !strings.ContainsAny(s, "eE") {
 			c.fail(order.Quantity, "quantity not a whole number above 0", "'%s' %s (no decimals)", s, fix)
 			return
 		}

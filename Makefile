@@ -1,0 +1,31 @@
+# importer: see README.md. `make test` is what CI runs.
+GO      ?= go
+BIN     := bin/importer
+FUZZTIME ?= 5s
+
+.PHONY: build test fuzz bench demo clean
+
+build:
+	$(GO) build -o $(BIN) ./cmd/importer
+
+test:
+	$(GO) vet ./...
+	$(GO) test -race ./...
+	$(MAKE) --no-print-directory fuzz
+
+# Brief runs of the fuzz targets; run longer by hand, e.g. make fuzz FUZZTIME=10m
+fuzz:
+	$(GO) test -run='^$$' -fuzz='^FuzzReadCSV$$' -fuzztime=$(FUZZTIME) ./pkg/ingest
+	$(GO) test -run='^$$' -fuzz='^FuzzReadXLSX$$' -fuzztime=$(FUZZTIME) ./pkg/ingest
+
+# Generates a 100,000-row sheet (XLSX and CSV) and measures validate end to
+# end against a bare excelize Rows() scan; results go to bench/results.txt.
+bench:
+	@mkdir -p bench
+	$(GO) test -run='^$$' -bench=. -benchtime=1x -count=3 -timeout=60m ./bench/ | tee bench/results.txt
+
+demo: build
+	./$(BIN) validate samples/monthly-orders.xlsx
+
+clean:
+	rm -rf bin
