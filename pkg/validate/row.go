@@ -44,10 +44,16 @@ func (v *Validator) checkRow(r *order.Row) *rowCheck {
 	c := &rowCheck{row: r}
 	get := r.Get
 
+	reseller := get(order.TransactionReseller)
+	if len(splitPartnerIDs(reseller)) > 1 {
+		c.fail(order.TransactionReseller, "more than one transaction reseller",
+			"'%s' names more than one reseller; a line has one TransactionReseller, put the others in AdditionalTransactionResellers", reseller)
+		reseller = ""
+	}
 	fm := formats{
 		CustomerID:          strings.Trim(get(order.CustomerID), "{}"),
 		CatalogItemID:       get(order.CatalogItemID),
-		TransactionReseller: get(order.TransactionReseller),
+		TransactionReseller: reseller,
 		AdditionalResellers: splitPartnerIDs(get(order.AdditionalTransactionResellers)),
 		FriendlyName:        get(order.FriendlyName),
 		PromotionID:         get(order.PromotionID),
@@ -60,10 +66,6 @@ func (v *Validator) checkRow(r *order.Row) *rowCheck {
 		} else {
 			c.fail(order.NoField, "internal", "could not check the row: %v", err)
 		}
-	}
-	if strings.ContainsAny(fm.TransactionReseller, ",; ") {
-		c.fail(order.TransactionReseller, "more than one transaction reseller",
-			"'%s' names more than one reseller; a line has one TransactionReseller, put the others in AdditionalTransactionResellers", fm.TransactionReseller)
 	}
 
 	c.line.CatalogItemID = fm.CatalogItemID
@@ -127,14 +129,14 @@ func (c *rowCheck) quantity(s string) {
 		return
 	}
 	n, err := strconv.Atoi(strings.TrimPrefix(s, "+"))
+	if ne, ok := err.(*strconv.NumError); ok && ne.Err == strconv.ErrRange {
+		c.fail(order.Quantity, "quantity not a whole number above 0", "'%s' is far too large", s)
+		return
+	}
 	if err != nil {
 		// "2,5" is how a European spreadsheet writes 2.5.
 		if _, ferr := strconv.ParseFloat(strings.Replace(s, ",", ".", 1), 64); ferr == nil && !strings.ContainsAny(s, "eE") {
 			c.fail(order.Quantity, "quantity not a whole number above 0", "'%s' %s (no decimals)", s, fix)
-			return
-		}
-		if ne, ok := err.(*strconv.NumError); ok && ne.Err == strconv.ErrRange {
-			c.fail(order.Quantity, "quantity not a whole number above 0", "'%s' is far too large", s)
 			return
 		}
 		c.fail(order.Quantity, "quantity not a whole number above 0", "'%s' %s", s, fix)
