@@ -66,12 +66,13 @@ func KeyOf(r *Row) CartKey {
 	}
 }
 
-// Name is how the results workbook refers to a cart.
-func (k CartKey) Name() string {
-	if k.Group == "" {
-		return k.CustomerID
+// cartName is how the results workbook refers to a cart: the customer id
+// as the sheet writes it on the cart's first row, and the CartGroup.
+func cartName(r *Row) string {
+	if g := r.Get(CartGroup); g != "" {
+		return r.Get(CustomerID) + " / " + g
 	}
-	return k.CustomerID + " / " + k.Group
+	return r.Get(CustomerID)
 }
 
 // Group puts rows into carts, one per CartKey, in order of first
@@ -90,7 +91,7 @@ func Group(rows []Row) (carts []*Cart, cartOf []int) {
 		if !ok {
 			n = len(carts)
 			index[k] = n
-			carts = append(carts, &Cart{Key: k, Name: k.Name()})
+			carts = append(carts, &Cart{Key: k, Name: cartName(&rows[i])})
 		}
 		carts[n].Rows = append(carts[n].Rows, i)
 		cartOf[i] = n

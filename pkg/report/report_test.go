@@ -1,0 +1,331 @@
+package report
+
+import (
+	"archive/zip"
+	"bytes"
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/xuri/excelize/v2"
+
+	"github.com/cspimporter/importer/pkg/ingest"
+	"github.com/cspimporter/importer/pkg/order"
+	"github.com/cspimporter/importer/pkg/validate"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
+
+var now = time.Date(2026, 11, 21, 9, 30, 0, 0, time.UTC)
+
+// results validates input and writes its results workbook to a temp dir.
+func results(t *testing.T, input string) (string, *Run) {
+	t.Helper()
+	s, err := ingest.Read(input, ingest.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := validate.New(validate.Options{Today: now}).Check(s.Rows)
+	run := &Run{
+		Input: filepath.Base(input), Format: string(s.Format), Sheet: s.Name, HeaderLine: s.HeaderLine,
+		Columns: s.Columns, Rows: s.Rows, Outcomes: res.Outcomes, Carts: res.Carts, CartOf: res.CartOf,
+		Mode: "dry run (validate)", Finished: now,
+	}
+	// WriteWorkbook opens run.Input for an XLSX copy.
+	run.Input = input
+	out := filepath.Join(t.TempDir(), "out.results.xlsx")
+	if err := WriteWorkbook(context.Background(), run, out); err != nil {
+		t.Fatal(err)
+	}
+	entries, _ := os.ReadDir(filepath.Dir(out))
+	if len(entries) != 1 {
+		t.Errorf("%d files beside the results workbook; temporary files were left", len(entries)-1)
+	}
+	return out, run
+}
+
+// dump renders a workbook as text: every sheet, every non-empty cell, and
+// the fill colour of highlighted cells, so a golden file shows what the
+// user sees and a diff is readable.
+func dump(t *testing.T, path string) string {
+	t.Helper()
+	f, err := excelize.OpenFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var b strings.Builder
+	for _, sheet := range f.GetSheetList() {
+		fmt.Fprintf(&b, "== %s\n", sheet)
+		if p, err := f.GetPanes(sheet); err == nil && p.Freeze {
+			fmt.Fprintf(&b, "frozen above row %d\n", p.YSplit+1)
+		}
+		rows, err := f.GetRows(sheet)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for r, row := range rows {
+			for c, v := range row {
+				cell, _ := excelize.CoordinatesToCellName(c+1, r+1)
+				mark := ""
+				if id, err := f.GetCellStyle(sheet, cell); err == nil && id != 0 {
+					if st, err := f.GetStyle(id); err == nil && len(st.Fill.Color) > 0 && st.Fill.Color[0] != "" {
+						mark = " [fill " + st.Fill.Color[0] + "]"
+					}
+				}
+				if v == "" && mark == "" {
+					continue
+				}
+				if sheet != "Orders" && strings.HasPrefix(v, "/") { // absolute temp paths
+					v = filepath.Base(v)
+				}
+				fmt.Fprintf(&b, "%s=%q%s\n", cell, v, mark)
+			}
+		}
+	}
+	return b.String()
+}
+
+func golden(t *testing.T, name, got string) {
+	t.Helper()
+	p := filepath.Join("testdata", name)
+	if *update {
+		if err := os.WriteFile(p, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to create it)", err)
+	}
+	if got != string(want) {
+		gotPath := filepath.Join(t.TempDir(), name)
+		_ = os.WriteFile(gotPath, []byte(got), 0o644)
+		t.Errorf("%s differs from the golden file; diff %s %s (or go test -update)", name, p, gotPath)
+	}
+}
+
+func TestResultsWorkbookGolden(t *testing.T) {
+	for _, tt := range []struct{ input, golden string }{
+		{"../../samples/monthly-orders-with-mistakes.xlsx", "mistakes-xlsx.results.txt"},
+		{"../../samples/monthly-orders-with-mistakes.csv", "mistakes-csv.results.txt"},
+		{"../../samples/monthly-orders.xlsx", "clean-xlsx.results.txt"},
+	} {
+		t.Run(tt.golden, func(t *testing.T) {
+			out, _ := results(t, tt.input)
+			golden(t, tt.golden, dump(t, out))
+		})
+	}
+}
+
+// TestCopyKeepsTheUsersWorkbook: other sheets, the user's own styles and
+// number formats survive; offending cells get the highlight on top.
+func TestCopyKeepsTheUsersWorkbook(t *testing.T) {
+	out, _ := results(t, "../../samples/monthly-orders-with-mistakes.xlsx")
+	f, err := excelize.OpenFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if got := f.GetSheetList(); strings.Join(got, ",") != "Orders,Notes,Summary" {
+		t.Errorf("sheets %v, want Orders,Notes,Summary", got)
+	}
+	if v, _ := f.GetCellValue("Notes", "A1"); v != "Approved by: J. Doe, Finance" {
+		t.Errorf("Notes sheet lost its content: %q", v)
+	}
+	styleOf := func(cell string) *excelize.Style {
+		id, err := f.GetCellStyle("Orders", cell)
+		if err != nil {
+			t.Fatal(err)
+		}
+		st, err := f.GetStyle(id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st
+	}
+	if st := styleOf("A3"); len(st.Fill.Color) == 0 || st.Fill.Color[0] != "305496" || !st.Font.Bold {
+		t.Errorf("the user's header style was lost: %+v", st.Fill)
+	}
+	// I8 is the past coterm date: still a date (numFmt 14), now red.
+	if st := styleOf("I8"); st.NumFmt != 14 || st.Fill.Color[0] != red {
+		t.Errorf("highlighted date cell: numFmt %d fill %v; want 14 and %s", st.NumFmt, st.Fill.Color, red)
+	}
+	if v, _ := f.GetCellValue("Orders", "I8"); v == "" {
+		t.Error("the highlighted date cell lost its value")
+	}
+}
+
+func TestNothingIsWrittenAsAFormula(t *testing.T) {
+	hostile := []string{`=HYPERLINK("http://evil.example","click")`, "+1+1", "-2+3", "@SUM(A1)", "=cmd|' /C calc'!A0"}
+	var csv strings.Builder
+	csv.WriteString("CustomerId,CatalogItemId,Quantity,BillingCycle,FriendlyName,Notes\n")
+	for _, h := range hostile {
+		q := `"` + strings.ReplaceAll(h, `"`, `""`) + `"`
+		fmt.Fprintf(&csv, "%s,CFQ7TTC0LH0Z:0001:CFQ7TTC0K18P,1,monthly,%s,%s\n", q, q, q)
+	}
+	dir := t.TempDir()
+	in := filepath.Join(dir, "hostile.csv")
+	if err := os.WriteFile(in, []byte(csv.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, _ := results(t, in)
+	// And the XLSX path: the results workbook of the CSV, checked again.
+	out2, _ := results(t, out)
+	for _, p := range []string{out, out2} {
+		for name, xml := range sheetsXML(t, p) {
+			if strings.Contains(xml, "<f>") || strings.Contains(xml, "<f ") {
+				t.Errorf("%s: %s holds a formula", p, name)
+			}
+		}
+		f, err := excelize.OpenFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, h := range hostile {
+			for _, col := range []string{"A", "E", "F", "I"} { // CustomerId, FriendlyName, Notes, Cart
+				cell := fmt.Sprintf("%s%d", col, i+2)
+				v, _ := f.GetCellValue("Orders", cell)
+				if v != h {
+					t.Errorf("%s %s = %q, want the text %q", filepath.Base(p), cell, v, h)
+				}
+				if typ, _ := f.GetCellType("Orders", cell); typ == excelize.CellTypeFormula {
+					t.Errorf("%s %s is a formula", filepath.Base(p), cell)
+				}
+			}
+		}
+		f.Close()
+	}
+}
+
+func sheetsXML(t *testing.T, path string) map[string]string {
+	t.Helper()
+	zr, err := zip.OpenReader(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer zr.Close()
+	out := map[string]string{}
+	for _, e := range zr.File {
+		if !strings.HasPrefix(e.Name, "xl/worksheets/") {
+			continue
+		}
+		rc, err := e.Open()
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(rc)
+		rc.Close()
+		out[e.Name] = string(b)
+	}
+	return out
+}
+
+// TestCheckingAResultsWorkbookAgain reuses its result columns and replaces
+// its summary instead of adding more.
+func TestCheckingAResultsWorkbookAgain(t *testing.T) {
+	first, run := results(t, "../../samples/monthly-orders-with-mistakes.xlsx")
+	second, run2 := results(t, first)
+	if len(run2.Columns) != len(run.Columns)+len(order.ResultColumns) {
+		t.Fatalf("%d columns on the second read, want %d", len(run2.Columns), len(run.Columns)+len(order.ResultColumns))
+	}
+	f, err := excelize.OpenFile(second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if got := f.GetSheetList(); strings.Join(got, ",") != "Orders,Notes,Summary" {
+		t.Errorf("sheets %v after a second check", got)
+	}
+	header, _ := f.GetRows("Orders")
+	if n := len(header[2]); n != len(run.Columns)+len(order.ResultColumns) {
+		t.Errorf("header has %d columns after a second check, want %d", n, len(run.Columns)+len(order.ResultColumns))
+	}
+	// Everything but the Summary, whose Input line names the new input.
+	orders := func(d string) string { return strings.SplitN(d, "== Summary", 2)[0] }
+	if a, b := orders(dump(t, first)), orders(dump(t, second)); a != b {
+		al, bl := strings.Split(a, "\n"), strings.Split(b, "\n")
+		for i := 0; i < min(len(al), len(bl)); i++ {
+			if al[i] != bl[i] {
+				t.Errorf("checking a results workbook again changed it; first difference:\n%s\n%s", al[i], bl[i])
+				break
+			}
+		}
+	}
+}
+
+func TestWriteFailsCleanly(t *testing.T) {
+	_, run := results(t, "../../samples/monthly-orders.xlsx")
+	out := filepath.Join(t.TempDir(), "missing-dir", "x.xlsx")
+	if err := WriteWorkbook(context.Background(), run, out); err == nil {
+		t.Fatal("writing into a missing directory succeeded")
+	}
+	if _, err := os.Stat(out); !os.IsNotExist(err) {
+		t.Error("a results file exists after a failed write")
+	}
+}
+
+func TestTemplateMatchesCommittedFile(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "t.xlsx")
+	if err := WriteTemplate(p, validate.ProductTypeNames()); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := os.ReadFile(p)
+	committed := "../../templates/order-template.xlsx"
+	if *update {
+		if err := os.WriteFile(committed, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(committed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Fatalf("templates/order-template.xlsx is not what 'importer template' writes; run go test ./pkg/report -update")
+	}
+
+	f, err := excelize.OpenFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	header, _ := f.GetRows("Orders")
+	if len(header) != 1 || len(header[0]) != len(order.Fields()) {
+		t.Fatalf("template header %v", header)
+	}
+	// The template must read back as a valid (empty) order sheet layout.
+	for i, fd := range order.Fields() {
+		if header[0][i] != fd.String() {
+			t.Errorf("column %d is %q, want %q", i+1, header[0][i], fd)
+		}
+	}
+	dvs, err := f.GetDataValidations("Orders")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lists := map[string]string{}
+	for _, dv := range dvs {
+		lists[strings.SplitN(dv.Sqref, ":", 2)[0]] = dv.Formula1
+	}
+	for _, want := range []struct{ cell, has string }{
+		{"D2", "one_time"}, {"E2", "P3Y"}, {"F2", "P1Y"}, {"K2", "yes"}, {"L2", "no"}, {"O2", "Reserved instance"},
+	} {
+		if !strings.Contains(lists[want.cell], want.has) {
+			t.Errorf("no drop-down with %q at %s (have %v)", want.has, want.cell, lists)
+		}
+	}
+	instr, _ := f.GetRows("Instructions")
+	text := fmt.Sprint(instr)
+	for _, fd := range order.Fields() {
+		if !strings.Contains(text, fd.String()) {
+			t.Errorf("Instructions do not describe %s", fd)
+		}
+	}
+}
