@@ -1,0 +1,243 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// binary is the importer built once for the end-to-end tests.
+var binary string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "importer-e2e-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	binary = filepath.Join(dir, "importer")
+	if out, err := exec.Command("go", "build", "-o", binary, ".").CombinedOutput(); err != nil {
+		fmt.Fprintf(os.Stderr, "build: %v\n%s", err, out)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+type result struct {
+	code           int
+	stdout, stderr string
+}
+
+func importer(t *testing.T, dir string, args ...string) result {
+	t.Helper()
+	cmd := exec.Command(binary, args...)
+	cmd.Dir = dir
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return result{code, out.String(), errb.String()}
+}
+
+// sample copies a sample sheet into a fresh directory.
+func sample(t *testing.T, name string) (dir, file string) {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join("..", "..", "samples", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir = t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return dir, name
+}
+
+const clock = "--clock=2026-11-21T09:00:00Z"
+
+func TestValidateCleanSample(t *testing.T) {
+	dir, name := sample(t, "monthly-orders.xlsx")
+	r := importer(t, dir, "validate", clock, name)
+	if r.code != 0 {
+		t.Fatalf("exit %d, want 0\n%s", r.code, r.stderr)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "monthly-orders.results.xlsx")); err != nil {
+		t.Fatalf("no results workbook beside the input: %v", err)
+	}
+	if !strings.Contains(r.stderr, "Checked 30 rows in 9 carts: 30 valid, 0 invalid.") ||
+		!strings.Contains(r.stderr, "Results workbook: monthly-orders.results.xlsx") {
+		t.Errorf("summary:\n%s", r.stderr)
+	}
+}
+
+func TestValidateMistakesJSON(t *testing.T) {
+	for _, name := range []string{"monthly-orders-with-mistakes.xlsx", "monthly-orders-with-mistakes.csv"} {
+		t.Run(name, func(t *testing.T) {
+			dir, name := sample(t, name)
+			r := importer(t, dir, "validate", "--json", "-o", "checked.xlsx", clock, name)
+			if r.code != 1 {
+				t.Fatalf("exit %d, want 1\n%s", r.code, r.stderr)
+			}
+			var sum struct {
+				Results  string         `json:"results"`
+				Rows     int            `json:"rows"`
+				Statuses map[string]int `json:"statuses"`
+				Problems []struct {
+					Row    int    `json:"row"`
+					Column string `json:"column"`
+					Text   string `json:"text"`
+				} `json:"problems"`
+				Carts []struct {
+					Name    string          `json:"name"`
+					Rows    []int           `json:"rows"`
+					Request json.RawMessage `json:"request"`
+				} `json:"carts"`
+			}
+			if err := json.Unmarshal([]byte(r.stdout), &sum); err != nil {
+				t.Fatalf("stdout is not JSON: %v\n%s", err, r.stdout)
+			}
+			if sum.Rows != 30 || sum.Statuses["Valid"] != 13 || sum.Statuses["Invalid"] != 17 || len(sum.Carts) != 10 {
+				t.Errorf("rows %d statuses %v carts %d", sum.Rows, sum.Statuses, len(sum.Carts))
+			}
+			if sum.Results != "checked.xlsx" {
+				t.Errorf("results %q", sum.Results)
+			}
+			if _, err := os.Stat(filepath.Join(dir, "checked.xlsx")); err != nil {
+				t.Error(err)
+			}
+			found := false
+			for _, p := range sum.Problems {
+				if p.Row == 4 && p.Column == "Quantity" && strings.HasSuffix(p.Text, "row 4, column Quantity: '0' must be a whole number above 0") {
+					found = true
+				}
+			}
+			if !found {
+				t.Errorf("no problem for row 4, column Quantity in %+v", sum.Problems)
+			}
+			var req struct {
+				Attested  bool `json:"PartnerOnRecordAttestationAccepted"`
+				LineItems []struct {
+					ID            int    `json:"id"`
+					CatalogItemID string `json:"catalogItemId"`
+				} `json:"lineItems"`
+			}
+			if err := json.Unmarshal(sum.Carts[0].Request, &req); err != nil {
+				t.Fatal(err)
+			}
+			if !req.Attested || len(req.LineItems) != 4 || req.LineItems[3].ID != 3 || req.LineItems[0].CatalogItemID != "CFQ7TTC0LH0Z:0001:CFQ7TTC0K18P" {
+				t.Errorf("first cart's request %s", sum.Carts[0].Request)
+			}
+			if strings.Contains(r.stdout, "Checked ") {
+				t.Error("the human summary went to stdout; it belongs on stderr")
+			}
+		})
+	}
+}
+
+func TestValidateAttestFlag(t *testing.T) {
+	dir := t.TempDir()
+	csv := "CustomerId,CatalogItemId,Quantity,BillingCycle,TermDuration\n" +
+		"0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0,CFQ7TTC0LH0Z:0001:CFQ7TTC0K18P,3,monthly,P1M\n"
+	if err := os.WriteFile(filepath.Join(dir, "o.csv"), []byte(csv), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if r := importer(t, dir, "validate", "o.csv"); r.code != 1 || !strings.Contains(r.stderr, "--attest") {
+		t.Errorf("without --attest: exit %d\n%s", r.code, r.stderr)
+	}
+	if r := importer(t, dir, "validate", "o.csv", "--attest"); r.code != 0 {
+		t.Errorf("with --attest (after the file name): exit %d\n%s", r.code, r.stderr)
+	}
+}
+
+// TestCannotRun: exit 2, one clear line, and nothing written.
+func TestCannotRun(t *testing.T) {
+	dir := t.TempDir()
+	files := map[string]string{
+		"notes.xlsx":        "just some text",
+		"orders.csv":        "Customer,SKU,Qtty\nx,y,1\n",
+		"empty.csv":         "",
+		"orders.ods":        "PK",
+		"catalog.csv":       "Id\nx\n",
+		"good.csv":          "CustomerId,CatalogItemId,Quantity,BillingCycle\n0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0,CFQ7TTC0LH0Z:0001:CFQ7TTC0K18P,1,monthly\n",
+		"same.results.xlsx": "",
+	}
+	for name, data := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tests := []struct {
+		name string
+		args []string
+		text string
+	}{
+		{"not a spreadsheet", []string{"validate", "notes.xlsx"}, "notes.xlsx: not a supported spreadsheet: the file is not an XLSX workbook"},
+		{"missing columns", []string{"validate", "orders.csv"}, "missing required column(s) Quantity, BillingCycle"},
+		{"empty", []string{"validate", "empty.csv"}, "empty.csv: sheet has no order rows"},
+		{"unsupported type", []string{"validate", "orders.ods"}, "use an .xlsx workbook or a .csv file"},
+		{"no such file", []string{"validate", "nope.xlsx"}, "nope.xlsx"},
+		{"bad catalog", []string{"validate", "--catalog", "catalog.csv", "good.csv"}, "ProductId and ProductType"},
+		{"no file named", []string{"validate"}, "accepts 1 arg"},
+		{"unknown flag", []string{"validate", "--frobnicate", "good.csv"}, "unknown flag: --frobnicate"},
+		{"out is the input", []string{"validate", "-o", "good.csv", "good.csv"}, "would overwrite the input"},
+		{"unknown command", []string{"buy"}, "unknown command"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			before, _ := os.ReadDir(dir)
+			r := importer(t, dir, tt.args...)
+			if r.code != 2 {
+				t.Fatalf("exit %d, want 2\n%s", r.code, r.stderr)
+			}
+			if !strings.Contains(r.stderr, tt.text) || !strings.HasPrefix(r.stderr, "importer: ") {
+				t.Errorf("stderr %q, want it to mention %q", r.stderr, tt.text)
+			}
+			if r.stdout != "" {
+				t.Errorf("stdout %q, want nothing", r.stdout)
+			}
+			after, _ := os.ReadDir(dir)
+			if len(after) != len(before) {
+				t.Errorf("%d files before, %d after: something was written", len(before), len(after))
+			}
+		})
+	}
+}
+
+func TestTemplateCommand(t *testing.T) {
+	dir := t.TempDir()
+	r := importer(t, dir, "template", "-o", "blank.xlsx")
+	if r.code != 0 {
+		t.Fatalf("exit %d\n%s", r.code, r.stderr)
+	}
+	got, _ := os.ReadFile(filepath.Join(dir, "blank.xlsx"))
+	want, _ := os.ReadFile(filepath.Join("..", "..", "templates", "order-template.xlsx"))
+	if !bytes.Equal(got, want) {
+		t.Error("importer template differs from templates/order-template.xlsx")
+	}
+	// A filled-in template validates: its header is the sheet's header.
+	r = importer(t, dir, "validate", "blank.xlsx")
+	if r.code != 2 || !strings.Contains(r.stderr, "no order rows") {
+		t.Errorf("validating the blank template: exit %d %s; want 2, no order rows", r.code, r.stderr)
+	}
+}
+
+func TestHelpNamesEveryCommandAndExitCode(t *testing.T) {
+	r := importer(t, t.TempDir(), "--help")
+	for _, s := range []string{"validate", "template", "Exit codes: 0"} {
+		if !strings.Contains(r.stdout, s) {
+			t.Errorf("help does not mention %q:\n%s", s, r.stdout)
+		}
+	}
+}
