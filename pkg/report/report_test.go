@@ -105,7 +105,7 @@ func golden(t *testing.T, name, got string) {
 		t.Fatalf("%v (run go test -update to create it)", err)
 	}
 	if got != string(want) {
-		gotPath := filepath.Join(t.TempDir(), name)
+		gotPath := filepath.Join(os.TempDir(), "importer-golden-"+name) // outlives the test
 		_ = os.WriteFile(gotPath, []byte(got), 0o644)
 		t.Errorf("%s differs from the golden file; diff %s %s (or go test -update)", name, p, gotPath)
 	}

@@ -3,6 +3,7 @@ package report
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -21,24 +22,14 @@ var UnzipLimit int64 = 1 << 30
 // XLSX input it is a copy of the user's workbook with the result columns
 // added to the orders sheet; for a CSV input, a new workbook.
 func WriteWorkbook(ctx context.Context, run *Run, out string) error {
-	var (
-		f   *excelize.File
-		err error
-	)
+	var err error
 	if run.Format == "xlsx" {
-		f, err = copyWorkbook(ctx, run)
+		err = copyWorkbook(ctx, run, out)
 	} else {
-		f, err = newWorkbook(ctx, run)
+		err = newWorkbook(ctx, run, out)
 	}
 	if err != nil {
-		return fmt.Errorf("results workbook: %w", err)
-	}
-	defer f.Close()
-	if err := writeSummarySheet(f, run, out); err != nil {
-		return fmt.Errorf("results workbook: summary: %w", err)
-	}
-	if err := saveAtomic(f, out); err != nil {
-		return fmt.Errorf("write %s: %w", out, err)
+		return fmt.Errorf("write results workbook %s: %w", out, err)
 	}
 	return nil
 }
@@ -88,86 +79,6 @@ func resultValues(o *order.Outcome) []string {
 	return []string{string(o.Status), Message(o), o.Cart, o.CartID, o.OrderID, o.SubscriptionID}
 }
 
-func copyWorkbook(ctx context.Context, run *Run) (*excelize.File, error) {
-	f, err := excelize.OpenFile(run.Input, excelize.Options{UnzipSizeLimit: UnzipLimit, UnzipXMLSizeLimit: min(UnzipLimit, 16<<20)})
-	if err != nil {
-		return nil, err
-	}
-	ok := false
-	defer func() {
-		if !ok {
-			f.Close()
-		}
-	}()
-	st, err := newStyles(f)
-	if err != nil {
-		return nil, err
-	}
-	sheet := run.Sheet
-	rcols := resultColumns(run)
-	fcols := fieldColumns(run)
-	set := func(col, row int, v string, style int) error {
-		cell, err := excelize.CoordinatesToCellName(col, row)
-		if err != nil {
-			return err
-		}
-		// Always a string: nothing from the input becomes a formula.
-		if err := f.SetCellStr(sheet, cell, v); err != nil {
-			return err
-		}
-		return f.SetCellStyle(sheet, cell, cell, style)
-	}
-	for i, name := range order.ResultColumns {
-		if err := set(rcols[i], run.HeaderLine, name, st.header); err != nil {
-			return nil, err
-		}
-	}
-	for i := range run.Rows {
-		if i%1024 == 0 && ctx.Err() != nil {
-			return nil, ctx.Err()
-		}
-		r, o := &run.Rows[i], &run.Outcomes[i]
-		failed := o.Failed()
-		for j, v := range resultValues(o) {
-			style := st.message
-			switch {
-			case j == 0:
-				style = st.status(failed)
-			case j == 1 && failed:
-				style = st.badMessage
-			}
-			if err := set(rcols[j], r.Line, v, style); err != nil {
-				return nil, err
-			}
-		}
-		for _, col := range offending(o, fcols) {
-			cell, _ := excelize.CoordinatesToCellName(col, r.Line)
-			orig, err := f.GetCellStyle(sheet, cell)
-			if err != nil {
-				return nil, err
-			}
-			hs, err := st.highlight(orig)
-			if err != nil {
-				return nil, err
-			}
-			if err := f.SetCellStyle(sheet, cell, cell, hs); err != nil {
-				return nil, err
-			}
-		}
-	}
-	if err := freezeHeader(f, sheet, run.HeaderLine); err != nil {
-		return nil, err
-	}
-	for i, w := range []float64{10, 60, 40, 38, 38, 38} {
-		name, _ := excelize.ColumnNumberToName(rcols[i])
-		if err := f.SetColWidth(sheet, name, name, w); err != nil {
-			return nil, err
-		}
-	}
-	ok = true
-	return f, nil
-}
-
 // offending lists the columns of a row's errors, once each.
 func offending(o *order.Outcome, fcols map[order.Field][]int) []int {
 	var cols []int
@@ -195,30 +106,35 @@ func freezeHeader(f *excelize.File, sheet string, headerLine int) error {
 
 // newWorkbook writes a CSV's rows, at their own row numbers so messages
 // match, followed by the result columns; streamed, for large files.
-func newWorkbook(ctx context.Context, run *Run) (*excelize.File, error) {
+func newWorkbook(ctx context.Context, run *Run, out string) error {
 	f := excelize.NewFile()
-	ok := false
-	defer func() {
-		if !ok {
-			f.Close()
-		}
-	}()
+	defer f.Close()
+	if err := fillNewWorkbook(ctx, f, run); err != nil {
+		return err
+	}
+	if err := writeSummarySheet(f, run, out); err != nil {
+		return fmt.Errorf("summary: %w", err)
+	}
+	return saveAtomic(f, out)
+}
+
+func fillNewWorkbook(ctx context.Context, f *excelize.File, run *Run) error {
 	const sheet = "Orders"
 	if err := f.SetSheetName("Sheet1", sheet); err != nil {
-		return nil, err
+		return err
 	}
 	st, err := newStyles(f)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	sw, err := f.NewStreamWriter(sheet)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	top := "A" + strconv.Itoa(run.HeaderLine+1)
 	if err := sw.SetPanes(&excelize.Panes{Freeze: true, YSplit: run.HeaderLine, TopLeftCell: top, ActivePane: "bottomLeft",
 		Selection: []excelize.Selection{{SQRef: top, ActiveCell: top, Pane: "bottomLeft"}}}); err != nil {
-		return nil, err
+		return err
 	}
 	rcols := resultColumns(run)
 	widths := map[int]float64{rcols[0]: 10, rcols[1]: 60, rcols[2]: 40}
@@ -228,7 +144,7 @@ func newWorkbook(ctx context.Context, run *Run) (*excelize.File, error) {
 	for col := 1; col <= rcols[len(rcols)-1]; col++ {
 		if w, ok := widths[col]; ok {
 			if err := sw.SetColWidth(col, col, w); err != nil {
-				return nil, err
+				return err
 			}
 		}
 	}
@@ -241,12 +157,12 @@ func newWorkbook(ctx context.Context, run *Run) (*excelize.File, error) {
 		header[rcols[i]-1] = excelize.Cell{StyleID: st.header, Value: name}
 	}
 	if err := setRow(sw, run.HeaderLine, header); err != nil {
-		return nil, err
+		return err
 	}
 	fcols := fieldColumns(run)
 	for i := range run.Rows {
 		if i%1024 == 0 && ctx.Err() != nil {
-			return nil, ctx.Err()
+			return ctx.Err()
 		}
 		r, o := &run.Rows[i], &run.Outcomes[i]
 		bad := map[int]bool{}
@@ -276,14 +192,10 @@ func newWorkbook(ctx context.Context, run *Run) (*excelize.File, error) {
 			cells[rcols[j]-1] = excelize.Cell{StyleID: style, Value: v}
 		}
 		if err := setRow(sw, r.Line, cells); err != nil {
-			return nil, err
+			return err
 		}
 	}
-	if err := sw.Flush(); err != nil {
-		return nil, err
-	}
-	ok = true
-	return f, nil
+	return sw.Flush()
 }
 
 func setRow(sw *excelize.StreamWriter, line int, cells []any) error {
@@ -307,12 +219,22 @@ func cellValue(cols []order.Column, j int, v string) any {
 }
 
 func saveAtomic(f *excelize.File, out string) error {
+	return writeAtomic(out, func(w io.Writer) error {
+		_, err := f.WriteTo(w)
+		return err
+	})
+}
+
+// writeAtomic writes a file through a temporary file in the same directory,
+// synced and renamed into place: a reader never sees half a file, and a
+// failed write leaves nothing behind.
+func writeAtomic(out string, write func(io.Writer) error) error {
 	tmp, err := os.CreateTemp(filepath.Dir(out), ".importer-*.xlsx.tmp")
 	if err != nil {
 		return err
 	}
 	defer os.Remove(tmp.Name()) // no-op once renamed
-	if _, err := f.WriteTo(tmp); err != nil {
+	if err := write(tmp); err != nil {
 		tmp.Close()
 		return err
 	}
