@@ -2,6 +2,7 @@ package report
 
 import (
 	"archive/zip"
+	"compress/flate"
 	"context"
 	"encoding/xml"
 	"fmt"
@@ -21,11 +22,35 @@ import (
 const maxStyleTwins = 2000
 
 // copyWorkbook writes a copy of the user's workbook with the results added.
-// excelize adds the styles and the Summary sheet but never loads the orders
-// sheet (that would hold the whole sheet in memory and re-encode it); the
-// orders sheet is then rewritten as a stream while the archive is copied.
+// excelize adds the styles and the Summary sheet to a copy of the archive in
+// which the orders sheet is a stub, so it never holds or re-encodes the
+// (possibly huge) sheet; the real orders sheet is then streamed from the
+// input through rewriteSheet while the rest of the archive is copied raw.
 func copyWorkbook(ctx context.Context, run *Run, out string) error {
-	f, err := excelize.OpenFile(run.Input, excelize.Options{UnzipSizeLimit: UnzipLimit, UnzipXMLSizeLimit: min(UnzipLimit, 16<<20)})
+	in, err := zip.OpenReader(run.Input)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	part, err := sheetPart(&in.Reader, run.Sheet)
+	if err != nil {
+		return err
+	}
+	dir := filepath.Dir(out)
+	stub, err := tempFile(dir, ".importer-*.stub.tmp")
+	if err != nil {
+		return err
+	}
+	defer stub.remove()
+	if err := stubArchive(&in.Reader, stub, part); err != nil {
+		return err
+	}
+
+	// The stub holds no orders rows, so reading it into memory is cheap.
+	if _, err := stub.Seek(0, io.SeekStart); err != nil {
+		return err
+	}
+	f, err := excelize.OpenReader(stub, excelize.Options{UnzipSizeLimit: UnzipLimit, UnzipXMLSizeLimit: min(UnzipLimit, 16<<20)})
 	if err != nil {
 		return err
 	}
@@ -46,12 +71,11 @@ func copyWorkbook(ctx context.Context, run *Run, out string) error {
 	if err := writeSummarySheet(f, run, out); err != nil {
 		return fmt.Errorf("summary: %w", err)
 	}
-	stage, err := os.CreateTemp(filepath.Dir(out), ".importer-*.stage.tmp")
+	stage, err := tempFile(dir, ".importer-*.stage.tmp")
 	if err != nil {
 		return err
 	}
-	defer os.Remove(stage.Name())
-	defer stage.Close()
+	defer stage.remove()
 	if _, err := f.WriteTo(stage); err != nil {
 		return err
 	}
@@ -61,7 +85,54 @@ func copyWorkbook(ctx context.Context, run *Run, out string) error {
 		}
 		return st.bad
 	})
-	return writeAtomic(out, func(w io.Writer) error { return rewriteArchive(ctx, stage, w, run.Sheet, edits) })
+	var sheet *zip.File
+	for _, e := range in.File {
+		if e.Name == part {
+			sheet = e
+		}
+	}
+	return writeAtomic(out, func(w io.Writer) error {
+		return assemble(ctx, stage.File, w, part, sheet, edits)
+	})
+}
+
+// stubArchive copies an archive raw, with a tiny empty worksheet in place
+// of the part named sheet.
+func stubArchive(in *zip.Reader, w io.Writer, sheet string) error {
+	zw := zip.NewWriter(w)
+	for _, e := range in.File {
+		if e.Name != sheet {
+			if err := zw.Copy(e); err != nil {
+				return err
+			}
+			continue
+		}
+		dst, err := zw.Create(e.Name)
+		if err != nil {
+			return err
+		}
+		if _, err := io.WriteString(dst, `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>`+
+			`<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData/></worksheet>`); err != nil {
+			return err
+		}
+	}
+	return zw.Close()
+}
+
+// tmpFile is a temporary file that is removed when done with.
+type tmpFile struct{ *os.File }
+
+func tempFile(dir, pattern string) (*tmpFile, error) {
+	f, err := os.CreateTemp(dir, pattern)
+	if err != nil {
+		return nil, err
+	}
+	return &tmpFile{f}, nil
+}
+
+func (t *tmpFile) remove() {
+	t.Close()
+	os.Remove(t.Name())
 }
 
 // buildEdits lays out the result cells and highlights of every row.
@@ -123,9 +194,10 @@ func sortCells(c []newCell) []newCell {
 	return c
 }
 
-// rewriteArchive copies every entry of the staged workbook unchanged (raw,
-// without recompressing) except the orders sheet, which it rewrites.
-func rewriteArchive(ctx context.Context, stage *os.File, w io.Writer, sheet string, e *sheetEdits) error {
+// assemble writes the results workbook: every entry of the staged archive
+// copied raw, except the orders sheet, which is streamed from the input
+// through rewriteSheet and deflated fast (it is most of the file).
+func assemble(ctx context.Context, stage *os.File, w io.Writer, part string, sheet *zip.File, e *sheetEdits) error {
 	info, err := stage.Stat()
 	if err != nil {
 		return err
@@ -134,39 +206,32 @@ func rewriteArchive(ctx context.Context, stage *os.File, w io.Writer, sheet stri
 	if err != nil {
 		return err
 	}
-	target, err := sheetPart(zr, sheet)
-	if err != nil {
-		return err
-	}
 	zw := zip.NewWriter(w)
-	found := false
+	zw.RegisterCompressor(zip.Deflate, func(w io.Writer) (io.WriteCloser, error) {
+		return flate.NewWriter(w, flate.BestSpeed)
+	})
 	for _, entry := range zr.File {
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		if entry.Name != target {
+		if entry.Name != part {
 			if err := zw.Copy(entry); err != nil {
 				return err
 			}
 			continue
 		}
-		found = true
-		rc, err := entry.Open()
+		rc, err := sheet.Open()
 		if err != nil {
 			return err
 		}
-		hdr := &zip.FileHeader{Name: entry.Name, Method: zip.Deflate, Modified: entry.Modified}
-		dst, err := zw.CreateHeader(hdr)
+		dst, err := zw.CreateHeader(&zip.FileHeader{Name: entry.Name, Method: zip.Deflate, Modified: sheet.Modified})
 		if err == nil {
 			err = rewriteSheet(dst, rc, e)
 		}
 		rc.Close()
 		if err != nil {
-			return fmt.Errorf("sheet %s: %w", sheet, err)
+			return fmt.Errorf("orders sheet: %w", err)
 		}
-	}
-	if !found {
-		return fmt.Errorf("sheet %s: part %s is missing", sheet, target)
 	}
 	return zw.Close()
 }

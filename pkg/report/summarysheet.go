@@ -27,6 +27,8 @@ func summarySheetName(f *excelize.File) (name string, replace bool) {
 	return fmt.Sprintf("Import Summary %d", len(f.GetSheetList())+1), false
 }
 
+// writeSummarySheet adds the Summary sheet. It is streamed, with inline
+// strings, so a workbook's large shared-strings table is never loaded.
 func writeSummarySheet(f *excelize.File, run *Run, out string) error {
 	sum := Summarize(run, out)
 	name, replace := summarySheetName(f)
@@ -42,83 +44,68 @@ func writeSummarySheet(f *excelize.File, run *Run, out string) error {
 	if err != nil {
 		return err
 	}
-	row := 0
-	put := func(style int, vals ...any) error {
-		row++
-		if len(vals) == 0 {
-			return nil
-		}
-		cell, _ := excelize.CoordinatesToCellName(1, row)
-		if err := f.SetSheetRow(name, cell, &vals); err != nil {
-			return err
-		}
-		if style != 0 {
-			end, _ := excelize.CoordinatesToCellName(len(vals), row)
-			return f.SetCellStyle(name, cell, end, style)
-		}
-		return nil
+	sw, err := f.NewStreamWriter(name)
+	if err != nil {
+		return err
+	}
+	if err := sw.SetColWidth(1, 1, 44); err != nil {
+		return err
+	}
+	if err := sw.SetColWidth(2, 3, 16); err != nil {
+		return err
 	}
 	sheetName := run.Sheet
 	if sheetName == "" {
 		sheetName = "Orders"
 	}
 	statuses := statusOrder(sum.Statuses)
-	steps := []func() error{
-		func() error { return put(st.title, summaryTitle) },
-		func() error { return put(0, "Input", run.Input) },
-		func() error { return put(0, "Orders sheet", sheetName) },
-		func() error { return put(0, "Run", run.Mode) },
-		func() error { return put(0, "Finished", run.Finished.Format("2006-01-02 15:04:05 MST")) },
-		func() error { return put(0, "Rows", sum.Rows) },
-		func() error { return put(0, "Carts", len(sum.Carts)) },
-		func() error { return put(0) },
-		func() error { return put(st.header, "Status", "Rows") },
-		func() error {
-			for _, s := range statuses {
-				if err := put(0, s, sum.Statuses[s]); err != nil {
-					return err
-				}
-			}
-			return put(0)
-		},
-		func() error {
-			head := []any{"Customer", "Rows"}
-			for _, s := range statuses {
-				head = append(head, s)
-			}
-			return put(st.header, head...)
-		},
-		func() error {
-			for _, c := range sum.Customers {
-				vals := []any{c.CustomerID, c.Rows}
-				for _, s := range statuses {
-					vals = append(vals, c.Statuses[s])
-				}
-				if err := put(0, vals...); err != nil {
-					return err
-				}
-			}
-			return put(0)
-		},
-		func() error { return put(st.header, "Problem", "Count", "Rows") },
-		func() error {
-			for _, k := range sum.Kinds {
-				if err := put(0, k.Kind, k.Count, rowList(k.Rows)); err != nil {
-					return err
-				}
-			}
-			return nil
-		},
+	var rows [][]any
+	put := func(style int, vals ...any) {
+		row := make([]any, len(vals))
+		for i, v := range vals {
+			row[i] = excelize.Cell{StyleID: style, Value: v}
+		}
+		rows = append(rows, row)
 	}
-	for _, step := range steps {
-		if err := step(); err != nil {
+	put(st.title, summaryTitle)
+	put(0, "Input", run.Input)
+	put(0, "Orders sheet", sheetName)
+	put(0, "Run", run.Mode)
+	put(0, "Finished", run.Finished.Format("2006-01-02 15:04:05 MST"))
+	put(0, "Rows", sum.Rows)
+	put(0, "Carts", len(sum.Carts))
+	put(0)
+	put(st.header, "Status", "Rows")
+	for _, s := range statuses {
+		put(0, s, sum.Statuses[s])
+	}
+	put(0)
+	head := []any{"Customer", "Rows"}
+	for _, s := range statuses {
+		head = append(head, s)
+	}
+	put(st.header, head...)
+	for _, c := range sum.Customers {
+		vals := []any{c.CustomerID, c.Rows}
+		for _, s := range statuses {
+			vals = append(vals, c.Statuses[s])
+		}
+		put(0, vals...)
+	}
+	put(0)
+	put(st.header, "Problem", "Count", "Rows")
+	for _, k := range sum.Kinds {
+		put(0, k.Kind, k.Count, rowList(k.Rows))
+	}
+	for i, row := range rows {
+		if len(row) == 0 {
+			continue
+		}
+		if err := setRow(sw, i+1, row); err != nil {
 			return err
 		}
 	}
-	if err := f.SetColWidth(name, "A", "A", 44); err != nil {
-		return err
-	}
-	return f.SetColWidth(name, "B", "C", 16)
+	return sw.Flush()
 }
 
 // statusOrder lists statuses in a stable, meaningful order.

@@ -26,37 +26,51 @@ func newXMLScanner(r io.Reader) *xmlScanner {
 // until the next call.
 func (s *xmlScanner) next() ([]byte, bool, error) {
 	s.buf = s.buf[:0]
-	c, err := s.r.ReadByte()
+	peek, err := s.r.Peek(1)
 	if err != nil {
 		return nil, false, err
 	}
-	if c != '<' {
-		s.buf = append(s.buf, c)
+	if peek[0] != '<' {
+		// Text up to the next tag, read a buffer at a time.
 		for {
-			peek, err := s.r.Peek(1)
-			if err != nil || peek[0] == '<' {
-				if err != nil && !errors.Is(err, io.EOF) {
-					return nil, false, err
-				}
+			chunk, err := s.r.ReadSlice('<')
+			switch {
+			case err == nil:
+				s.buf = append(s.buf, chunk[:len(chunk)-1]...)
+				_ = s.r.UnreadByte()
 				return s.buf, false, nil
+			case errors.Is(err, bufio.ErrBufferFull):
+				s.buf = append(s.buf, chunk...)
+			case errors.Is(err, io.EOF):
+				s.buf = append(s.buf, chunk...)
+				return s.buf, false, nil
+			default:
+				return nil, false, err
 			}
-			b, _ := s.r.ReadByte()
-			s.buf = append(s.buf, b)
 		}
 	}
-	s.buf = append(s.buf, '<')
-	if head, _ := s.r.Peek(8); bytes.HasPrefix(head, []byte("!--")) {
+	if head, _ := s.r.Peek(9); bytes.HasPrefix(head, []byte("<!--")) {
 		return s.until([]byte("-->"))
-	} else if bytes.HasPrefix(head, []byte("![CDATA[")) {
+	} else if bytes.HasPrefix(head, []byte("<![CDATA[")) {
 		return s.until([]byte("]]>"))
 	}
-	var quote byte
+	// A tag ends at the first '>' outside quotes.
 	for {
-		b, err := s.r.ReadByte()
-		if err != nil {
+		chunk, err := s.r.ReadSlice('>')
+		if err != nil && !errors.Is(err, bufio.ErrBufferFull) {
 			return nil, false, io.ErrUnexpectedEOF
 		}
-		s.buf = append(s.buf, b)
+		s.buf = append(s.buf, chunk...)
+		if err == nil && balancedQuotes(s.buf) {
+			return s.buf, true, nil
+		}
+	}
+}
+
+// balancedQuotes reports whether a tag so far has no quote left open.
+func balancedQuotes(tag []byte) bool {
+	var quote byte
+	for _, b := range tag {
 		switch {
 		case quote != 0:
 			if b == quote {
@@ -64,14 +78,13 @@ func (s *xmlScanner) next() ([]byte, bool, error) {
 			}
 		case b == '"' || b == '\'':
 			quote = b
-		case b == '>':
-			return s.buf, true, nil
 		}
 	}
+	return quote == 0
 }
 
 func (s *xmlScanner) until(end []byte) ([]byte, bool, error) {
-	for !bytes.HasSuffix(s.buf, end) {
+	for len(s.buf) <= len(end) || !bytes.HasSuffix(s.buf, end) {
 		b, err := s.r.ReadByte()
 		if err != nil {
 			return nil, false, io.ErrUnexpectedEOF
