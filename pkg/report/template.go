@@ -2,6 +2,7 @@ package report
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/xuri/excelize/v2"
@@ -174,6 +175,13 @@ func instructionsSheet(f *excelize.File, docs []ColumnDoc, head int) error {
 		}
 	}
 	return nil
+}
+
+func freezeHeader(f *excelize.File, sheet string, headerLine int) error {
+	return f.SetPanes(sheet, &excelize.Panes{
+		Freeze: true, YSplit: headerLine, TopLeftCell: "A" + strconv.Itoa(headerLine+1), ActivePane: "bottomLeft",
+		Selection: []excelize.Selection{{SQRef: "A" + strconv.Itoa(headerLine+1), ActiveCell: "A" + strconv.Itoa(headerLine+1), Pane: "bottomLeft"}},
+	})
 }
 
 func strPtr(s string) *string { return &s }

@@ -97,13 +97,6 @@ func offending(o *order.Outcome, fcols map[order.Field][]int) []int {
 	return cols
 }
 
-func freezeHeader(f *excelize.File, sheet string, headerLine int) error {
-	return f.SetPanes(sheet, &excelize.Panes{
-		Freeze: true, YSplit: headerLine, TopLeftCell: "A" + strconv.Itoa(headerLine+1), ActivePane: "bottomLeft",
-		Selection: []excelize.Selection{{SQRef: "A" + strconv.Itoa(headerLine+1), ActiveCell: "A" + strconv.Itoa(headerLine+1), Pane: "bottomLeft"}},
-	})
-}
-
 // newWorkbook writes a CSV's rows, at their own row numbers so messages
 // match, followed by the result columns; streamed, for large files.
 func newWorkbook(ctx context.Context, run *Run, out string) error {
