@@ -10,6 +10,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"sort"
 	"strings"
 
 	"github.com/xuri/excelize/v2"
@@ -162,13 +163,7 @@ func buildEdits(run *Run, st *styles, twin func(int) int) *sheetEdits {
 		failed := o.Failed()
 		var cells []newCell
 		for j, v := range resultValues(o) {
-			style := st.message
-			switch {
-			case j == 0:
-				style = st.status(failed)
-			case j == 1 && failed:
-				style = st.badMessage
-			}
+			style := st.result(j, failed)
 			if v != "" || j == 0 {
 				cells = append(cells, newCell{col: rcols[j], style: style, text: v})
 			}
@@ -186,11 +181,7 @@ func buildEdits(run *Run, st *styles, twin func(int) int) *sheetEdits {
 }
 
 func sortCells(c []newCell) []newCell {
-	for i := 1; i < len(c); i++ {
-		for j := i; j > 0 && c[j].col < c[j-1].col; j-- {
-			c[j], c[j-1] = c[j-1], c[j]
-		}
-	}
+	sort.Slice(c, func(i, j int) bool { return c[i].col < c[j].col })
 	return c
 }
 

@@ -73,9 +73,15 @@ func (s *styles) highlight(orig int) (int, error) {
 	return id, nil
 }
 
-func (s *styles) status(failed bool) int {
-	if failed {
+// result is the style of result column j (see order.ResultColumns).
+func (s *styles) result(j int, failed bool) int {
+	switch {
+	case j == 0 && failed:
 		return s.invalid
+	case j == 0:
+		return s.valid
+	case j == 1 && failed:
+		return s.badMessage
 	}
-	return s.valid
+	return s.message
 }

@@ -175,13 +175,7 @@ func fillNewWorkbook(ctx context.Context, f *excelize.File, run *Run) error {
 		}
 		failed := o.Failed()
 		for j, v := range resultValues(o) {
-			style := st.message
-			switch {
-			case j == 0:
-				style = st.status(failed)
-			case j == 1 && failed:
-				style = st.badMessage
-			}
+			style := st.result(j, failed)
 			cells[rcols[j]-1] = excelize.Cell{StyleID: style, Value: v}
 		}
 		if err := setRow(sw, r.Line, cells); err != nil {
