@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/xuri/excelize/v2"
 )
 
 // binary is the importer built once for the end-to-end tests.
@@ -212,6 +214,26 @@ func TestCannotRun(t *testing.T) {
 				t.Errorf("%d files before, %d after: something was written", len(before), len(after))
 			}
 		})
+	}
+}
+
+func TestPasswordProtectedWorkbook(t *testing.T) {
+	dir, name := sample(t, "monthly-orders.xlsx")
+	f, err := excelize.OpenFile(filepath.Join(dir, name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.SaveAs(filepath.Join(dir, "locked.xlsx"), excelize.Options{Password: "finance"}); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	r := importer(t, dir, "validate", "locked.xlsx")
+	if r.code != 2 || !strings.Contains(r.stderr, "locked.xlsx: workbook is password-protected: remove the password") ||
+		strings.Count(r.stderr, "\n") != 1 {
+		t.Errorf("exit %d, stderr %q; want 2 and one line saying to remove the password", r.code, r.stderr)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "locked.results.xlsx")); !os.IsNotExist(err) {
+		t.Error("a results workbook was written for a workbook that could not be read")
 	}
 }
 
