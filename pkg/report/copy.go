@@ -149,7 +149,7 @@ func buildEdits(run *Run, st *styles, twin func(int) int) *sheetEdits {
 		blank:      st.bad,
 		widths:     map[int]float64{},
 	}
-	for i, w := range []float64{10, 60, 40, 38, 38, 38} {
+	for i, w := range resultWidths {
 		e.widths[rcols[i]] = w
 		e.replace[rcols[i]] = true
 	}

@@ -75,6 +75,9 @@ func fieldColumns(run *Run) map[order.Field][]int {
 	return m
 }
 
+// resultWidths are the column widths of order.ResultColumns.
+var resultWidths = []float64{14, 60, 40, 38, 38, 38}
+
 func resultValues(o *order.Outcome) []string {
 	return []string{string(o.Status), Message(o), o.Cart, o.CartID, o.OrderID, o.SubscriptionID}
 }
@@ -130,9 +133,12 @@ func fillNewWorkbook(ctx context.Context, f *excelize.File, run *Run) error {
 		return err
 	}
 	rcols := resultColumns(run)
-	widths := map[int]float64{rcols[0]: 10, rcols[1]: 60, rcols[2]: 40}
+	widths := map[int]float64{}
 	for i := range run.Columns {
 		widths[i+1] = 18
+	}
+	for i, w := range resultWidths {
+		widths[rcols[i]] = w
 	}
 	for col := 1; col <= rcols[len(rcols)-1]; col++ {
 		if w, ok := widths[col]; ok {
