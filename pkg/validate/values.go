@@ -8,9 +8,7 @@ import (
 	"time"
 )
 
-// Billing cycles as the cart API spells them.
-var billingCycles = []string{"monthly", "annual", "triennial", "biennial", "one_time", "none"}
-
+// billingAliases maps what people write to the cart API's billing cycles.
 var billingAliases = map[string]string{
 	"monthly": "monthly", "month": "monthly",
 	"annual": "annual", "annually": "annual", "yearly": "annual",
