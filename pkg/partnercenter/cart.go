@@ -28,23 +28,35 @@ const (
 
 // CartLineItem is one line of a cart, in requests and responses.
 type CartLineItem struct {
-	ID                  int               `json:"id"`
-	CatalogItemID       string            `json:"catalogItemId"`
-	FriendlyName        string            `json:"friendlyName,omitempty"`
-	Quantity            int               `json:"quantity"`
-	CurrencyCode        string            `json:"currencyCode,omitempty"`
-	BillingCycle        BillingCycle      `json:"billingCycle,omitempty"`
-	TermDuration        string            `json:"termDuration,omitempty"`
-	RenewsTo            *RenewsTo         `json:"renewsTo,omitempty"`
-	Participants        []Participant     `json:"participants,omitempty"`
-	ProvisioningContext map[string]string `json:"provisioningContext,omitempty"`
-	OrderGroup          string            `json:"orderGroup,omitempty"`
-	Error               *CartError        `json:"error,omitempty"`
-	PromotionID         string            `json:"promotionId,omitempty"`
-	CustomTermEndDate   *time.Time        `json:"customTermEndDate,omitempty"`
-	AttestationAccepted *bool             `json:"attestationAccepted,omitempty"`
-	Pricing             *Pricing          `json:"pricing,omitempty"`
-	AddonItems          []CartLineItem    `json:"addonItems,omitempty"`
+	ID                  int                 `json:"id"`
+	CatalogItemID       string              `json:"catalogItemId"`
+	FriendlyName        string              `json:"friendlyName,omitempty"`
+	Quantity            int                 `json:"quantity"`
+	CurrencyCode        string              `json:"currencyCode,omitempty"`
+	BillingCycle        BillingCycle        `json:"billingCycle,omitempty"`
+	TermDuration        string              `json:"termDuration,omitempty"`
+	RenewsTo            *RenewsTo           `json:"renewsTo,omitempty"`
+	Participants        []Participant       `json:"participants,omitempty"`
+	ProvisioningContext ProvisioningContext `json:"provisioningContext"`
+	OrderGroup          string              `json:"orderGroup,omitempty"`
+	Error               *CartError          `json:"error,omitempty"`
+	PromotionID         string              `json:"promotionId,omitempty"`
+	CustomTermEndDate   *time.Time          `json:"customTermEndDate,omitempty"`
+	AttestationAccepted *bool               `json:"attestationAccepted,omitempty"`
+	Pricing             *Pricing            `json:"pricing,omitempty"`
+	AddonItems          []CartLineItem      `json:"addonItems,omitempty"`
+}
+
+// ProvisioningContext holds the values some products need to be
+// provisioned. The API writes an empty one as {}, never null or absent.
+type ProvisioningContext map[string]string
+
+// MarshalJSON writes a nil context as {}.
+func (p ProvisioningContext) MarshalJSON() ([]byte, error) {
+	if p == nil {
+		return []byte("{}"), nil
+	}
+	return json.Marshal(map[string]string(p))
 }
 
 // RenewsTo is a line's renewal term: a single object, though the docs call

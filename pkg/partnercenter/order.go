@@ -40,22 +40,22 @@ type Order struct {
 // OrderLineItem is one line of an order. SubscriptionID may be empty:
 // provisioning is asynchronous.
 type OrderLineItem struct {
-	LineItemNumber               int               `json:"lineItemNumber"`
-	OfferID                      string            `json:"offerId"`
-	SubscriptionID               string            `json:"subscriptionId,omitempty"`
-	ParentSubscriptionID         string            `json:"parentSubscriptionId,omitempty"`
-	TermDuration                 string            `json:"termDuration,omitempty"`
-	TransactionType              string            `json:"transactionType,omitempty"`
-	FriendlyName                 string            `json:"friendlyName,omitempty"`
-	Quantity                     int               `json:"quantity"`
-	Pricing                      *Pricing          `json:"pricing,omitempty"`
-	PartnerIDOnRecord            string            `json:"partnerIdOnRecord,omitempty"`
-	AdditionalPartnerIDsOnRecord []string          `json:"additionalPartnerIdsOnRecord,omitempty"`
-	ProvisioningContext          map[string]string `json:"provisioningContext,omitempty"`
-	RenewsTo                     *RenewsTo         `json:"renewsTo,omitempty"`
-	PromotionID                  string            `json:"promotionId,omitempty"`
-	CustomTermEndDate            *time.Time        `json:"customTermEndDate,omitempty"`
-	AttestationAccepted          *bool             `json:"attestationAccepted,omitempty"`
+	LineItemNumber               int                 `json:"lineItemNumber"`
+	OfferID                      string              `json:"offerId"`
+	SubscriptionID               string              `json:"subscriptionId,omitempty"`
+	ParentSubscriptionID         string              `json:"parentSubscriptionId,omitempty"`
+	TermDuration                 string              `json:"termDuration,omitempty"`
+	TransactionType              string              `json:"transactionType,omitempty"`
+	FriendlyName                 string              `json:"friendlyName,omitempty"`
+	Quantity                     int                 `json:"quantity"`
+	Pricing                      *Pricing            `json:"pricing,omitempty"`
+	PartnerIDOnRecord            string              `json:"partnerIdOnRecord,omitempty"`
+	AdditionalPartnerIDsOnRecord []string            `json:"additionalPartnerIdsOnRecord,omitempty"`
+	ProvisioningContext          ProvisioningContext `json:"provisioningContext"`
+	RenewsTo                     *RenewsTo           `json:"renewsTo,omitempty"`
+	PromotionID                  string              `json:"promotionId,omitempty"`
+	CustomTermEndDate            *time.Time          `json:"customTermEndDate,omitempty"`
+	AttestationAccepted          *bool               `json:"attestationAccepted,omitempty"`
 }
 
 // Order statuses seen in examples; others are kept as received.

@@ -1,0 +1,48 @@
+package sandbox
+
+import (
+	"net/http"
+	"time"
+)
+
+// Ledger entry kinds.
+const (
+	LedgerCart  = "cart"
+	LedgerOrder = "order"
+)
+
+// LedgerEntry is a cart created or an order placed, with the request that
+// caused it: what a test checks to prove nothing was ordered twice.
+type LedgerEntry struct {
+	Kind          string    `json:"kind"`
+	At            time.Time `json:"at"`
+	CustomerID    string    `json:"customerId"`
+	CartID        string    `json:"cartId"`
+	OrderID       string    `json:"orderId,omitempty"`
+	OrderGroup    string    `json:"orderGroup,omitempty"`
+	RequestID     string    `json:"requestId"`
+	CorrelationID string    `json:"correlationId"`
+	Lines         int       `json:"lines"`
+}
+
+// record appends to the ledger. Call with s.mu held.
+func (s *Server) record(e LedgerEntry) {
+	e.At = s.now()
+	s.ledger = append(s.ledger, e)
+}
+
+// Ledger returns every cart created and order placed, in order.
+func (s *Server) Ledger() []LedgerEntry {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]LedgerEntry(nil), s.ledger...)
+}
+
+// handleLedger serves the ledger to this machine only.
+func (s *Server) handleLedger(w http.ResponseWriter, r *http.Request) {
+	if !isLoopback(r) {
+		writeError(w, http.StatusForbidden, 0, "The sandbox ledger is served to loopback clients only.")
+		return
+	}
+	writeJSON(w, http.StatusOK, s.Ledger())
+}

@@ -1,0 +1,197 @@
+package sandbox
+
+import (
+	"fmt"
+	"math"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"golang.org/x/time/rate"
+
+	pc "github.com/cspimporter/importer/pkg/partnercenter"
+)
+
+// api wraps an operation of the API: request ids, faults, auth, rate
+// limits, MS-RequestId replay, then the handler.
+func (s *Server) api(op string, h http.HandlerFunc) http.Handler {
+	return s.endpoint(op, true, h)
+}
+
+func (s *Server) endpoint(op string, authed bool, h http.HandlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		clientRequestID := r.Header.Get(pc.HeaderRequestID)
+		s.mu.Lock()
+		if clientRequestID == "" {
+			r.Header.Set(pc.HeaderRequestID, s.newID())
+		}
+		if r.Header.Get(pc.HeaderCorrelationID) == "" {
+			r.Header.Set(pc.HeaderCorrelationID, s.newID())
+		}
+		cv := s.newID()[:8] + ".0"
+		s.mu.Unlock()
+		echo := func(h http.Header) {
+			h.Set(pc.HeaderRequestID, r.Header.Get(pc.HeaderRequestID))
+			h.Set(pc.HeaderCorrelationID, r.Header.Get(pc.HeaderCorrelationID))
+			h.Set(pc.HeaderCV, cv)
+			h.Set(pc.HeaderServerID, s.serverID)
+		}
+
+		latency, fault := s.roll(op)
+		if latency > 0 {
+			t := time.NewTimer(latency)
+			select {
+			case <-r.Context().Done():
+				t.Stop()
+				return
+			case <-t.C:
+			}
+		}
+		switch fault {
+		case FaultDrop:
+			panic(http.ErrAbortHandler) // closes the connection without an answer
+		case FaultHang:
+			select {
+			case <-r.Context().Done():
+			case <-time.After(time.Minute):
+			}
+			panic(http.ErrAbortHandler)
+		case Fault500, Fault503:
+			code, _ := strconv.Atoi(fault)
+			echo(w.Header())
+			writeError(w, code, pc.CodeUnexpected, "The partner API service or one of its dependencies failed to fulfill the request. Callers may retry this.")
+			return
+		case Fault429:
+			echo(w.Header())
+			writeThrottled(w, time.Second)
+			return
+		}
+
+		if authed && !s.authorized(r) {
+			echo(w.Header())
+			w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token"`)
+			writeError(w, http.StatusUnauthorized, pc.CodeTokenMissing, "The request was not authenticated: the partner token is missing, invalid or expired.")
+			return
+		}
+		if authed {
+			if wait := s.throttle(r.PathValue("customer")); wait > 0 {
+				echo(w.Header())
+				writeThrottled(w, wait)
+				return
+			}
+		}
+
+		// A request id the client sent again on a create, update or
+		// checkout gets the first answer, and nothing is done twice.
+		key := ""
+		if clientRequestID != "" && (r.Method == http.MethodPost || r.Method == http.MethodPut) && authed {
+			key = r.Method + " " + strings.ToLower(r.URL.Path) + " " + clientRequestID
+			if rec := s.awaitReplay(key); rec != nil {
+				if fault == FaultLostResponse {
+					panic(http.ErrAbortHandler)
+				}
+				rec.writeTo(w)
+				return
+			}
+		}
+		b := newBuffer()
+		h(b, r)
+		rec := &recorded{status: b.status, header: b.header, body: b.body.Bytes()}
+		if rec.status == 0 {
+			rec.status = http.StatusOK
+		}
+		echo(rec.header)
+		if key != "" {
+			s.finishReplay(key, rec)
+		}
+		if fault == FaultLostResponse {
+			panic(http.ErrAbortHandler) // committed, but the client never hears
+		}
+		rec.writeTo(w)
+	})
+}
+
+// awaitReplay returns the stored answer for key, or registers the caller as
+// the one that runs it (waiting while another call with the key runs).
+func (s *Server) awaitReplay(key string) *recorded {
+	for {
+		s.mu.Lock()
+		if rec, ok := s.replays[key]; ok {
+			s.mu.Unlock()
+			return rec
+		}
+		ch, running := s.inflight[key]
+		if !running {
+			s.inflight[key] = make(chan struct{})
+			s.mu.Unlock()
+			return nil
+		}
+		s.mu.Unlock()
+		<-ch
+	}
+}
+
+// finishReplay stores the answer to replay, unless it was a server error,
+// which a retry should really retry.
+func (s *Server) finishReplay(key string, rec *recorded) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if rec.status < 500 {
+		s.replays[key] = rec
+	}
+	if ch, ok := s.inflight[key]; ok {
+		close(ch)
+		delete(s.inflight, key)
+	}
+}
+
+func writeThrottled(w http.ResponseWriter, wait time.Duration) {
+	secs := int(math.Ceil(wait.Seconds()))
+	secs = max(secs, 1)
+	w.Header().Set("Retry-After", strconv.Itoa(secs))
+	writeJSON(w, http.StatusTooManyRequests, pc.ThrottleBody{
+		StatusCode: http.StatusTooManyRequests,
+		Message:    fmt.Sprintf("Rate limit is exceeded. Try again in %d seconds.", secs),
+	})
+}
+
+// perMinute is a limiter of rpm requests a minute that allows a burst of
+// ten seconds' worth.
+func perMinute(rpm int) *rate.Limiter {
+	return rate.NewLimiter(rate.Limit(float64(rpm)/60), max(1, rpm/6))
+}
+
+// throttle takes a request from the partner's and the customer's budgets,
+// or returns how long to wait if either is spent (taking nothing).
+func (s *Server) throttle(customer string) time.Duration {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.now()
+	var lims []*rate.Limiter
+	if s.partner != nil {
+		lims = append(lims, s.partner)
+	}
+	if customer != "" && s.cfg.CustomerRPM > 0 {
+		key := strings.ToLower(customer)
+		l, ok := s.customers[key]
+		if !ok {
+			l = perMinute(s.cfg.CustomerRPM)
+			s.customers[key] = l
+		}
+		lims = append(lims, l)
+	}
+	var wait time.Duration
+	var taken []*rate.Reservation
+	for _, l := range lims {
+		res := l.ReserveN(now, 1)
+		taken = append(taken, res)
+		wait = max(wait, res.DelayFrom(now))
+	}
+	if wait > 0 {
+		for _, res := range taken {
+			res.CancelAt(now)
+		}
+	}
+	return wait
+}
