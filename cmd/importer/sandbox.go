@@ -18,6 +18,7 @@ type sandboxOptions struct {
 	partnerRPM    int
 	customerRPM   int
 	tokenLifetime time.Duration
+	checkoutTime  time.Duration
 }
 
 func newSandboxCmd(stdout, stderr io.Writer) *cobra.Command {
@@ -44,11 +45,12 @@ until interrupted.`,
 	f.IntVar(&o.partnerRPM, "partner-rpm", 0, "requests per minute allowed per partner tenant (0: unlimited)")
 	f.IntVar(&o.customerRPM, "customer-rpm", 0, "requests per minute allowed per customer (0: unlimited)")
 	f.DurationVar(&o.tokenLifetime, "token-lifetime", o.tokenLifetime, "how long access tokens last")
+	f.DurationVar(&o.checkoutTime, "checkout-time", 0, "how long a checkout takes (another checkout of the cart meanwhile gets 409)")
 	return cmd
 }
 
 func runSandbox(cmd *cobra.Command, stdout, stderr io.Writer, o sandboxOptions) error {
-	cfg := sandbox.Config{Seed: o.seed, PartnerRPM: o.partnerRPM, CustomerRPM: o.customerRPM, TokenLifetime: o.tokenLifetime}
+	cfg := sandbox.Config{Seed: o.seed, PartnerRPM: o.partnerRPM, CustomerRPM: o.customerRPM, TokenLifetime: o.tokenLifetime, CheckoutTime: o.checkoutTime}
 	if o.faults != "" {
 		fs, err := sandbox.ParseFaults(o.faults)
 		if err != nil {

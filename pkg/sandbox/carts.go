@@ -157,6 +157,13 @@ func (s *Server) handleCheckout(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, pc.CodeCartLineErrors, "Error in cart item(s): "+strings.Join(bad, "; "))
 		return
 	}
+	if d := s.cfg.CheckoutTime; d > 0 {
+		st.checkingOut = true
+		s.mu.Unlock()
+		time.Sleep(d) // the order is being placed; the client must wait
+		s.mu.Lock()
+		st.checkingOut = false
+	}
 	result := s.placeOrders(st, r, now)
 	if len(result.Orders) > 0 {
 		st.cart.Status = pc.CartOrdered

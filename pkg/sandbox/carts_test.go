@@ -2,6 +2,8 @@ package sandbox
 
 import (
 	"net/http"
+	"os"
+	"path/filepath"
 	"sort"
 	"testing"
 	"time"
@@ -264,5 +266,59 @@ func TestPartialCheckout(t *testing.T) {
 	}
 	if res.Orders[0].LineItems[0].SubscriptionID != "" {
 		t.Error("subscriptionId present although provisioning is pending")
+	}
+}
+
+func TestConcurrentCheckoutOfOneCart(t *testing.T) {
+	e := start(t, Config{CheckoutTime: 300 * time.Millisecond})
+	c := e.create(cart(nce(1)))
+	path := cartsPath(customer) + "/" + c.ID + "/checkout"
+	first := make(chan reply)
+	go func() { first <- e.call("POST", path, "", nil) }()
+	time.Sleep(100 * time.Millisecond)
+	r := e.call("POST", path, "", nil)
+	if r.status != http.StatusConflict || r.code(t) != pc.CodeCartInProgress {
+		t.Errorf("checkout while another runs: %d %s, want 409 800064", r.status, r.body)
+	}
+	if r := <-first; r.status != http.StatusCreated {
+		t.Fatalf("first checkout: %d %s", r.status, r.body)
+	}
+	if r := e.call("POST", path, "", nil); r.status != http.StatusCreated {
+		t.Errorf("checkout after it finished: %d", r.status)
+	}
+	orders := 0
+	for _, l := range e.sb.Ledger() {
+		if l.Kind == LedgerOrder {
+			orders++
+		}
+	}
+	if orders != 1 {
+		t.Errorf("%d orders, want 1", orders)
+	}
+}
+
+func TestCustomCatalog(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "catalog.json")
+	data := `{"products":[{"id":"ABCDEF123456","title":"Only product","productType":"OnlineServicesNCE","family":"license",` +
+		`"skus":[{"id":"0001","title":"x","minimumQuantity":1,"maximumQuantity":5,"supportedBillingCycles":["monthly"],` +
+		`"availabilities":[{"id":"ABCDEF654321","terms":["P1M"],"price":1}]}]}]}`
+	if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cat, err := LoadCatalog(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := start(t, Config{Catalog: cat})
+	c := e.create(cart(pc.CartLineItem{CatalogItemID: "ABCDEF123456:0001:ABCDEF654321", Quantity: 2, BillingCycle: pc.BillingMonthly, TermDuration: "P1M"}, nce(1)))
+	if c.LineItems[0].Error != nil || c.LineItems[1].Error == nil || c.LineItems[1].Error.ErrorCode.Number != pc.ErrCatalogItemIDNotValid {
+		t.Errorf("custom catalog: %+v / %+v", c.LineItems[0].Error, c.LineItems[1].Error)
+	}
+	if err := os.WriteFile(p, []byte(`{"products":[{"id":"X"}]}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := LoadCatalog(p); err == nil {
+		t.Error("a product without a family was accepted")
 	}
 }

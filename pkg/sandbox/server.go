@@ -50,6 +50,10 @@ type Config struct {
 	// create-cart document requires.
 	AttestationOptional bool
 
+	// CheckoutTime is how long a checkout takes; meanwhile another checkout
+	// of the same cart gets 409 (800064), as Partner Center answers.
+	CheckoutTime time.Duration
+
 	// OmitSubscriptionIDs leaves subscriptionId out of checkout responses,
 	// as Partner Center does while provisioning is still running.
 	OmitSubscriptionIDs bool
