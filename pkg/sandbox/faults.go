@@ -76,11 +76,19 @@ func ParseFaults(spec string) (Faults, error) {
 	return fs, nil
 }
 
+// burstLength is how long an injected 429 lasts: the Retry-After it sends.
+const burstLength = time.Second
+
 // roll decides what happens to one call of op: the added latency and the
-// fault kind that fires, if any.
+// fault kind that fires, if any. An injected 429 starts a burst: every call
+// of the operation is throttled until its Retry-After has passed.
 func (s *Server) roll(op string) (latency time.Duration, kind string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	now := s.now()
+	if now.Before(s.bursts[op]) {
+		kind = Fault429
+	}
 	for _, f := range s.cfg.Faults {
 		if f.Op != op && f.Op != "any" {
 			continue
@@ -91,6 +99,9 @@ func (s *Server) roll(op string) (latency time.Duration, kind string) {
 		}
 		if kind == "" && s.rng.Float64() < f.Prob {
 			kind = f.Kind
+			if kind == Fault429 {
+				s.bursts[op] = now.Add(burstLength)
+			}
 		}
 	}
 	return latency, kind

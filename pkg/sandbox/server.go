@@ -85,6 +85,7 @@ type Server struct {
 	ledger    []LedgerEntry
 	partner   *rate.Limiter
 	customers map[string]*rate.Limiter
+	bursts    map[string]time.Time // op -> end of an injected 429 burst
 	serverID  string
 }
 
@@ -123,6 +124,7 @@ func New(cfg Config) *Server {
 		replays:   map[string]*recorded{},
 		inflight:  map[string]chan struct{}{},
 		customers: map[string]*rate.Limiter{},
+		bursts:    map[string]time.Time{},
 		serverID:  "sandbox-01",
 	}
 	if cfg.PartnerRPM > 0 {

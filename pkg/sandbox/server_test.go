@@ -233,6 +233,20 @@ func TestFaults(t *testing.T) {
 			}
 		})
 	}
+	t.Run("429 burst", func(t *testing.T) {
+		e := start(t, Config{Faults: Faults{{Op: "create", Kind: Fault429, Prob: 1}}})
+		e.call("POST", cartsPath(customer), "", cart(nce(1)))
+		e.sb.mu.Lock()
+		e.sb.cfg.Faults = nil // the burst outlasts the fault that started it
+		e.sb.mu.Unlock()
+		if r := e.call("POST", cartsPath(customer), "", cart(nce(1))); r.status != 429 || r.header.Get("Retry-After") != "1" {
+			t.Errorf("inside the burst: %d", r.status)
+		}
+		e.clock.add(burstLength)
+		if r := e.call("POST", cartsPath(customer), "", cart(nce(1))); r.status != 201 {
+			t.Errorf("after the burst: %d", r.status)
+		}
+	})
 	t.Run("hang", func(t *testing.T) {
 		e := start(t, Config{Faults: Faults{{Op: "get", Kind: FaultHang, Prob: 1}}})
 		req, _ := http.NewRequest("GET", e.srv.URL+cartsPath(customer)+"/x", nil)
