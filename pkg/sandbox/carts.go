@@ -26,10 +26,15 @@ type orderState struct {
 // appUser is the lastModifiedUser of carts the sandbox's app creates.
 const appUser = "9db12087-fbc3-481c-8965-73d44ff88e27"
 
-func decodeCart(r *http.Request) (*pc.Cart, *apiError) {
+// readCart decodes a cart from a create or update request and applies the
+// service's rules to it.
+func (s *Server) readCart(r *http.Request, now time.Time) (*pc.Cart, *apiError) {
 	var c pc.Cart
 	if err := json.NewDecoder(http.MaxBytesReader(nil, r.Body, 4<<20)).Decode(&c); err != nil {
 		return nil, badRequest(pc.CodeInvalidInput, "Invalid request input: the body is not a cart (%v).", err)
+	}
+	if apiErr := s.checkCart(&c, now); apiErr != nil {
+		return nil, apiErr
 	}
 	return &c, nil
 }
@@ -42,13 +47,9 @@ func (s *Server) handleCreateCart(w http.ResponseWriter, r *http.Request) {
 		badRequest(pc.CodeInvalidInput, "Invalid request input: customer id '%s' is not a GUID.", customer).write(w)
 		return
 	}
-	c, apiErr := decodeCart(r)
-	if apiErr != nil {
-		apiErr.write(w)
-		return
-	}
 	now := s.now()
-	if apiErr := s.checkCart(c, now); apiErr != nil {
+	c, apiErr := s.readCart(r, now)
+	if apiErr != nil {
 		apiErr.write(w)
 		return
 	}
@@ -100,13 +101,9 @@ func (s *Server) handleGetCart(w http.ResponseWriter, r *http.Request) {
 // handleUpdateCart replaces the cart's lines (PUT replaces, it does not
 // add) and answers 201, as the update-cart document's example does.
 func (s *Server) handleUpdateCart(w http.ResponseWriter, r *http.Request) {
-	c, apiErr := decodeCart(r)
-	if apiErr != nil {
-		apiErr.write(w)
-		return
-	}
 	now := s.now()
-	if apiErr := s.checkCart(c, now); apiErr != nil {
+	c, apiErr := s.readCart(r, now)
+	if apiErr != nil {
 		apiErr.write(w)
 		return
 	}
