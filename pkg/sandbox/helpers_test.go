@@ -9,7 +9,6 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -200,5 +199,3 @@ func missingKeys(want, got map[string]bool) []string {
 	}
 	return miss
 }
-
-func contains1(s, sub string) bool { return strings.Contains(s, sub) }
