@@ -10,13 +10,15 @@ import (
 type CartCheckoutResult struct {
 	Orders      []Order      `json:"orders"`
 	OrderErrors []OrderError `json:"orderErrors"`
+	Attributes  *Attributes  `json:"attributes,omitempty"`
 }
 
 // OrderError is an order group that could not be ordered.
 type OrderError struct {
-	OrderGroupID string `json:"orderGroupId"`
-	Code         Code   `json:"code"`
-	Description  string `json:"description"`
+	OrderGroupID string      `json:"orderGroupId"`
+	Code         Code        `json:"code"`
+	Description  string      `json:"description"`
+	Attributes   *Attributes `json:"attributes,omitempty"`
 }
 
 // Order is a placed order.
@@ -56,6 +58,7 @@ type OrderLineItem struct {
 	PromotionID                  string              `json:"promotionId,omitempty"`
 	CustomTermEndDate            *time.Time          `json:"customTermEndDate,omitempty"`
 	AttestationAccepted          *bool               `json:"attestationAccepted,omitempty"`
+	Links                        json.RawMessage     `json:"links,omitempty"`
 }
 
 // Order statuses seen in examples; others are kept as received.

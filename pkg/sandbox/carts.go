@@ -171,7 +171,7 @@ func (s *Server) handleCheckout(w http.ResponseWriter, r *http.Request) {
 
 // placeOrders orders each order group of a cart. Call with s.mu held.
 func (s *Server) placeOrders(st *cartState, r *http.Request, now time.Time) *pc.CartCheckoutResult {
-	result := &pc.CartCheckoutResult{Orders: []pc.Order{}, OrderErrors: []pc.OrderError{}}
+	result := &pc.CartCheckoutResult{Orders: []pc.Order{}, OrderErrors: []pc.OrderError{}, Attributes: &pc.Attributes{ObjectType: "CartCheckoutResult"}}
 	var groups []string
 	lines := map[string][]pc.CartLineItem{}
 	for _, l := range st.cart.LineItems {
@@ -184,6 +184,7 @@ func (s *Server) placeOrders(st *cartState, r *http.Request, now time.Time) *pc.
 	for _, g := range groups {
 		if e := s.groupError(lines[g]); e != nil {
 			e.OrderGroupID = g
+			e.Attributes = &pc.Attributes{ObjectType: "OrderError"}
 			result.OrderErrors = append(result.OrderErrors, *e)
 			continue
 		}
@@ -201,6 +202,7 @@ func (s *Server) placeOrders(st *cartState, r *http.Request, now time.Time) *pc.
 			if !s.cfg.OmitSubscriptionIDs {
 				ol.SubscriptionID = s.newID()
 			}
+			ol.Links = lineLinks(l.CatalogItemID, st.customer, ol.SubscriptionID)
 			for _, p := range l.Participants {
 				if p.Key == pc.TransactionReseller {
 					ol.PartnerIDOnRecord = p.Value
@@ -252,4 +254,20 @@ func (s *Server) handleGetOrder(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, out)
+}
+
+// lineLinks are an order line's links to its catalog item and subscription.
+func lineLinks(catalogItemID, customer, subscription string) json.RawMessage {
+	parts := strings.Split(catalogItemID, ":")
+	links := map[string]pc.Link{}
+	if len(parts) == 3 {
+		links["product"] = pc.Link{URI: "/products/" + parts[0] + "?country=US", Method: "GET", Headers: json.RawMessage("[]")}
+		links["sku"] = pc.Link{URI: "/products/" + parts[0] + "/skus/" + parts[1] + "?country=US", Method: "GET", Headers: json.RawMessage("[]")}
+		links["availability"] = pc.Link{URI: "/products/" + parts[0] + "/skus/" + parts[1] + "/availabilities/" + parts[2] + "?country=US", Method: "GET", Headers: json.RawMessage("[]")}
+	}
+	if subscription != "" {
+		links["subscription"] = pc.Link{URI: "/customers/" + customer + "/subscriptions/" + subscription, Method: "GET", Headers: json.RawMessage("[]")}
+	}
+	b, _ := json.Marshal(links)
+	return b
 }

@@ -322,3 +322,38 @@ func TestCustomCatalog(t *testing.T) {
 		t.Error("a product without a family was accepted")
 	}
 }
+
+// TestCheckoutShape: the answer carries the fields the checkout reference
+// (../shared/seeds/checkout-cart-reference.txt) lists for CartCheckoutResult,
+// Order, OrderLineItem and OrderError.
+func TestCheckoutShape(t *testing.T) {
+	e := start(t, Config{})
+	noCapacity := pc.CartLineItem{CatalogItemID: "DZH318Z0BQ36:004K:DZH318Z08C1T", Quantity: 1, BillingCycle: pc.BillingOneTime, TermDuration: "P1Y",
+		ProvisioningContext: map[string]string{"subscriptionId": azureSub, "scope": "single"}}
+	c := e.create(cart(nce(1), noCapacity))
+	r := e.call("POST", cartsPath(customer)+"/"+c.ID+"/checkout", "", nil)
+	got := keys(t, r.body)
+	var want []string
+	for _, k := range []string{"orders", "orderErrors", "attributes"} {
+		want = append(want, "."+k)
+	}
+	for _, k := range []string{"attributes", "billingCycle", "creationDate", "currencyCode", "currencySymbol", "id", "lineItems", "links",
+		"referenceCustomerId", "status", "totalPrice", "transactionType"} {
+		want = append(want, ".orders[]."+k)
+	}
+	for _, k := range []string{"lineItemNumber", "offerId", "quantity", "subscriptionId", "termDuration", "transactionType", "pricing",
+		"provisioningContext", "links"} {
+		want = append(want, ".orders[].lineItems[]."+k)
+	}
+	for _, k := range []string{"orderGroupId", "code", "description", "attributes"} {
+		want = append(want, ".orderErrors[]."+k)
+	}
+	for _, k := range want {
+		if !got[k] {
+			t.Errorf("checkout answer lacks %s", k)
+		}
+	}
+	if t.Failed() {
+		t.Logf("%s", r.body)
+	}
+}
