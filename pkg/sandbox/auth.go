@@ -35,11 +35,15 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v2 := strings.Contains(r.URL.Path, "/v2.0/")
+	// A refresh keeps the audience of the token it refreshes, so it may
+	// leave resource and scope out (and x/oauth2 does).
+	refresh := r.PostForm.Get("grant_type") == "refresh_token"
+	scope, resource := r.PostForm.Get("scope"), r.PostForm.Get("resource")
 	switch {
-	case v2 && r.PostForm.Get("scope") != Resource+"/.default" && r.PostForm.Get("scope") != Resource+"/user_impersonation":
+	case v2 && !(refresh && scope == "") && scope != Resource+"/.default" && scope != Resource+"/user_impersonation":
 		oauthError(w, http.StatusBadRequest, "invalid_scope", "AADSTS70011: The provided scope is not valid; use "+Resource+"/.default.")
 		return
-	case !v2 && r.PostForm.Get("resource") != Resource:
+	case !v2 && !(refresh && resource == "") && resource != Resource:
 		oauthError(w, http.StatusBadRequest, "invalid_resource", "AADSTS500011: The resource principal was not found; use resource="+Resource+".")
 		return
 	}

@@ -1,0 +1,116 @@
+package partnercenter
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/oauth2"
+	"golang.org/x/oauth2/clientcredentials"
+)
+
+// Resource is the audience of Partner Center tokens.
+const Resource = "https://api.partnercenter.microsoft.com"
+
+// Credentials sign in to Partner Center: App-only (client credentials), or
+// App+User when RefreshToken is set.
+type Credentials struct {
+	TenantID     string
+	ClientID     string
+	ClientSecret string
+	RefreshToken string
+}
+
+// TokenURL is the v1 token endpoint of a tenant on a login host, e.g.
+// "https://login.microsoftonline.com/{tenant}/oauth2/token".
+func TokenURL(template, tenant string) string {
+	return strings.ReplaceAll(template, "{tenant}", url.PathEscape(tenant))
+}
+
+// AuthError is a failed sign-in. It carries the identity provider's error
+// code and description, never a secret.
+type AuthError struct {
+	Code        string
+	Description string
+	Err         error
+}
+
+func (e *AuthError) Error() string {
+	if e.Code != "" {
+		return fmt.Sprintf("sign-in to Partner Center failed: %s: %s", e.Code, e.Description)
+	}
+	return fmt.Sprintf("sign-in to Partner Center failed: %v", e.Err)
+}
+
+func (e *AuthError) Unwrap() error { return e.Err }
+
+// Tokens hands out access tokens, fetching a new one shortly before the
+// cached one expires, or at once after Invalidate (a 401 mid-run).
+type Tokens struct {
+	fetch func() (*oauth2.Token, error)
+
+	mu      sync.Mutex
+	tok     *oauth2.Token
+	fetched time.Time
+}
+
+// NewTokens signs in with creds at tokenURL. hc is used for the token
+// requests; the tokens are fetched with a background context, never a
+// request's, so a cancelled call cannot poison later refreshes.
+func NewTokens(creds Credentials, tokenURL string, hc *http.Client) *Tokens {
+	ctx := context.WithValue(context.Background(), oauth2.HTTPClient, hc)
+	var fetch func() (*oauth2.Token, error)
+	if creds.RefreshToken != "" {
+		cfg := &oauth2.Config{ClientID: creds.ClientID, ClientSecret: creds.ClientSecret,
+			Endpoint: oauth2.Endpoint{TokenURL: tokenURL, AuthStyle: oauth2.AuthStyleInParams}}
+		fetch = func() (*oauth2.Token, error) {
+			// An expired token with the refresh token makes the source refresh.
+			return cfg.TokenSource(ctx, &oauth2.Token{RefreshToken: creds.RefreshToken, Expiry: time.Unix(1, 0)}).Token()
+		}
+	} else {
+		cfg := &clientcredentials.Config{ClientID: creds.ClientID, ClientSecret: creds.ClientSecret, TokenURL: tokenURL,
+			EndpointParams: url.Values{"resource": {Resource}}, AuthStyle: oauth2.AuthStyleInParams}
+		fetch = func() (*oauth2.Token, error) { return cfg.Token(ctx) }
+	}
+	return &Tokens{fetch: fetch}
+}
+
+// Token returns a valid access token. It refreshes when a fifth of the
+// token's life (at most two minutes) is left, so no call goes out with a
+// token about to expire.
+func (t *Tokens) Token() (string, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.tok != nil && t.tok.AccessToken != "" {
+		if t.tok.Expiry.IsZero() {
+			return t.tok.AccessToken, nil
+		}
+		early := min(2*time.Minute, t.tok.Expiry.Sub(t.fetched)/5)
+		if time.Until(t.tok.Expiry) > early {
+			return t.tok.AccessToken, nil
+		}
+	}
+	fetched := time.Now()
+	tok, err := t.fetch()
+	if err != nil {
+		var re *oauth2.RetrieveError
+		if errors.As(err, &re) {
+			return "", &AuthError{Code: re.ErrorCode, Description: re.ErrorDescription, Err: err}
+		}
+		return "", &AuthError{Err: err}
+	}
+	t.tok, t.fetched = tok, fetched
+	return tok.AccessToken, nil
+}
+
+// Invalidate drops the cached token, so the next call signs in again.
+func (t *Tokens) Invalidate() {
+	t.mu.Lock()
+	t.tok = nil
+	t.mu.Unlock()
+}
