@@ -7,6 +7,14 @@ type Status string
 const (
 	StatusValid   Status = "Valid"
 	StatusInvalid Status = "Invalid"
+
+	// Submit.
+	StatusOrdered      Status = "Ordered"       // checked out: an order exists
+	StatusCreated      Status = "Created"       // --create-only: the cart exists, nothing bought
+	StatusFailed       Status = "Failed"        // Partner Center refused it; nothing bought
+	StatusSkipped      Status = "Skipped"       // not sent: already ordered, or its cart was held back
+	StatusUnknown      Status = "Unknown"       // checkout sent, no answer yet: run again to learn
+	StatusNotSubmitted Status = "Not submitted" // the run stopped before sending it; run again
 )
 
 // Severity separates problems that stop a row from notes that do not.
@@ -35,6 +43,8 @@ type Outcome struct {
 	CartID         string
 	OrderID        string
 	SubscriptionID string
+	RequestID      string // MS-RequestId of the last call for the row
+	CorrelationID  string // MS-CorrelationId of that call, for support
 }
 
 // Failed reports whether any problem is an error.

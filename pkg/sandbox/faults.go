@@ -106,3 +106,10 @@ func (s *Server) roll(op string) (latency time.Duration, kind string) {
 	}
 	return latency, kind
 }
+
+// SetFaults replaces the faults of a running sandbox.
+func (s *Server) SetFaults(f Faults) {
+	s.mu.Lock()
+	s.cfg.Faults = f
+	s.mu.Unlock()
+}

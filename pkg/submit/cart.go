@@ -1,0 +1,279 @@
+package submit
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/sirupsen/logrus"
+
+	"github.com/cspimporter/importer/pkg/order"
+	pc "github.com/cspimporter/importer/pkg/partnercenter"
+)
+
+// cart buys the rows of one cart that are not bought yet. It returns an
+// error only when the journal fails.
+func (r *runner) cart(ctx context.Context, c *order.Cart) error {
+	log := r.opt.Log.WithFields(logrus.Fields{"batch": r.opt.Batch, "customer": c.Key.CustomerID, "cart_group": c.Key.Group})
+	lineOf := map[int]order.LineItem{}
+	rowOf := map[string]int{}
+	var keys []string
+	for n, i := range c.Rows {
+		key := r.keys[i]
+		rec, err := r.j.Row(r.opt.Batch, key)
+		if err != nil {
+			return err
+		}
+		if rec != nil && rec.Status == string(order.StatusOrdered) {
+			r.set([]int{i}, order.StatusSkipped, order.Note, fmt.Sprintf("already ordered in run %s (order %s); nothing sent", rec.RunID, rec.OrderID),
+				func(o *order.Outcome) {
+					o.CartID, o.OrderID, o.SubscriptionID, o.RequestID, o.CorrelationID = rec.CartID, rec.OrderID, rec.SubscriptionID, rec.RequestID, rec.CorrelationID
+				})
+			continue
+		}
+		if a := r.unsettled[key]; a != nil {
+			r.set([]int{i}, order.StatusUnknown, order.Error, fmt.Sprintf("cart %s was checked out by run %s and Partner Center has not answered yet; run the same command again (it asks again and never orders twice), or check the customer's orders in Partner Center", a.CartID, a.RunID),
+				func(o *order.Outcome) { o.CartID, o.RequestID = a.CartID, a.CheckoutRequestID })
+			continue
+		}
+		lineOf[i] = c.Request.LineItems[n]
+		rowOf[key] = i
+		keys = append(keys, key)
+	}
+	if len(keys) == 0 {
+		return nil
+	}
+	id := attemptID(r.opt.Batch, c.Key.CustomerID, c.Key.Group, keys)
+	a, err := r.j.Attempt(r.opt.Batch, id)
+	if err != nil {
+		return err
+	}
+	now := r.opt.Now()
+	if a == nil || a.State == StateDone || a.State == StateLineErrors || a.State == StateAbandoned ||
+		(a.State == StateCreated && now.Add(r.opt.ExpiryMargin).After(a.Expires)) {
+		version := 1
+		if a != nil {
+			version = a.Version + 1
+		}
+		a = &Attempt{Batch: r.opt.Batch, ID: id, CustomerID: c.Key.CustomerID, CartGroup: c.Key.Group, RowKeys: keys,
+			Version: version, State: StateCreateSent, RunID: r.opt.RunID, CreateRequestID: pc.NewID()}
+		if err := r.j.PutAttempt(a); err != nil {
+			return err
+		}
+	}
+	log = log.WithField("attempt", a.ID)
+	// Lines go out in the attempt's own order, so a resent create matches
+	// the first one line for line.
+	rows := make([]int, len(a.RowKeys))
+	lines := make([]order.LineItem, len(a.RowKeys))
+	for n, k := range a.RowKeys {
+		rows[n] = rowOf[k]
+		lines[n] = lineOf[rowOf[k]]
+	}
+
+	if a.State == StateCreateSent {
+		done, err := r.create(ctx, a, c.Request.PartnerOnRecordAttestationAccepted, lines, rows, log)
+		if err != nil || done {
+			return err
+		}
+	}
+	if r.opt.CreateOnly {
+		r.set(rows, order.StatusCreated, order.Note, fmt.Sprintf("cart created, not checked out (--create-only); it expires %s", a.Expires.Format("2006-01-02 15:04 MST")),
+			func(o *order.Outcome) {
+				o.CartID, o.RequestID, o.CorrelationID = a.CartID, a.CreateRequestID, a.CreateCorrelationID
+			})
+		return nil
+	}
+	switch a.State {
+	case StateCreated:
+		a.State, a.CheckoutRequestID, a.RunID = StateCheckoutSent, pc.NewID(), r.opt.RunID
+		if err := r.j.PutAttempt(a); err != nil { // durable before the checkout is sent
+			return err
+		}
+		return r.checkout(ctx, a, rows, false)
+	case StateCheckoutSent:
+		return r.checkout(ctx, a, rows, true)
+	}
+	return nil
+}
+
+// create sends (or sends again, with the same request id) the create-cart
+// request. done means the rows have their outcome already.
+func (r *runner) create(ctx context.Context, a *Attempt, attested bool, lines []order.LineItem, rows []int, log logrus.FieldLogger) (done bool, err error) {
+	cart, call, err := r.api.CreateCart(ctx, a.CustomerID, cartRequest(attested, lines), a.CreateRequestID)
+	ids := func(o *order.Outcome) { o.RequestID, o.CorrelationID = call.RequestID, call.CorrelationID }
+	if err != nil {
+		var api *pc.APIError
+		if errors.As(err, &api) {
+			a.State = StateAbandoned
+			if err := r.j.PutAttempt(a); err != nil {
+				return true, err
+			}
+			log.WithFields(logrus.Fields{"request_id": call.RequestID, "correlation_id": call.CorrelationID}).Warnf("cart refused: %v", err)
+			r.set(rows, order.StatusFailed, order.Error, explainErr(err)+"; nothing was bought", ids)
+			return true, nil
+		}
+		// No answer: the cart may or may not exist; nothing is bought either
+		// way, and the next run resends this create with the same request id.
+		r.notSubmitted(rows, "could not create the cart ("+explainErr(err)+"); nothing was bought; run the same command again")
+		for _, i := range rows {
+			ids(&r.plan.Outcomes[i])
+		}
+		return true, nil
+	}
+	a.CartID, a.CreateCorrelationID = cart.ID, call.CorrelationID
+	a.Expires = r.opt.Now().Add(7 * 24 * time.Hour)
+	if cart.ExpirationTimestamp != nil {
+		a.Expires = *cart.ExpirationTimestamp
+	}
+	a.Lines = a.Lines[:0]
+	var refused []string
+	for n, l := range cart.LineItems {
+		a.Lines = append(a.Lines, LineInfo{OrderGroup: l.OrderGroup, CatalogItemID: l.CatalogItemID, Quantity: l.Quantity, TermDuration: l.TermDuration})
+		if l.Error != nil && n < len(rows) {
+			refused = append(refused, fmt.Sprint(r.plan.Rows[rows[n]].Line))
+		}
+	}
+	if len(refused) == 0 {
+		a.State = StateCreated
+		return false, r.j.PutAttempt(a)
+	}
+	a.State = StateLineErrors
+	if err := r.j.PutAttempt(a); err != nil {
+		return true, err
+	}
+	for n, i := range rows {
+		fill := func(o *order.Outcome) { o.CartID = cart.ID; ids(o) }
+		if n < len(cart.LineItems) && cart.LineItems[n].Error != nil {
+			e := cart.LineItems[n].Error
+			r.set([]int{i}, order.StatusFailed, order.Error, explain(e.ErrorCode, e.ErrorDescription)+"; the cart was not checked out", fill)
+		} else {
+			r.set([]int{i}, order.StatusFailed, order.Error, "not ordered: Partner Center refused row "+strings.Join(refused, ", ")+" of the same cart, so the cart was not checked out; fix that row and run again", fill)
+		}
+	}
+	return true, nil
+}
+
+// checkout sends (or, resumed, sends again with the same cart and request
+// id) the checkout, and maps its orders and order errors back to the rows.
+// rows are plan row indexes by line; nil when settling an earlier run's
+// checkout, whose rows only get journal records.
+func (r *runner) checkout(ctx context.Context, a *Attempt, rows []int, resumed bool) error {
+	res, call, err := r.api.Checkout(ctx, a.CustomerID, a.CartID, a.CheckoutRequestID)
+	ids := func(o *order.Outcome) {
+		o.CartID, o.RequestID, o.CorrelationID = a.CartID, call.RequestID, call.CorrelationID
+	}
+	if err != nil {
+		var api *pc.APIError
+		refused := errors.As(err, &api) && (api.Status == 400 || api.Status == 403 || (api.Status == 404 && !resumed))
+		if refused {
+			a.State = StateAbandoned
+			if err := r.j.PutAttempt(a); err != nil {
+				return err
+			}
+			r.set(rows, order.StatusFailed, order.Error, explainErr(err)+"; nothing was bought", ids)
+			return nil
+		}
+		// No answer that settles it: it may have been ordered. The attempt
+		// stays checkout-sent; the next run asks again with the same ids.
+		r.set(rows, order.StatusUnknown, order.Error, "checkout was sent but its outcome is not known ("+explainErr(err)+
+			"); run the same command again: it asks again with the same request and never orders twice", ids)
+		return nil
+	}
+	a.CheckoutCorrelationID = call.CorrelationID
+	outcomes := mapCheckout(a, res)
+	records := map[string]RowRecord{}
+	at := r.opt.Now().UTC()
+	for n, key := range a.RowKeys {
+		lo := outcomes[n]
+		records[key] = RowRecord{Status: string(lo.status), Message: lo.message, CartID: a.CartID, OrderID: lo.orderID,
+			SubscriptionID: lo.subscriptionID, RequestID: call.RequestID, CorrelationID: call.CorrelationID, RunID: a.RunID, At: at}
+	}
+	a.State = StateDone
+	if err := r.j.Finish(a, records); err != nil {
+		return err
+	}
+	for n, i := range rows {
+		lo := outcomes[n]
+		sev := order.Note
+		if lo.status != order.StatusOrdered {
+			sev = order.Error
+		}
+		r.set([]int{i}, lo.status, sev, lo.message, func(o *order.Outcome) {
+			ids(o)
+			o.OrderID, o.SubscriptionID = lo.orderID, lo.subscriptionID
+		})
+	}
+	return nil
+}
+
+type lineOutcome struct {
+	status                  order.Status
+	message                 string
+	orderID, subscriptionID string
+}
+
+// mapCheckout maps a checkout result to the cart's lines: failed order
+// groups through orderGroupId, orders by matching their lines (offer,
+// quantity, term) to the cart's lines of the groups that did not fail.
+func mapCheckout(a *Attempt, res *pc.CartCheckoutResult) []lineOutcome {
+	out := make([]lineOutcome, len(a.RowKeys))
+	failed := map[string]pc.OrderError{}
+	for _, e := range res.OrderErrors {
+		failed[e.OrderGroupID] = e
+	}
+	taken := make([]bool, len(a.Lines))
+	match := func(ol pc.OrderLineItem, strict bool) int {
+		for n, l := range a.Lines {
+			if taken[n] || n >= len(out) {
+				continue
+			}
+			if _, bad := failed[l.OrderGroup]; bad {
+				continue
+			}
+			if !strings.EqualFold(l.CatalogItemID, ol.OfferID) {
+				continue
+			}
+			if strict && (l.Quantity != ol.Quantity || !strings.EqualFold(l.TermDuration, ol.TermDuration)) {
+				continue
+			}
+			return n
+		}
+		return -1
+	}
+	for _, o := range res.Orders {
+		for _, ol := range o.LineItems {
+			n := match(ol, true)
+			if n < 0 {
+				n = match(ol, false)
+			}
+			if n < 0 {
+				continue
+			}
+			taken[n] = true
+			msg := ""
+			if st := strings.ToLower(o.Status); st != "" && st != pc.OrderCompleted {
+				msg = "order status: " + o.Status
+			}
+			if ol.SubscriptionID == "" {
+				msg = strings.TrimPrefix(msg+"; subscription id not given yet (provisioning); see the order in Partner Center", "; ")
+			}
+			out[n] = lineOutcome{status: order.StatusOrdered, message: msg, orderID: o.ID, subscriptionID: ol.SubscriptionID}
+		}
+	}
+	for n := range out {
+		if out[n].status != "" {
+			continue
+		}
+		if n < len(a.Lines) {
+			if e, bad := failed[a.Lines[n].OrderGroup]; bad {
+				out[n] = lineOutcome{status: order.StatusFailed, message: explain(e.Code, e.Description) + "; this line's order group was not ordered"}
+				continue
+			}
+		}
+		out[n] = lineOutcome{status: order.StatusUnknown, message: "the checkout's answer names no order for this line; check the customer's orders in Partner Center"}
+	}
+	return out
+}

@@ -1,0 +1,344 @@
+package submit
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/cspimporter/importer/pkg/ingest"
+	"github.com/cspimporter/importer/pkg/order"
+	pc "github.com/cspimporter/importer/pkg/partnercenter"
+	"github.com/cspimporter/importer/pkg/sandbox"
+	"github.com/cspimporter/importer/pkg/validate"
+)
+
+var today = time.Date(2026, 11, 21, 0, 0, 0, 0, time.UTC)
+
+type world struct {
+	sb     *sandbox.Server
+	client *pc.Client
+	dir    string
+}
+
+func newWorld(t *testing.T, cfg sandbox.Config) *world {
+	t.Helper()
+	sb := sandbox.New(cfg)
+	srv := httptest.NewServer(sb)
+	t.Cleanup(srv.Close)
+	tenant, id, secret, _ := sb.Credentials()
+	tokens := pc.NewTokens(pc.Credentials{TenantID: tenant, ClientID: id, ClientSecret: secret},
+		pc.TokenURL(srv.URL+"/{tenant}/oauth2/token", tenant), srv.Client())
+	c, err := pc.NewClient(pc.Options{Endpoint: srv.URL, Tokens: tokens, Timeout: 2 * time.Second,
+		BaseDelay: time.Millisecond, MaxDelay: 5 * time.Millisecond, MaxAttempts: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &world{sb: sb, client: c, dir: t.TempDir()}
+}
+
+// plan validates a sheet.
+func plan(t *testing.T, path string) *Plan {
+	t.Helper()
+	s, err := ingest.Read(path, ingest.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := validate.New(validate.Options{Today: today}).Check(s.Rows)
+	return &Plan{Rows: s.Rows, Carts: res.Carts, Outcomes: res.Outcomes}
+}
+
+// run submits a fresh validation of path with the world's journal.
+func (w *world) run(t *testing.T, path, batch string, mod func(*Options)) *Plan {
+	t.Helper()
+	p := plan(t, path)
+	j, err := OpenJournal(filepath.Join(w.dir, "journal.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	opt := Options{Batch: batch, RunID: fmt.Sprintf("run-%d", time.Now().UnixNano()), Concurrency: 4}
+	if mod != nil {
+		mod(&opt)
+	}
+	if err := Run(context.Background(), w.client, j, p, opt); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func (w *world) ledger() (carts, orders int, perGroup map[string]int) {
+	perGroup = map[string]int{}
+	for _, e := range w.sb.Ledger() {
+		switch e.Kind {
+		case sandbox.LedgerCart:
+			carts++
+		case sandbox.LedgerOrder:
+			orders++
+			perGroup[e.CartID+"/"+e.OrderGroup]++
+		}
+	}
+	return carts, orders, perGroup
+}
+
+func statuses(p *Plan) map[order.Status]int {
+	m := map[order.Status]int{}
+	for _, o := range p.Outcomes {
+		m[o.Status]++
+	}
+	return m
+}
+
+const clean = "../../samples/monthly-orders.xlsx"
+
+func TestSubmitSampleAndRerun(t *testing.T) {
+	w := newWorld(t, sandbox.Config{})
+	p := w.run(t, clean, "november", nil)
+	if got := statuses(p); got[order.StatusOrdered] != 30 {
+		t.Fatalf("statuses %v", got)
+	}
+	for i, o := range p.Outcomes {
+		if o.CartID == "" || o.OrderID == "" || o.SubscriptionID == "" || o.RequestID == "" || o.CorrelationID == "" {
+			t.Errorf("row %d: %+v", p.Rows[i].Line, o)
+		}
+	}
+	carts, orders, perGroup := w.ledger()
+	if carts != 9 {
+		t.Errorf("%d carts created, want 9 (one per intended cart)", carts)
+	}
+	for k, n := range perGroup {
+		if n != 1 {
+			t.Errorf("%s ordered %d times", k, n)
+		}
+	}
+	// Rows of one cart share its id; their orders are the cart's.
+	byCart := map[string]string{}
+	for i, o := range p.Outcomes {
+		name := p.Outcomes[i].Cart
+		if id, ok := byCart[name]; ok && id != o.CartID {
+			t.Errorf("cart %s has two ids", name)
+		}
+		byCart[name] = o.CartID
+	}
+
+	again := w.run(t, clean, "november", nil)
+	if got := statuses(again); got[order.StatusSkipped] != 30 {
+		t.Fatalf("rerun statuses %v", got)
+	}
+	if !strings.Contains(again.Outcomes[0].Problems[0].Message, "already ordered in run") || again.Outcomes[0].OrderID != p.Outcomes[0].OrderID {
+		t.Errorf("rerun outcome %+v", again.Outcomes[0])
+	}
+	if c2, o2, _ := w.ledger(); c2 != carts || o2 != orders {
+		t.Errorf("rerun sent something: %d/%d carts, %d/%d orders", c2, carts, o2, orders)
+	}
+	next := w.run(t, clean, "december", nil)
+	if got := statuses(next); got[order.StatusOrdered] != 30 {
+		t.Errorf("a new batch orders again: %v", got)
+	}
+}
+
+// TestFaultsNeverOrderTwice: under every fault the sandbox has, seeded,
+// many times: reruns finish the batch, every row ends Ordered, and no cart
+// or order group is ordered twice.
+func TestFaultsNeverOrderTwice(t *testing.T) {
+	seeds := 12
+	if testing.Short() {
+		seeds = 3
+	}
+	for seed := uint64(1); seed <= uint64(seeds); seed++ {
+		t.Run(fmt.Sprint(seed), func(t *testing.T) {
+			w := newWorld(t, sandbox.Config{Seed: seed, TokenLifetime: 2 * time.Second, Faults: sandbox.Faults{
+				{Op: "create", Kind: sandbox.Fault500, Prob: 0.2},
+				{Op: "create", Kind: sandbox.FaultLostResponse, Prob: 0.2},
+				{Op: "checkout", Kind: sandbox.FaultLostResponse, Prob: 0.35},
+				{Op: "checkout", Kind: sandbox.FaultDrop, Prob: 0.1},
+				{Op: "any", Kind: sandbox.Fault429, Prob: 0.03},
+			}})
+			var p *Plan
+			for run := 1; run <= 8; run++ {
+				p = w.run(t, clean, "batch", nil)
+				for _, o := range p.Outcomes {
+					if o.Status == "" {
+						t.Fatalf("run %d: a row has no status", run)
+					}
+				}
+				s := statuses(p)
+				if s[order.StatusOrdered]+s[order.StatusSkipped] == 30 {
+					break
+				}
+			}
+			if s := statuses(p); s[order.StatusOrdered]+s[order.StatusSkipped] != 30 {
+				t.Fatalf("not finished after 8 runs: %v", s)
+			}
+			_, _, perGroup := w.ledger()
+			for k, n := range perGroup {
+				if n != 1 {
+					t.Errorf("%s ordered %d times", k, n)
+				}
+			}
+			ordered := map[string]bool{}
+			for k := range perGroup {
+				ordered[strings.SplitN(k, "/", 2)[0]] = true
+			}
+			if len(ordered) != 9 {
+				t.Errorf("%d carts ordered, want 9", len(ordered))
+			}
+		})
+	}
+}
+
+func TestCreateOnlyThenCheckout(t *testing.T) {
+	w := newWorld(t, sandbox.Config{})
+	p := w.run(t, clean, "b", func(o *Options) { o.CreateOnly = true })
+	if got := statuses(p); got[order.StatusCreated] != 30 {
+		t.Fatalf("create-only statuses %v", got)
+	}
+	if c, o, _ := w.ledger(); c != 9 || o != 0 {
+		t.Fatalf("create-only: %d carts, %d orders", c, o)
+	}
+	p = w.run(t, clean, "b", nil)
+	if got := statuses(p); got[order.StatusOrdered] != 30 {
+		t.Fatalf("then submit: %v", got)
+	}
+	if c, o, _ := w.ledger(); c != 9 || o == 0 {
+		t.Errorf("the created carts were not reused: %d carts, %d orders", c, o)
+	}
+}
+
+// sheet writes a CSV order sheet.
+func sheet(t *testing.T, dir string, lines ...string) string {
+	t.Helper()
+	p := filepath.Join(dir, fmt.Sprintf("s%d.csv", time.Now().UnixNano()))
+	body := "CustomerId,CatalogItemId,Quantity,BillingCycle,TermDuration,ProvisioningContext,PartnerOnRecordAttestationAccepted\n" + strings.Join(lines, "\n") + "\n"
+	if err := writeFile(p, body); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+const cust = "4a7e3f12-9c1b-4d2e-8f6a-1b2c3d4e5f60"
+
+func TestLineErrorsAndPartialCheckout(t *testing.T) {
+	w := newWorld(t, sandbox.Config{})
+	s := sheet(t, w.dir,
+		cust+",CFQ7TTC0LH0Z:0001:CFQ7TTC0K18P,301,monthly,P1M,,yes", // above the SKU's 300 seats: a line error
+		cust+",CFQ7TTC0LF8S:0001:CFQ7TTC0VZW5,2,monthly,P1M,,yes")
+	p := w.run(t, s, "b", nil)
+	if p.Outcomes[0].Status != order.StatusFailed || !strings.Contains(p.Outcomes[0].Problems[0].Message, "10015") ||
+		p.Outcomes[1].Status != order.StatusFailed || !strings.Contains(p.Outcomes[1].Problems[0].Message, "refused row 2") {
+		t.Errorf("line error outcomes %+v / %+v", p.Outcomes[0], p.Outcomes[1])
+	}
+	if _, o, _ := w.ledger(); o != 0 {
+		t.Errorf("%d orders for a cart with a refused line", o)
+	}
+	// The corrected sheet in the same batch orders both rows.
+	fixed := sheet(t, w.dir,
+		cust+",CFQ7TTC0LH0Z:0001:CFQ7TTC0K18P,300,monthly,P1M,,yes",
+		cust+",CFQ7TTC0LF8S:0001:CFQ7TTC0VZW5,2,monthly,P1M,,yes")
+	p = w.run(t, fixed, "b", nil)
+	if got := statuses(p); got[order.StatusOrdered] != 2 {
+		t.Errorf("corrected sheet: %v", got)
+	}
+
+	partial := sheet(t, w.dir,
+		"7d3b2c1a-5e4f-4a6b-9c8d-0e1f2a3b4c5d,CFQ7TTC0LH0Z:0001:CFQ7TTC0K18P,3,monthly,P1M,,yes",
+		"7d3b2c1a-5e4f-4a6b-9c8d-0e1f2a3b4c5d,DZH318Z0BQ36:004K:DZH318Z08C1T,1,one_time,P1Y,subscriptionId=aaaa0a0a-bb1b-cc2c-dd3d-eeeeee4e4e4e;scope=single,yes")
+	p = w.run(t, partial, "b", nil)
+	if p.Outcomes[0].Status != order.StatusOrdered || p.Outcomes[1].Status != order.StatusFailed ||
+		!strings.Contains(p.Outcomes[1].Problems[len(p.Outcomes[1].Problems)-1].Message, "800010") {
+		t.Errorf("partial checkout: %+v / %+v", p.Outcomes[0], p.Outcomes[1])
+	}
+	// Rerun: the ordered row is skipped, the failed one tried again (and
+	// failing again, since the sandbox still has no capacity).
+	p = w.run(t, partial, "b", nil)
+	if p.Outcomes[0].Status != order.StatusSkipped || p.Outcomes[1].Status != order.StatusFailed {
+		t.Errorf("rerun of a partial checkout: %s / %s", p.Outcomes[0].Status, p.Outcomes[1].Status)
+	}
+	_, _, perGroup := w.ledger()
+	for k, n := range perGroup {
+		if n != 1 {
+			t.Errorf("%s ordered %d times", k, n)
+		}
+	}
+}
+
+func TestHeldBackAndInterrupted(t *testing.T) {
+	w := newWorld(t, sandbox.Config{})
+	s := sheet(t, w.dir,
+		cust+",CFQ7TTC0LH0Z:0001:CFQ7TTC0K18P,0,monthly,P1M,,yes", // invalid
+		cust+",CFQ7TTC0LF8S:0001:CFQ7TTC0VZW5,2,monthly,P1M,,yes",
+		"7d3b2c1a-5e4f-4a6b-9c8d-0e1f2a3b4c5d,CFQ7TTC0LH0Z:0001:CFQ7TTC0K18P,3,monthly,P1M,,yes")
+	p := w.run(t, s, "b", func(o *Options) { o.SkipInvalid = true })
+	if p.Outcomes[0].Status != order.StatusInvalid || p.Outcomes[1].Status != order.StatusSkipped ||
+		!strings.Contains(p.Outcomes[1].Problems[0].Message, "row 2 of this cart is invalid") || p.Outcomes[2].Status != order.StatusOrdered {
+		t.Errorf("held back: %s %s %s", p.Outcomes[0].Status, p.Outcomes[1].Status, p.Outcomes[2].Status)
+	}
+
+	j, err := OpenJournal(filepath.Join(w.dir, "j2.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	p = plan(t, clean)
+	if err := Run(ctx, w.client, j, p, Options{Batch: "x", RunID: "r"}); err != nil {
+		t.Fatal(err)
+	}
+	if got := statuses(p); got[order.StatusNotSubmitted] != 30 {
+		t.Errorf("interrupted before starting: %v", got)
+	}
+}
+
+func TestJournalLock(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "j.db")
+	j, err := OpenJournal(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	if _, err := OpenJournal(path); !errors.Is(err, ErrLocked) {
+		t.Errorf("second open: %v, want ErrLocked", err)
+	}
+}
+
+// TestUnansweredCheckoutBlocksItsRows: rows of a checkout that is still
+// without an answer are never put into a new cart, even from a changed
+// sheet; a later run settles them.
+func TestUnansweredCheckoutBlocksItsRows(t *testing.T) {
+	w := newWorld(t, sandbox.Config{Faults: sandbox.Faults{{Op: "checkout", Kind: sandbox.FaultLostResponse, Prob: 1}}})
+	s := sheet(t, w.dir, cust+",CFQ7TTC0LH0Z:0001:CFQ7TTC0K18P,3,monthly,P1M,,yes")
+	p := w.run(t, s, "b", nil)
+	if p.Outcomes[0].Status != order.StatusUnknown {
+		t.Fatalf("lost checkout answer: %s", p.Outcomes[0].Status)
+	}
+	// The same row with a second row added: a different cart, same row.
+	s2 := sheet(t, w.dir, cust+",CFQ7TTC0LH0Z:0001:CFQ7TTC0K18P,3,monthly,P1M,,yes", cust+",CFQ7TTC0LF8S:0001:CFQ7TTC0VZW5,1,monthly,P1M,,yes")
+	p = w.run(t, s2, "b", nil)
+	if p.Outcomes[0].Status != order.StatusUnknown {
+		t.Errorf("the unanswered row was sent again in a new cart: %s", p.Outcomes[0].Status)
+	}
+	if p.Outcomes[1].Status != order.StatusUnknown { // its own checkout lost its answer too
+		t.Errorf("the new row: %s", p.Outcomes[1].Status)
+	}
+	w.sb.SetFaults(nil)
+	p = w.run(t, s2, "b", nil)
+	for i, o := range p.Outcomes {
+		if o.Status != order.StatusSkipped || o.OrderID == "" || !strings.Contains(o.Problems[0].Message, "already ordered") {
+			t.Errorf("row %d after the answers came: %s %+v", i, o.Status, o.Problems)
+		}
+	}
+	if _, orders, _ := w.ledger(); orders != 2 {
+		t.Errorf("%d orders, want 2 (one per cart)", orders)
+	}
+	_, _, perGroup := w.ledger()
+	for k, n := range perGroup {
+		if n != 1 {
+			t.Errorf("%s ordered %d times", k, n)
+		}
+	}
+}
