@@ -58,7 +58,13 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	case "refresh_token":
-		if id != s.cfg.ClientID || r.PostForm.Get("refresh_token") != s.cfg.RefreshToken {
+		// A confidential client (a web app, as Partner Center's App+User
+		// model uses) must authenticate when it redeems a refresh token.
+		if id != s.cfg.ClientID || secret != s.cfg.ClientSecret {
+			oauthError(w, http.StatusUnauthorized, "invalid_client", "AADSTS7000215: Invalid client secret provided, or unknown client id.")
+			return
+		}
+		if r.PostForm.Get("refresh_token") != s.cfg.RefreshToken {
 			oauthError(w, http.StatusBadRequest, "invalid_grant", "AADSTS70000: The provided refresh token is invalid or has expired.")
 			return
 		}

@@ -27,9 +27,10 @@ func TestTokenEndpoint(t *testing.T) {
 	}{
 		{"v1 client credentials", "/oauth2/token", url.Values{"grant_type": {"client_credentials"}, "client_id": {id}, "client_secret": {secret}, "resource": {Resource}}, 200, ""},
 		{"v2 scope", "/oauth2/v2.0/token", url.Values{"grant_type": {"client_credentials"}, "client_id": {id}, "client_secret": {secret}, "scope": {Resource + "/.default"}}, 200, ""},
-		{"refresh token (App+User)", "/oauth2/token", url.Values{"grant_type": {"refresh_token"}, "client_id": {id}, "refresh_token": {refresh}, "resource": {Resource}}, 200, ""},
+		{"refresh token (App+User)", "/oauth2/token", url.Values{"grant_type": {"refresh_token"}, "client_id": {id}, "client_secret": {secret}, "refresh_token": {refresh}, "resource": {Resource}}, 200, ""},
+		{"refresh token, wrong secret", "/oauth2/token", url.Values{"grant_type": {"refresh_token"}, "client_id": {id}, "client_secret": {"guess-Secr3t"}, "refresh_token": {refresh}, "resource": {Resource}}, 401, "invalid_client"},
 		{"wrong secret", "/oauth2/token", url.Values{"grant_type": {"client_credentials"}, "client_id": {id}, "client_secret": {"guess-Secr3t"}, "resource": {Resource}}, 401, "invalid_client"},
-		{"bad refresh token", "/oauth2/token", url.Values{"grant_type": {"refresh_token"}, "client_id": {id}, "refresh_token": {"stale-Refr3sh"}, "resource": {Resource}}, 400, "invalid_grant"},
+		{"bad refresh token", "/oauth2/token", url.Values{"grant_type": {"refresh_token"}, "client_id": {id}, "client_secret": {secret}, "refresh_token": {"stale-Refr3sh"}, "resource": {Resource}}, 400, "invalid_grant"},
 		{"graph resource", "/oauth2/token", url.Values{"grant_type": {"client_credentials"}, "client_id": {id}, "client_secret": {secret}, "resource": {"https://graph.windows.net"}}, 400, "invalid_resource"},
 		{"v2 without scope", "/oauth2/v2.0/token", url.Values{"grant_type": {"client_credentials"}, "client_id": {id}, "client_secret": {secret}}, 400, "invalid_scope"},
 		{"password grant", "/oauth2/token", url.Values{"grant_type": {"password"}, "resource": {Resource}}, 400, "unsupported_grant_type"},
