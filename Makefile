@@ -29,8 +29,9 @@ bench:
 	@mkdir -p bench
 	$(GO) test -run='^$$' -bench=. -benchtime=1x -count=3 -timeout=60m ./bench/ | tee bench/results.txt
 
+# The main job against the built-in Partner Center simulator.
 demo: build
-	./$(BIN) validate samples/monthly-orders.xlsx
+	./$(BIN) submit --sandbox samples/monthly-orders.xlsx
 
 clean:
 	rm -rf bin

@@ -93,6 +93,6 @@ columns) and nothing was written.`,
 		},
 	}
 	root.PersistentFlags().BoolVarP(&verbose, "verbose", "v", false, "log what the tool does, to stderr")
-	root.AddCommand(newValidateCmd(log, stdout, stderr), newTemplateCmd(stderr), newSandboxCmd(stdout, stderr))
+	root.AddCommand(newValidateCmd(log, stdout, stderr), newSubmitCmd(log, stdout, stderr), newTemplateCmd(stderr), newSandboxCmd(stdout, stderr))
 	return root
 }

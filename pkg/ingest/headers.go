@@ -87,7 +87,7 @@ func classify(header string) order.Column {
 	if n == "" {
 		return c
 	}
-	for i, rc := range order.ResultColumns {
+	for i, rc := range order.SubmitResultColumns {
 		if n == normalize(rc) {
 			c.Result = i
 			return c

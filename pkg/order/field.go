@@ -80,6 +80,10 @@ func (f Field) Required() bool {
 // orders sheet of the results workbook, in order.
 var ResultColumns = []string{"Import Status", "Import Message", "Cart", "Cart Id", "Order Id", "Subscription Id"}
 
+// SubmitResultColumns are the result columns of a submit run: the dry
+// run's, and the ids support asks for.
+var SubmitResultColumns = append(append([]string(nil), ResultColumns...), "Request Id", "Correlation Id")
+
 // Column is one header cell of the orders sheet and what it was taken for.
 type Column struct {
 	Header string

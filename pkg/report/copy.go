@@ -14,8 +14,6 @@ import (
 	"strings"
 
 	"github.com/xuri/excelize/v2"
-
-	"github.com/cspimporter/importer/pkg/order"
 )
 
 // maxStyleTwins bounds how many of the user's cell styles get a highlighted
@@ -149,12 +147,12 @@ func buildEdits(run *Run, st *styles, twin func(int) int) *sheetEdits {
 		blank:      st.bad,
 		widths:     map[int]float64{},
 	}
-	for i, w := range resultWidths {
-		e.widths[rcols[i]] = w
+	for i := range rcols {
+		e.widths[rcols[i]] = resultWidths[i]
 		e.replace[rcols[i]] = true
 	}
-	head := make([]newCell, len(order.ResultColumns))
-	for i, name := range order.ResultColumns {
+	head := make([]newCell, len(rcols))
+	for i, name := range run.resultNames() {
 		head[i] = newCell{col: rcols[i], style: st.header, text: name}
 	}
 	e.cells[run.HeaderLine] = sortCells(head)
@@ -162,7 +160,7 @@ func buildEdits(run *Run, st *styles, twin func(int) int) *sheetEdits {
 		r, o := &run.Rows[i], &run.Outcomes[i]
 		failed := o.Failed()
 		var cells []newCell
-		for j, v := range resultValues(o) {
+		for j, v := range resultValues(run, o) {
 			style := st.result(j, failed)
 			if v != "" || j == 0 {
 				cells = append(cells, newCell{col: rcols[j], style: style, text: v})

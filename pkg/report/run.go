@@ -23,6 +23,16 @@ type Run struct {
 	CartOf     []int
 	Mode       string // "dry run"
 	Finished   time.Time
+	// Submit adds the Request Id and Correlation Id columns.
+	Submit bool
+}
+
+// resultNames are the result columns the run writes.
+func (r *Run) resultNames() []string {
+	if r.Submit {
+		return order.SubmitResultColumns
+	}
+	return order.ResultColumns
 }
 
 // Message is the text of a row's Import Message cell: every problem, errors

@@ -110,16 +110,19 @@ func writeSummarySheet(f *excelize.File, run *Run, out string) error {
 
 // statusOrder lists statuses in a stable, meaningful order.
 func statusOrder(counts map[string]int) []string {
-	known := []string{string(order.StatusValid), string(order.StatusInvalid)}
+	known := []order.Status{order.StatusValid, order.StatusOrdered, order.StatusCreated, order.StatusSkipped,
+		order.StatusInvalid, order.StatusFailed, order.StatusUnknown, order.StatusNotSubmitted}
 	var out []string
-	for _, s := range known {
-		if _, ok := counts[s]; ok {
-			out = append(out, s)
+	isKnown := map[string]bool{}
+	for _, st := range known {
+		isKnown[string(st)] = true
+		if _, ok := counts[string(st)]; ok {
+			out = append(out, string(st))
 		}
 	}
 	var rest []string
 	for s := range counts {
-		if s != known[0] && s != known[1] {
+		if !isKnown[s] {
 			rest = append(rest, s)
 		}
 	}

@@ -37,13 +37,13 @@ func WriteWorkbook(ctx context.Context, run *Run, out string) error {
 // resultColumns places the result columns: where the sheet already has them
 // (a results workbook checked again), else after the last used column.
 func resultColumns(run *Run) []int {
-	cols := make([]int, len(order.ResultColumns))
+	cols := make([]int, len(run.resultNames()))
 	width := len(run.Columns)
 	for i := range run.Rows {
 		width = max(width, usedWidth(run.Rows[i].Cells))
 	}
 	for i, c := range run.Columns {
-		if c.Result >= 0 {
+		if c.Result >= 0 && c.Result < len(cols) {
 			cols[c.Result] = i + 1
 		}
 	}
@@ -75,11 +75,13 @@ func fieldColumns(run *Run) map[order.Field][]int {
 	return m
 }
 
-// resultWidths are the column widths of order.ResultColumns.
-var resultWidths = []float64{14, 60, 40, 38, 38, 38}
+// resultWidths are the column widths of order.SubmitResultColumns.
+var resultWidths = []float64{14, 60, 40, 38, 38, 38, 38, 38}
 
-func resultValues(o *order.Outcome) []string {
-	return []string{string(o.Status), Message(o), o.Cart, o.CartID, o.OrderID, o.SubscriptionID}
+// resultValues are a row's result cells, as many as the run has columns.
+func resultValues(run *Run, o *order.Outcome) []string {
+	v := []string{string(o.Status), Message(o), o.Cart, o.CartID, o.OrderID, o.SubscriptionID, o.RequestID, o.CorrelationID}
+	return v[:len(run.resultNames())]
 }
 
 // offending lists the columns of a row's errors, once each.
@@ -137,8 +139,8 @@ func fillNewWorkbook(ctx context.Context, f *excelize.File, run *Run) error {
 	for i := range run.Columns {
 		widths[i+1] = 18
 	}
-	for i, w := range resultWidths {
-		widths[rcols[i]] = w
+	for i := range rcols {
+		widths[rcols[i]] = resultWidths[i]
 	}
 	for col := 1; col <= rcols[len(rcols)-1]; col++ {
 		if w, ok := widths[col]; ok {
@@ -152,7 +154,7 @@ func fillNewWorkbook(ctx context.Context, f *excelize.File, run *Run) error {
 	for i, c := range run.Columns {
 		header[i] = excelize.Cell{StyleID: st.bold, Value: c.Header}
 	}
-	for i, name := range order.ResultColumns {
+	for i, name := range run.resultNames() {
 		header[rcols[i]-1] = excelize.Cell{StyleID: st.header, Value: name}
 	}
 	if err := setRow(sw, run.HeaderLine, header); err != nil {
@@ -180,7 +182,7 @@ func fillNewWorkbook(ctx context.Context, f *excelize.File, run *Run) error {
 			cells[j] = excelize.Cell{StyleID: style, Value: cellValue(run.Columns, j, v)}
 		}
 		failed := o.Failed()
-		for j, v := range resultValues(o) {
+		for j, v := range resultValues(run, o) {
 			style := st.result(j, failed)
 			cells[rcols[j]-1] = excelize.Cell{StyleID: style, Value: v}
 		}

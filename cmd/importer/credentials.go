@@ -1,0 +1,82 @@
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"net/url"
+	"os"
+	"sort"
+	"strings"
+
+	pc "github.com/cspimporter/importer/pkg/partnercenter"
+)
+
+// Credential keys, in the environment or a --credentials file.
+const (
+	envTenant  = "PARTNER_CENTER_TENANT_ID"
+	envClient  = "PARTNER_CENTER_CLIENT_ID"
+	envSecret  = "PARTNER_CENTER_CLIENT_SECRET"
+	envRefresh = "PARTNER_CENTER_REFRESH_TOKEN"
+)
+
+// loadCredentials reads the credentials from a file (KEY=VALUE lines,
+// readable by its owner only) and the environment, the environment winning.
+// Errors name what is missing, never a value.
+func loadCredentials(file string, getenv func(string) string) (pc.Credentials, error) {
+	vals := map[string]string{}
+	if file != "" {
+		info, err := os.Stat(file)
+		if err != nil {
+			return pc.Credentials{}, fmt.Errorf("credentials file: %w", err)
+		}
+		if info.Mode().Perm()&0o077 != 0 {
+			return pc.Credentials{}, fmt.Errorf("credentials file %s can be read by others (mode %v); run chmod 600 %s", file, info.Mode().Perm(), file)
+		}
+		f, err := os.Open(file)
+		if err != nil {
+			return pc.Credentials{}, fmt.Errorf("credentials file: %w", err)
+		}
+		defer f.Close()
+		sc := bufio.NewScanner(f)
+		for n := 1; sc.Scan(); n++ {
+			line := strings.TrimSpace(sc.Text())
+			if line == "" || strings.HasPrefix(line, "#") {
+				continue
+			}
+			k, v, ok := strings.Cut(strings.TrimPrefix(line, "export "), "=")
+			if !ok {
+				return pc.Credentials{}, fmt.Errorf("credentials file %s, line %d: not KEY=VALUE", file, n)
+			}
+			vals[strings.TrimSpace(k)] = strings.Trim(strings.TrimSpace(v), `"'`)
+		}
+		if err := sc.Err(); err != nil {
+			return pc.Credentials{}, fmt.Errorf("credentials file: %w", err)
+		}
+	}
+	for _, k := range []string{envTenant, envClient, envSecret, envRefresh} {
+		if v := getenv(k); v != "" {
+			vals[k] = v
+		}
+	}
+	c := pc.Credentials{TenantID: vals[envTenant], ClientID: vals[envClient], ClientSecret: vals[envSecret], RefreshToken: vals[envRefresh]}
+	var missing []string
+	for k, v := range map[string]string{envTenant: c.TenantID, envClient: c.ClientID, envSecret: c.ClientSecret} {
+		if v == "" {
+			missing = append(missing, k)
+		}
+	}
+	if len(missing) > 0 {
+		sort.Strings(missing)
+		return c, fmt.Errorf("missing credentials: %s (set them in the environment or a --credentials file, or use --sandbox)", strings.Join(missing, ", "))
+	}
+	return c, nil
+}
+
+// checkURL refuses plain http except to loopback.
+func checkURL(raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		return fmt.Errorf("%q is not a URL", raw)
+	}
+	return pc.CheckSecureURL(u)
+}

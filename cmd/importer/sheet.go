@@ -1,0 +1,151 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/sirupsen/logrus"
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/cspimporter/importer/pkg/ingest"
+	"github.com/cspimporter/importer/pkg/order"
+	"github.com/cspimporter/importer/pkg/report"
+	"github.com/cspimporter/importer/pkg/validate"
+)
+
+// sheetOptions are the flags of every command that reads an order sheet.
+type sheetOptions struct {
+	out     string
+	sheet   string
+	json    bool
+	catalog string
+	attest  bool
+	clock   string // hidden: fixes "now" for reproducible runs
+}
+
+func (o *sheetOptions) register(f *pflag.FlagSet) {
+	f.StringVarP(&o.out, "out", "o", "", "results workbook (default: NAME.results.xlsx beside SHEET)")
+	f.StringVar(&o.sheet, "sheet", "", "worksheet to read (default: Orders if there is one, else the first)")
+	f.BoolVar(&o.json, "json", false, "print the run summary as JSON on stdout")
+	f.StringVar(&o.catalog, "catalog", "", "catalog CSV: ProductId,ProductType,Terms,BillingCycles[,MinQuantity,MaxQuantity]")
+	f.BoolVar(&o.attest, "attest", false, "accept the partner-of-record attestation for every cart whose rows do not say no")
+	f.StringVar(&o.clock, "clock", "", "the current time, RFC 3339 (for reproducible runs)")
+	_ = f.MarkHidden("clock")
+}
+
+// checked is a sheet read and validated.
+type checked struct {
+	input, out string
+	now        time.Time
+	sheet      *ingest.Sheet
+	res        *validate.Result
+}
+
+// check reads and validates SHEET; every error is "could not be done".
+func check(log *logrus.Logger, input string, o sheetOptions) (*checked, error) {
+	now := time.Now()
+	if o.clock != "" {
+		t, err := time.Parse(time.RFC3339, o.clock)
+		if err != nil {
+			return nil, fail(fmt.Errorf("--clock %q: %w", o.clock, err))
+		}
+		now = t
+	}
+	out := o.out
+	if out == "" {
+		out = defaultResultsPath(input)
+	}
+	if same(out, input) {
+		return nil, fail(fmt.Errorf("the results workbook %s would overwrite the input; choose another with -o", out))
+	}
+	var catalog *validate.Catalog
+	if o.catalog != "" {
+		c, err := validate.LoadCatalog(o.catalog)
+		if err != nil {
+			return nil, fail(err)
+		}
+		catalog = c
+	}
+	log.WithField("file", input).Debug("reading order sheet")
+	sheet, err := ingest.Read(input, ingest.Options{Sheet: o.sheet})
+	if err != nil {
+		return nil, fail(err)
+	}
+	log.WithFields(logrus.Fields{"file": input, "rows": len(sheet.Rows), "sheet": sheet.Name, "encoding": sheet.Encoding}).Debug("read order sheet")
+	res := validate.New(validate.Options{Catalog: catalog, Attest: o.attest, Today: now}).Check(sheet.Rows)
+	return &checked{input: input, out: out, now: now, sheet: sheet, res: res}, nil
+}
+
+func (c *checked) run(mode string, submit bool) *report.Run {
+	return &report.Run{
+		Input: c.input, Format: string(c.sheet.Format), Sheet: c.sheet.Name, HeaderLine: c.sheet.HeaderLine,
+		Columns: c.sheet.Columns, Rows: c.sheet.Rows, Outcomes: c.res.Outcomes, Carts: c.res.Carts, CartOf: c.res.CartOf,
+		Mode: mode, Finished: c.now, Submit: submit,
+	}
+}
+
+// finish writes the results workbook and the summaries.
+func finish(cmd *cobra.Command, stdout, stderr io.Writer, run *report.Run, out string, asJSON bool, verb string) (*report.Summary, error) {
+	if err := report.WriteWorkbook(cmd.Context(), run, out); err != nil {
+		return nil, fail(err)
+	}
+	sum := report.Summarize(run, out)
+	if asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(sum); err != nil {
+			return nil, fail(err)
+		}
+	}
+	printSummary(stderr, sum, verb)
+	return sum, nil
+}
+
+// defaultResultsPath is NAME.results.xlsx beside the input.
+func defaultResultsPath(input string) string {
+	ext := filepath.Ext(input)
+	return strings.TrimSuffix(input, ext) + ".results.xlsx"
+}
+
+func same(a, b string) bool {
+	aa, err1 := filepath.Abs(a)
+	bb, err2 := filepath.Abs(b)
+	return err1 == nil && err2 == nil && aa == bb
+}
+
+// printSummary tells a person at a terminal what happened.
+func printSummary(w io.Writer, s *report.Summary, verb string) {
+	const most = 25
+	shown := 0
+	for _, p := range s.Problems {
+		if p.Severity != "error" {
+			continue
+		}
+		if shown == most {
+			fmt.Fprintf(w, "… and more; every problem is in the results workbook\n")
+			break
+		}
+		fmt.Fprintln(w, p.Text)
+		shown++
+	}
+	// A dry run always says how many are valid and invalid; a submission
+	// names the statuses it has.
+	always := map[order.Status]bool{}
+	if verb == "Checked" {
+		always[order.StatusValid], always[order.StatusInvalid] = true, true
+	}
+	var counts []string
+	for _, st := range []order.Status{order.StatusValid, order.StatusOrdered, order.StatusCreated, order.StatusSkipped,
+		order.StatusInvalid, order.StatusFailed, order.StatusUnknown, order.StatusNotSubmitted} {
+		if n := s.Statuses[string(st)]; n > 0 || always[st] {
+			counts = append(counts, fmt.Sprintf("%d %s", n, strings.ToLower(string(st))))
+		}
+	}
+	fmt.Fprintf(w, "%s %d rows in %d carts: %s.\n", verb, s.Rows, len(s.Carts), strings.Join(counts, ", "))
+	fmt.Fprintf(w, "Results workbook: %s\n", s.Results)
+}

@@ -1,0 +1,247 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/sirupsen/logrus"
+	"github.com/spf13/cobra"
+
+	"github.com/cspimporter/importer/pkg/order"
+	pc "github.com/cspimporter/importer/pkg/partnercenter"
+	"github.com/cspimporter/importer/pkg/sandbox"
+	"github.com/cspimporter/importer/pkg/submit"
+)
+
+type submitOptions struct {
+	sheetOptions
+	sandbox     bool
+	endpoint    string
+	tokenURL    string
+	credentials string
+	concurrency int
+	rate        int
+	timeout     time.Duration
+	createOnly  bool
+	skipInvalid bool
+	state       string
+	batch       string
+}
+
+func newSubmitCmd(log *logrus.Logger, stdout, stderr io.Writer) *cobra.Command {
+	o := submitOptions{endpoint: pc.DefaultEndpoint, tokenURL: pc.DefaultTokenURL, concurrency: 5, rate: 300, timeout: 60 * time.Second}
+	cmd := &cobra.Command{
+		Use:   "submit [flags] SHEET",
+		Short: "Validate SHEET, then create and check out its carts in Partner Center, exactly once",
+		Long: `submit validates SHEET exactly as validate does, then creates and checks out one
+cart per customer (and CartGroup), and writes the outcome of every row into the
+results workbook. Every step is journaled before it is sent, so running the
+same command again after any failure or crash finishes the batch without
+ordering anything twice.`,
+		Example: `  importer submit --sandbox samples/monthly-orders.xlsx
+  PARTNER_CENTER_TENANT_ID=… PARTNER_CENTER_CLIENT_ID=… PARTNER_CENTER_CLIENT_SECRET=… importer submit orders.xlsx
+  importer submit --create-only --credentials ~/.config/importer/credentials orders.xlsx`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runSubmit(cmd, log, stdout, stderr, args[0], o)
+		},
+	}
+	f := cmd.Flags()
+	o.register(f)
+	f.BoolVar(&o.sandbox, "sandbox", false, "submit to the built-in Partner Center simulator, started in-process (no credentials needed)")
+	f.StringVar(&o.endpoint, "endpoint", o.endpoint, "Partner Center API base URL")
+	f.StringVar(&o.tokenURL, "token-url", o.tokenURL, "token endpoint; {tenant} is replaced by the tenant id")
+	f.StringVar(&o.credentials, "credentials", "", "file of KEY=VALUE credentials (readable by its owner only)")
+	f.IntVar(&o.concurrency, "concurrency", o.concurrency, "carts in flight at once")
+	f.IntVar(&o.rate, "rate", o.rate, "requests per minute, across all carts")
+	f.DurationVar(&o.timeout, "timeout", o.timeout, "timeout of one request")
+	f.BoolVar(&o.createOnly, "create-only", false, "create the carts and collect Partner Center's per-line errors, but never check out")
+	f.BoolVar(&o.skipInvalid, "skip-invalid", false, "hold back carts with an invalid row and submit the others")
+	f.StringVar(&o.state, "state", "", "the journal file (default: one per batch in the user's state directory)")
+	f.StringVar(&o.batch, "batch", "", "batch name (default: SHEET's base name)")
+	return cmd
+}
+
+func runSubmit(cmd *cobra.Command, log *logrus.Logger, stdout, stderr io.Writer, input string, o submitOptions) error {
+	if o.concurrency < 1 || o.rate < 1 || o.timeout <= 0 {
+		return fail(fmt.Errorf("--concurrency, --rate and --timeout must be above 0"))
+	}
+	c, err := check(log, input, o.sheetOptions)
+	if err != nil {
+		return err
+	}
+	run := c.run("submit", true)
+	plan := &submit.Plan{Rows: c.sheet.Rows, Carts: c.res.Carts, Outcomes: c.res.Outcomes}
+	invalid := 0
+	for _, oc := range plan.Outcomes {
+		if oc.Status == order.StatusInvalid {
+			invalid++
+		}
+	}
+	if invalid > 0 && !o.skipInvalid {
+		for i := range plan.Outcomes {
+			if plan.Outcomes[i].Status != order.StatusInvalid {
+				plan.Outcomes[i].Status = order.StatusNotSubmitted
+				plan.Outcomes[i].Problems = append(plan.Outcomes[i].Problems, order.Problem{Kind: "submit: not submitted", Severity: order.Error,
+					Message: fmt.Sprintf("nothing was sent: %d rows of the sheet are invalid; fix them, or use --skip-invalid to submit the carts without invalid rows", invalid)})
+			}
+		}
+		if _, err := finish(cmd, stdout, stderr, run, c.out, o.json, "Submitted"); err != nil {
+			return err
+		}
+		return &exitError{code: exitProblem}
+	}
+
+	batch := o.batch
+	if batch == "" {
+		batch = defaultBatch(input)
+	}
+	// The sandbox runs until the submission is over, not until an interrupt:
+	// carts in flight must get their answers.
+	env, err := connect(log, o)
+	if err != nil {
+		return err
+	}
+	defer env.close()
+	if _, err := env.tokens.Token(); err != nil {
+		return fail(err) // before any cart is created
+	}
+	statePath := o.state
+	if statePath == "" {
+		if statePath, err = defaultStatePath(o.sandbox, batch); err != nil {
+			return fail(err)
+		}
+		if o.sandbox {
+			defer os.RemoveAll(filepath.Dir(statePath))
+		}
+	}
+	journal, err := submit.OpenJournal(statePath)
+	if err != nil {
+		return fail(err)
+	}
+	defer journal.Close()
+	runID := time.Now().UTC().Format("20060102T150405Z")
+	log.WithFields(logrus.Fields{"batch": batch, "journal": statePath, "run_id": runID, "endpoint": env.endpoint}).Info("submitting")
+
+	err = submit.Run(cmd.Context(), env.client, journal, plan, submit.Options{
+		Batch: batch, RunID: runID, Concurrency: o.concurrency, CreateOnly: o.createOnly, SkipInvalid: o.skipInvalid, Log: log,
+	})
+	if _, ferr := finish(cmd, stdout, stderr, run, c.out, o.json, "Submitted"); ferr != nil {
+		return ferr
+	}
+	if err != nil {
+		return &exitError{code: exitProblem, err: err}
+	}
+	if cmd.Context().Err() != nil {
+		fmt.Fprintln(stderr, "Interrupted: carts in flight were finished; run the same command again to submit the rest.")
+		return &exitError{code: exitProblem}
+	}
+	if !allBought(plan.Outcomes) {
+		return &exitError{code: exitProblem}
+	}
+	return nil
+}
+
+// allBought: every row ordered (or created, with --create-only), now or in
+// an earlier run of the batch.
+func allBought(outcomes []order.Outcome) bool {
+	for i := range outcomes {
+		o := &outcomes[i]
+		switch o.Status {
+		case order.StatusOrdered, order.StatusCreated, order.StatusSkipped:
+			if o.Failed() {
+				return false
+			}
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// remote is what submit talks to: Partner Center, or the sandbox.
+type remote struct {
+	client   *pc.Client
+	tokens   *pc.Tokens
+	endpoint string
+	close    func()
+}
+
+func connect(log *logrus.Logger, o submitOptions) (*remote, error) {
+	hc := &http.Client{Timeout: o.timeout}
+	if o.sandbox {
+		sb := sandbox.New(sandbox.Config{})
+		ctx, cancel := context.WithCancel(context.Background())
+		ready := make(chan string, 1)
+		done := make(chan error, 1)
+		go func() { done <- sb.Serve(ctx, "127.0.0.1:0", func(base string) { ready <- base }) }()
+		var base string
+		select {
+		case base = <-ready:
+		case err := <-done:
+			cancel()
+			return nil, fail(fmt.Errorf("start the sandbox: %w", err))
+		}
+		tenant, id, secret, _ := sb.Credentials()
+		tokens := pc.NewTokens(pc.Credentials{TenantID: tenant, ClientID: id, ClientSecret: secret}, pc.TokenURL(base+"/{tenant}/oauth2/token", tenant), hc)
+		client, err := pc.NewClient(pc.Options{Endpoint: base, Tokens: tokens, HTTP: hc, RequestsPerMinute: o.rate, Timeout: o.timeout})
+		if err != nil {
+			cancel()
+			return nil, fail(err)
+		}
+		log.WithField("endpoint", base).Info("started the Partner Center sandbox")
+		return &remote{client: client, tokens: tokens, endpoint: base, close: func() { cancel(); <-done }}, nil
+	}
+	creds, err := loadCredentials(o.credentials, os.Getenv)
+	if err != nil {
+		return nil, fail(err)
+	}
+	tokenURL := pc.TokenURL(o.tokenURL, creds.TenantID)
+	if err := checkURL(tokenURL); err != nil {
+		return nil, fail(fmt.Errorf("--token-url: %w", err))
+	}
+	tokens := pc.NewTokens(creds, tokenURL, hc)
+	client, err := pc.NewClient(pc.Options{Endpoint: o.endpoint, Tokens: tokens, HTTP: hc, RequestsPerMinute: o.rate, Timeout: o.timeout})
+	if err != nil {
+		return nil, fail(err)
+	}
+	return &remote{client: client, tokens: tokens, endpoint: o.endpoint, close: func() {}}, nil
+}
+
+var batchUnsafe = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
+
+// defaultBatch is the input's base name without extension or ".results".
+func defaultBatch(input string) string {
+	base := strings.TrimSuffix(filepath.Base(input), filepath.Ext(input))
+	return strings.TrimSuffix(base, ".results")
+}
+
+// defaultStatePath is one journal per batch in the user's state directory
+// ($XDG_STATE_HOME, else ~/.local/state). A sandbox run gets a journal of
+// its own that goes away with it, since the in-process sandbox does too.
+func defaultStatePath(forSandbox bool, batch string) (string, error) {
+	name := batchUnsafe.ReplaceAllString(batch, "_") + ".journal"
+	if forSandbox {
+		dir, err := os.MkdirTemp("", "importer-sandbox-")
+		if err != nil {
+			return "", err
+		}
+		return filepath.Join(dir, name), nil
+	}
+	dir := os.Getenv("XDG_STATE_HOME")
+	if dir == "" {
+		home, err := os.UserHomeDir()
+		if err != nil {
+			return "", fmt.Errorf("no state directory (set XDG_STATE_HOME or use --state): %w", err)
+		}
+		dir = filepath.Join(home, ".local", "state")
+	}
+	return filepath.Join(dir, "importer", name), nil
+}

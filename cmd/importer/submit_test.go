@@ -1,0 +1,270 @@
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/xuri/excelize/v2"
+
+	"github.com/cspimporter/importer/pkg/sandbox"
+	"github.com/cspimporter/importer/pkg/submit"
+)
+
+// summary is the part of --json the tests read.
+type summary struct {
+	Statuses map[string]int `json:"statuses"`
+}
+
+func parseSummary(t *testing.T, out string) summary {
+	t.Helper()
+	var s summary
+	if err := json.Unmarshal([]byte(out), &s); err != nil {
+		t.Fatalf("--json output: %v\n%s", err, out)
+	}
+	return s
+}
+
+func TestSubmitSandbox(t *testing.T) {
+	dir, name := sample(t, "monthly-orders.xlsx")
+	r := importer(t, dir, "submit", "--sandbox", "--json", clock, name)
+	if r.code != 0 {
+		t.Fatalf("exit %d\n%s", r.code, r.stderr)
+	}
+	if s := parseSummary(t, r.stdout); s.Statuses["Ordered"] != 30 {
+		t.Errorf("statuses %v", s.Statuses)
+	}
+	f, err := excelize.OpenFile(filepath.Join(dir, "monthly-orders.results.xlsx"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rows, _ := f.GetRows("Orders")
+	head := rows[2]
+	col := map[string]int{}
+	for i, h := range head {
+		col[h] = i
+	}
+	for _, want := range []string{"Import Status", "Cart Id", "Order Id", "Subscription Id", "Request Id", "Correlation Id"} {
+		if _, ok := col[want]; !ok {
+			t.Fatalf("no %s column in %v", want, head)
+		}
+	}
+	for _, row := range rows[3:] {
+		if row[col["Import Status"]] != "Ordered" || row[col["Order Id"]] == "" || row[col["Cart Id"]] == "" || row[col["Request Id"]] == "" {
+			t.Errorf("row %v", row)
+		}
+	}
+}
+
+func TestSubmitInvalidSheet(t *testing.T) {
+	dir, name := sample(t, "monthly-orders-with-mistakes.xlsx")
+	r := importer(t, dir, "submit", "--sandbox", "--json", clock, name)
+	if s := parseSummary(t, r.stdout); r.code != 1 || s.Statuses["Invalid"] != 17 || s.Statuses["Not submitted"] != 13 {
+		t.Errorf("without --skip-invalid: exit %d %v", r.code, s.Statuses)
+	}
+	r = importer(t, dir, "submit", "--sandbox", "--skip-invalid", "--json", clock, name)
+	s := parseSummary(t, r.stdout)
+	if r.code != 1 || s.Statuses["Invalid"] != 17 || s.Statuses["Ordered"] == 0 || s.Statuses["Skipped"] == 0 ||
+		s.Statuses["Ordered"]+s.Statuses["Skipped"] != 13 {
+		t.Errorf("--skip-invalid: exit %d %v", r.code, s.Statuses)
+	}
+}
+
+// external starts `importer sandbox` and returns its base URL, tenant and
+// the credentials environment.
+func external(t *testing.T, args ...string) (base string, env []string, stop func()) {
+	t.Helper()
+	cmd := exec.Command(binary, append([]string{"sandbox", "--addr", "127.0.0.1:0"}, args...)...)
+	out, _ := cmd.StdoutPipe()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	sc := bufio.NewScanner(out)
+	for sc.Scan() {
+		line := strings.TrimSpace(sc.Text())
+		if s, ok := strings.CutPrefix(line, "Partner Center sandbox listening on "); ok {
+			base = s
+		}
+		if strings.HasPrefix(line, "PARTNER_CENTER_") {
+			env = append(env, line)
+		}
+		if strings.HasPrefix(line, "Press Ctrl+C") {
+			break
+		}
+	}
+	go func() {
+		for sc.Scan() {
+		}
+	}()
+	stop = func() { _ = cmd.Process.Signal(syscall.SIGTERM); _ = cmd.Wait() }
+	t.Cleanup(stop)
+	return base, env, stop
+}
+
+func ledger(t *testing.T, base string) []sandbox.LedgerEntry {
+	t.Helper()
+	resp, err := http.Get(base + "/_sandbox/ledger")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var l []sandbox.LedgerEntry
+	if err := json.NewDecoder(resp.Body).Decode(&l); err != nil {
+		t.Fatal(err)
+	}
+	return l
+}
+
+// submitTo runs submit against an external sandbox.
+func submitTo(t *testing.T, dir, base string, env []string, extra ...string) *exec.Cmd {
+	args := append([]string{"submit", "--endpoint", base, "--token-url", base + "/{tenant}/oauth2/token", clock}, extra...)
+	cmd := exec.Command(binary, args...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), env...)
+	return cmd
+}
+
+func checkLedger(t *testing.T, base string, wantCarts int) {
+	t.Helper()
+	perGroup := map[string]int{}
+	carts := map[string]bool{}
+	for _, e := range ledger(t, base) {
+		if e.Kind == sandbox.LedgerOrder {
+			perGroup[e.CartID+"/"+e.OrderGroup]++
+			carts[e.CartID] = true
+		}
+	}
+	for k, n := range perGroup {
+		if n != 1 {
+			t.Errorf("cart/group %s ordered %d times", k, n)
+		}
+	}
+	if len(carts) != wantCarts {
+		t.Errorf("%d carts checked out, want %d", len(carts), wantCarts)
+	}
+}
+
+func TestSubmitToRunningSandbox(t *testing.T) {
+	base, env, _ := external(t)
+	dir, name := sample(t, "monthly-orders.xlsx")
+	state := filepath.Join(dir, "state", "nov.journal")
+	out, err := submitTo(t, dir, base, env, "--state", state, name).CombinedOutput()
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	out, err = submitTo(t, dir, base, env, "--state", state, "--json", name).Output()
+	if s := parseSummary(t, string(out)); err != nil || s.Statuses["Skipped"] != 30 {
+		t.Errorf("rerun: %v %v", err, s.Statuses)
+	}
+	checkLedger(t, base, 9)
+
+	// A second run while the first holds the journal is refused.
+	j, err := submit.OpenJournal(state)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := submitTo(t, dir, base, env, "--state", state, name)
+	b, err := cmd.CombinedOutput()
+	j.Close()
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 2 || !strings.Contains(string(b), "another importer run is using this journal") {
+		t.Errorf("locked journal: %v\n%s", err, b)
+	}
+}
+
+func TestSubmitCredentials(t *testing.T) {
+	base, env, _ := external(t)
+	dir, name := sample(t, "monthly-orders.xlsx")
+	clear := []string{"PARTNER_CENTER_TENANT_ID=", "PARTNER_CENTER_CLIENT_ID=", "PARTNER_CENTER_CLIENT_SECRET=", "PARTNER_CENTER_REFRESH_TOKEN="}
+	run := func(env []string, args ...string) (int, string) {
+		cmd := submitTo(t, dir, base, append(clear, env...), append(args, "--state", filepath.Join(dir, "j"), name)...)
+		b, err := cmd.CombinedOutput()
+		if ee, ok := err.(*exec.ExitError); ok {
+			return ee.ExitCode(), string(b)
+		}
+		return 0, string(b)
+	}
+	code, out := run(nil)
+	if code != 2 || !strings.Contains(out, "missing credentials: PARTNER_CENTER_CLIENT_ID, PARTNER_CENTER_CLIENT_SECRET, PARTNER_CENTER_TENANT_ID") {
+		t.Errorf("no credentials: %d %s", code, out)
+	}
+	var bad []string
+	for _, e := range env {
+		if strings.HasPrefix(e, "PARTNER_CENTER_CLIENT_SECRET=") {
+			e = "PARTNER_CENTER_CLIENT_SECRET=Wr0ng-S3cret-Value"
+		}
+		bad = append(bad, e)
+	}
+	code, out = run(bad)
+	if code != 2 || !strings.Contains(out, "invalid_client") || strings.Contains(out, "Wr0ng-S3cret-Value") {
+		t.Errorf("wrong secret: %d %s", code, out)
+	}
+	if n := len(ledger(t, base)); n != 0 {
+		t.Errorf("%d carts created although sign-in failed", n)
+	}
+	credFile := filepath.Join(dir, "creds")
+	if err := os.WriteFile(credFile, []byte("# sandbox\n"+strings.Join(env, "\n")+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out = run(nil, "--credentials", credFile)
+	if code != 2 || !strings.Contains(out, "chmod 600") {
+		t.Errorf("world-readable credentials file: %d %s", code, out)
+	}
+	_ = os.Chmod(credFile, 0o600)
+	if code, out = run(nil, "--credentials", credFile, "--create-only"); code != 0 {
+		t.Errorf("credentials file: %d %s", code, out)
+	}
+	code, out = run(env, "--endpoint", "http://192.0.2.1:8080")
+	if code != 2 || !strings.Contains(out, "plain http is refused") {
+		t.Errorf("plain http endpoint: %d %s", code, out)
+	}
+}
+
+// TestCrashAndRerun kills submit at random moments (SIGKILL), reruns it
+// each time, and checks that the end state in the sandbox is the one an
+// uninterrupted run leaves: every intended cart checked out exactly once.
+func TestCrashAndRerun(t *testing.T) {
+	rounds := 6
+	if testing.Short() {
+		rounds = 2
+	}
+	for round := 0; round < rounds; round++ {
+		t.Run(fmt.Sprint(round), func(t *testing.T) {
+			base, env, _ := external(t, "--faults", "any:latency:25ms,checkout:timeout-after-commit:0.2", "--seed", fmt.Sprint(round+1))
+			dir, name := sample(t, "monthly-orders.xlsx")
+			state := filepath.Join(dir, "j")
+			rng := rand.New(rand.NewPCG(uint64(round), 99))
+			for kill := 0; kill < 4; kill++ {
+				cmd := submitTo(t, dir, base, env, "--state", state, "--concurrency", "3", name)
+				if err := cmd.Start(); err != nil {
+					t.Fatal(err)
+				}
+				time.Sleep(time.Duration(50+rng.IntN(500)) * time.Millisecond)
+				_ = cmd.Process.Kill()
+				_ = cmd.Wait()
+			}
+			var last []byte
+			for run := 0; run < 6; run++ {
+				out, err := submitTo(t, dir, base, env, "--state", state, "--json", name).Output()
+				last = out
+				if err == nil {
+					break
+				}
+			}
+			s := parseSummary(t, string(last))
+			if s.Statuses["Ordered"]+s.Statuses["Skipped"] != 30 {
+				t.Fatalf("after the crashes the batch did not finish: %v", s.Statuses)
+			}
+			checkLedger(t, base, 9)
+		})
+	}
+}
