@@ -137,6 +137,10 @@ func (s *Server) handleCheckout(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if st.result != nil {
+		if s.cfg.RefuseRepeatCheckout {
+			writeError(w, http.StatusBadRequest, pc.CodeCartAlreadySubmitted, fmt.Sprintf("Cannot checkout an already submitted cart %s.", st.cart.ID))
+			return
+		}
 		writeJSON(w, http.StatusCreated, st.result)
 		return
 	}

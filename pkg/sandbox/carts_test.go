@@ -357,3 +357,35 @@ func TestCheckoutShape(t *testing.T) {
 		t.Logf("%s", r.body)
 	}
 }
+
+// TestStricterPartnerCenter: with request ids forgotten, a repeated create
+// makes a second cart; with repeat checkouts refused, checking an ordered
+// cart out again gets 400 (800065) and orders nothing.
+func TestStricterPartnerCenter(t *testing.T) {
+	e := start(t, Config{ForgetRequestIDs: true, RefuseRepeatCheckout: true})
+	body := cart(nce(1))
+	first := e.call("POST", cartsPath(customer), "req-1", body)
+	second := e.call("POST", cartsPath(customer), "req-1", body)
+	var a, b pc.Cart
+	first.decode(t, &a)
+	second.decode(t, &b)
+	if a.ID == "" || a.ID == b.ID {
+		t.Errorf("the same request id twice: carts %q and %q, want two", a.ID, b.ID)
+	}
+	path := cartsPath(customer) + "/" + a.ID + "/checkout"
+	if r := e.call("POST", path, "co-1", nil); r.status != http.StatusCreated {
+		t.Fatalf("checkout: %d %s", r.status, r.body)
+	}
+	if r := e.call("POST", path, "co-1", nil); r.status != http.StatusBadRequest || r.code(t) != pc.CodeCartAlreadySubmitted {
+		t.Errorf("repeated checkout: %d %s, want 400 800065", r.status, r.body)
+	}
+	orders := 0
+	for _, l := range e.sb.Ledger() {
+		if l.Kind == LedgerOrder {
+			orders++
+		}
+	}
+	if orders != 1 {
+		t.Errorf("%d orders, want 1", orders)
+	}
+}

@@ -85,7 +85,7 @@ func (s *Server) endpoint(op string, authed bool, h http.HandlerFunc) http.Handl
 		// A request id the client sent again on a create, update or
 		// checkout gets the first answer, and nothing is done twice.
 		key := ""
-		if clientRequestID != "" && (r.Method == http.MethodPost || r.Method == http.MethodPut) && authed {
+		if clientRequestID != "" && (r.Method == http.MethodPost || r.Method == http.MethodPut) && authed && !s.cfg.ForgetRequestIDs {
 			key = r.Method + " " + strings.ToLower(r.URL.Path) + " " + clientRequestID
 			if rec := s.awaitReplay(key); rec != nil {
 				if fault == FaultLostResponse {

@@ -58,6 +58,14 @@ type Config struct {
 	// as Partner Center does while provisioning is still running.
 	OmitSubscriptionIDs bool
 
+	// ForgetRequestIDs and RefuseRepeatCheckout model a less forgiving
+	// Partner Center than its documents promise (the reference notes call
+	// both UNCERTAIN): a create, update or checkout sent again with the same
+	// MS-RequestId is carried out again, and a checkout of a cart already
+	// ordered gets 400 (800065) instead of the first result.
+	ForgetRequestIDs     bool
+	RefuseRepeatCheckout bool
+
 	Now func() time.Time // default time.Now
 }
 

@@ -33,6 +33,16 @@ func (r *runner) cart(ctx context.Context, c *order.Cart) error {
 				})
 			continue
 		}
+		if rec != nil && rec.Status == string(order.StatusUnknown) {
+			// Checked out, but the answer did not say what became of the
+			// row: sending it again could buy it twice.
+			r.set([]int{i}, order.StatusUnknown, order.Error, fmt.Sprintf("cart %s was checked out in run %s, but Partner Center's answer did not say whether this row was ordered (%s); "+
+				"check the customer's orders in Partner Center; nothing is sent for it again in this batch (to order it anyway, submit it in a new --batch)", rec.CartID, rec.RunID, rec.Message),
+				func(o *order.Outcome) {
+					o.CartID, o.RequestID, o.CorrelationID = rec.CartID, rec.RequestID, rec.CorrelationID
+				})
+			continue
+		}
 		if a := r.unsettled[key]; a != nil {
 			r.set([]int{i}, order.StatusUnknown, order.Error, fmt.Sprintf("cart %s was checked out by run %s and Partner Center has not answered yet; run the same command again (it asks again and never orders twice), or check the customer's orders in Partner Center", a.CartID, a.RunID),
 				func(o *order.Outcome) { o.CartID, o.RequestID = a.CartID, a.CheckoutRequestID })
@@ -167,7 +177,11 @@ func (r *runner) checkout(ctx context.Context, a *Attempt, rows []int, resumed b
 	}
 	if err != nil {
 		var api *pc.APIError
-		refused := errors.As(err, &api) && (api.Status == 400 || api.Status == 403 || (api.Status == 404 && !resumed))
+		isAPI := errors.As(err, &api)
+		if isAPI && api.Code.Number == pc.CodeCartAlreadySubmitted {
+			return r.alreadySubmitted(a, rows, call, err)
+		}
+		refused := isAPI && (api.Status == 400 || api.Status == 403 || (api.Status == 404 && !resumed))
 		if refused {
 			a.State = StateAbandoned
 			if err := r.j.PutAttempt(a); err != nil {
@@ -206,6 +220,28 @@ func (r *runner) checkout(ctx context.Context, a *Attempt, rows []int, resumed b
 			o.OrderID, o.SubscriptionID = lo.orderID, lo.subscriptionID
 		})
 	}
+	return nil
+}
+
+// alreadySubmitted: Partner Center says the cart was checked out before
+// (800065) but does not repeat the orders. The rows were bought, or are
+// being bought; they must never go into another cart, so they are recorded
+// as Unknown, which no later run of the batch sends again.
+func (r *runner) alreadySubmitted(a *Attempt, rows []int, call pc.Call, err error) error {
+	msg := fmt.Sprintf("Partner Center says cart %s was already checked out (%s) but did not repeat its orders; check the customer's orders in Partner Center", a.CartID, explainErr(err))
+	records := map[string]RowRecord{}
+	at := r.opt.Now().UTC()
+	for _, key := range a.RowKeys {
+		records[key] = RowRecord{Status: string(order.StatusUnknown), Message: msg, CartID: a.CartID,
+			RequestID: call.RequestID, CorrelationID: call.CorrelationID, RunID: a.RunID, At: at}
+	}
+	a.State = StateDone
+	if err := r.j.Finish(a, records); err != nil {
+		return err
+	}
+	r.set(rows, order.StatusUnknown, order.Error, msg+"; nothing is sent for these rows again in this batch", func(o *order.Outcome) {
+		o.CartID, o.RequestID, o.CorrelationID = a.CartID, call.RequestID, call.CorrelationID
+	})
 	return nil
 }
 

@@ -82,11 +82,23 @@ func Run(ctx context.Context, api API, j *Journal, plan *Plan, opt Options) erro
 			r.hold(c, reason)
 			continue
 		}
-		if ctx.Err() != nil {
+		interrupted := func() bool {
+			if ctx.Err() == nil {
+				return false
+			}
 			r.notSubmitted(c.Rows, "the run was interrupted before this cart was sent; run the same command again")
+			return true
+		}
+		if interrupted() {
 			continue
 		}
-		g.Go(func() error { return r.guard(c.Rows, func() error { return r.cart(work, c) }) })
+		g.Go(func() error {
+			// The interrupt may have come while this cart waited for a slot.
+			if interrupted() {
+				return nil
+			}
+			return r.guard(c.Rows, func() error { return r.cart(work, c) })
+		})
 	}
 	if err := g.Wait(); err != nil {
 		return err

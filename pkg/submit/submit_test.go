@@ -71,6 +71,19 @@ func (w *world) run(t *testing.T, path, batch string, mod func(*Options)) *Plan 
 	return p
 }
 
+// orderedLines counts the cart lines the sandbox has ordered, and the
+// carts it ordered them in.
+func (w *world) orderedLines() (lines int, carts map[string]bool) {
+	carts = map[string]bool{}
+	for _, e := range w.sb.Ledger() {
+		if e.Kind == sandbox.LedgerOrder {
+			lines += e.Lines
+			carts[e.CartID] = true
+		}
+	}
+	return lines, carts
+}
+
 func (w *world) ledger() (carts, orders int, perGroup map[string]int) {
 	perGroup = map[string]int{}
 	for _, e := range w.sb.Ledger() {
@@ -186,6 +199,79 @@ func TestFaultsNeverOrderTwice(t *testing.T) {
 			}
 			if len(ordered) != 9 {
 				t.Errorf("%d carts ordered, want 9", len(ordered))
+			}
+			if lines, _ := w.orderedLines(); lines != 30 {
+				t.Errorf("%d lines ordered, want 30 (each row once)", lines)
+			}
+		})
+	}
+}
+
+// TestStricterServerNeverOrdersTwice: against a Partner Center that
+// forgets request ids and refuses repeated checkouts (800065), lost
+// answers cannot be recovered, but still nothing is ordered twice: the
+// rows of a checkout whose answer was lost end Unknown, are never sent
+// again, and were in fact ordered exactly once.
+func TestStricterServerNeverOrdersTwice(t *testing.T) {
+	seeds := 10
+	if testing.Short() {
+		seeds = 3
+	}
+	unknown := 0 // rows that met a refused repeat checkout, over all seeds
+	defer func() {
+		if unknown == 0 {
+			t.Error("no seed lost a checkout answer: the test did not exercise 800065")
+		}
+	}()
+	for seed := uint64(1); seed <= uint64(seeds); seed++ {
+		t.Run(fmt.Sprint(seed), func(t *testing.T) {
+			w := newWorld(t, sandbox.Config{Seed: seed, ForgetRequestIDs: true, RefuseRepeatCheckout: true, Faults: sandbox.Faults{
+				{Op: "create", Kind: sandbox.FaultLostResponse, Prob: 0.2},
+				{Op: "create", Kind: sandbox.Fault503, Prob: 0.1},
+				{Op: "checkout", Kind: sandbox.FaultLostResponse, Prob: 0.3},
+				{Op: "checkout", Kind: sandbox.FaultDrop, Prob: 0.1},
+				{Op: "any", Kind: sandbox.Fault429, Prob: 0.03},
+			}})
+			var p *Plan
+			final := func(st order.Status) bool {
+				return st == order.StatusOrdered || st == order.StatusSkipped || st == order.StatusUnknown
+			}
+			for run := 1; run <= 8; run++ {
+				p = w.run(t, clean, "batch", nil)
+				done := true
+				for _, o := range p.Outcomes {
+					done = done && final(o.Status)
+				}
+				if done {
+					break
+				}
+			}
+			lines, bought := w.orderedLines()
+			if lines != 30 {
+				t.Errorf("%d lines ordered, want 30 (each row exactly once)", lines)
+			}
+			for i, o := range p.Outcomes {
+				if !final(o.Status) {
+					t.Errorf("row %d not finished: %s %v", p.Rows[i].Line, o.Status, o.Problems)
+				}
+				if o.Status == order.StatusUnknown {
+					unknown++
+				}
+				if o.Status == order.StatusUnknown && !bought[o.CartID] {
+					t.Errorf("row %d is Unknown but its cart %s was never ordered: it should be sent again", p.Rows[i].Line, o.CartID)
+				}
+			}
+			t.Logf("statuses %v", statuses(p))
+			// Once more: nothing is sent, the Unknown rows stay Unknown.
+			before := len(w.sb.Ledger())
+			again := w.run(t, clean, "batch", nil)
+			for i, o := range again.Outcomes {
+				if (p.Outcomes[i].Status == order.StatusUnknown) != (o.Status == order.StatusUnknown) {
+					t.Errorf("row %d: %s, then %s", p.Rows[i].Line, p.Outcomes[i].Status, o.Status)
+				}
+			}
+			if n := len(w.sb.Ledger()); n != before {
+				t.Errorf("a finished batch sent %d new carts or orders", n-before)
 			}
 		})
 	}
