@@ -224,13 +224,7 @@ func TestCheckout(t *testing.T) {
 	if again.status != http.StatusCreated || string(again.body) != string(r.body) {
 		t.Errorf("second checkout: %d\n%s\nfirst:\n%s", again.status, again.body, r.body)
 	}
-	orders := 0
-	for _, l := range e.sb.Ledger() {
-		if l.Kind == LedgerOrder {
-			orders++
-		}
-	}
-	if orders != 2 {
+	if orders := e.orders(); orders != 2 {
 		t.Errorf("%d orders in the ledger, want 2", orders)
 	}
 	var got pc.Cart
@@ -286,13 +280,7 @@ func TestConcurrentCheckoutOfOneCart(t *testing.T) {
 	if r := e.call("POST", path, "", nil); r.status != http.StatusCreated {
 		t.Errorf("checkout after it finished: %d", r.status)
 	}
-	orders := 0
-	for _, l := range e.sb.Ledger() {
-		if l.Kind == LedgerOrder {
-			orders++
-		}
-	}
-	if orders != 1 {
+	if orders := e.orders(); orders != 1 {
 		t.Errorf("%d orders, want 1", orders)
 	}
 }
@@ -379,13 +367,18 @@ func TestStricterPartnerCenter(t *testing.T) {
 	if r := e.call("POST", path, "co-1", nil); r.status != http.StatusBadRequest || r.code(t) != pc.CodeCartAlreadySubmitted {
 		t.Errorf("repeated checkout: %d %s, want 400 800065", r.status, r.body)
 	}
-	orders := 0
-	for _, l := range e.sb.Ledger() {
-		if l.Kind == LedgerOrder {
-			orders++
-		}
-	}
-	if orders != 1 {
+	if orders := e.orders(); orders != 1 {
 		t.Errorf("%d orders, want 1", orders)
 	}
+}
+
+// orders counts the orders in the ledger.
+func (e *env) orders() int {
+	n := 0
+	for _, l := range e.sb.Ledger() {
+		if l.Kind == LedgerOrder {
+			n++
+		}
+	}
+	return n
 }
