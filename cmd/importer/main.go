@@ -44,6 +44,9 @@ func fail(err error) error { return &exitError{code: exitFailed, err: err} }
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	// The first signal asks the command to wind down; once it has been
+	// seen, the default action is back, so a second one stops at once.
+	context.AfterFunc(ctx, stop)
 	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -9,7 +10,6 @@ import (
 	"time"
 
 	"github.com/sirupsen/logrus"
-	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
 	"github.com/cspimporter/importer/pkg/ingest"
@@ -90,8 +90,8 @@ func (c *checked) run(mode string, submit bool) *report.Run {
 }
 
 // finish writes the results workbook and the summaries.
-func finish(cmd *cobra.Command, stdout, stderr io.Writer, run *report.Run, out string, asJSON bool, verb string) (*report.Summary, error) {
-	if err := report.WriteWorkbook(cmd.Context(), run, out); err != nil {
+func finish(ctx context.Context, stdout, stderr io.Writer, run *report.Run, out string, asJSON bool, verb string) (*report.Summary, error) {
+	if err := report.WriteWorkbook(ctx, run, out); err != nil {
 		return nil, fail(err)
 	}
 	sum := report.Summarize(run, out)

@@ -78,6 +78,9 @@ func runSubmit(cmd *cobra.Command, log *logrus.Logger, stdout, stderr io.Writer,
 		return err
 	}
 	run := c.run("submit", true)
+	// The results workbook is written even after an interrupt: it holds
+	// the outcome of every cart this run bought.
+	results := context.WithoutCancel(cmd.Context())
 	plan := &submit.Plan{Rows: c.sheet.Rows, Carts: c.res.Carts, Outcomes: c.res.Outcomes}
 	invalid := 0
 	for _, oc := range plan.Outcomes {
@@ -93,7 +96,7 @@ func runSubmit(cmd *cobra.Command, log *logrus.Logger, stdout, stderr io.Writer,
 					Message: fmt.Sprintf("nothing was sent: %d rows of the sheet are invalid; fix them, or use --skip-invalid to submit the carts without invalid rows", invalid)})
 			}
 		}
-		if _, err := finish(cmd, stdout, stderr, run, c.out, o.json, "Submitted"); err != nil {
+		if _, err := finish(results, stdout, stderr, run, c.out, o.json, "Submitted"); err != nil {
 			return err
 		}
 		return &exitError{code: exitProblem}
@@ -127,13 +130,18 @@ func runSubmit(cmd *cobra.Command, log *logrus.Logger, stdout, stderr io.Writer,
 		return fail(err)
 	}
 	defer journal.Close()
+	stopTelling := context.AfterFunc(cmd.Context(), func() {
+		fmt.Fprintln(stderr, "Interrupted: no new cart is started; finishing the carts in flight and writing the results workbook. "+
+			"Interrupt again to stop at once (safe: running the same command again picks up where this run stopped).")
+	})
+	defer stopTelling()
 	runID := time.Now().UTC().Format("20060102T150405Z")
 	log.WithFields(logrus.Fields{"batch": batch, "journal": statePath, "run_id": runID, "endpoint": env.endpoint}).Info("submitting")
 
 	err = submit.Run(cmd.Context(), env.client, journal, plan, submit.Options{
 		Batch: batch, RunID: runID, Concurrency: o.concurrency, CreateOnly: o.createOnly, SkipInvalid: o.skipInvalid, Log: log,
 	})
-	if _, ferr := finish(cmd, stdout, stderr, run, c.out, o.json, "Submitted"); ferr != nil {
+	if _, ferr := finish(results, stdout, stderr, run, c.out, o.json, "Submitted"); ferr != nil {
 		return ferr
 	}
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -134,15 +135,23 @@ func submitTo(t *testing.T, dir, base string, env []string, extra ...string) *ex
 	return cmd
 }
 
-func checkLedger(t *testing.T, base string, wantCarts int) {
+// checkLedger: the sample's 9 carts were checked out, each order group
+// once, and its 30 lines ordered once each.
+func checkLedger(t *testing.T, base string) {
 	t.Helper()
+	const wantCarts, wantLines = 9, 30
 	perGroup := map[string]int{}
 	carts := map[string]bool{}
+	lines := 0
 	for _, e := range ledger(t, base) {
 		if e.Kind == sandbox.LedgerOrder {
 			perGroup[e.CartID+"/"+e.OrderGroup]++
 			carts[e.CartID] = true
+			lines += e.Lines
 		}
+	}
+	if lines != wantLines {
+		t.Errorf("%d lines ordered, want %d", lines, wantLines)
 	}
 	for k, n := range perGroup {
 		if n != 1 {
@@ -166,7 +175,7 @@ func TestSubmitToRunningSandbox(t *testing.T) {
 	if s := parseSummary(t, string(out)); err != nil || s.Statuses["Skipped"] != 30 {
 		t.Errorf("rerun: %v %v", err, s.Statuses)
 	}
-	checkLedger(t, base, 9)
+	checkLedger(t, base)
 
 	// A second run while the first holds the journal is refused.
 	j, err := submit.OpenJournal(state)
@@ -264,7 +273,66 @@ func TestCrashAndRerun(t *testing.T) {
 			if s.Statuses["Ordered"]+s.Statuses["Skipped"] != 30 {
 				t.Fatalf("after the crashes the batch did not finish: %v", s.Statuses)
 			}
-			checkLedger(t, base, 9)
+			checkLedger(t, base)
+		})
+	}
+}
+
+// TestInterrupt: SIGINT or SIGTERM mid-run starts no new cart, finishes the
+// carts in flight, writes the results workbook with a status on every row
+// and exits 1; the same command then finishes the batch, ordering nothing
+// twice.
+func TestInterrupt(t *testing.T) {
+	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM} {
+		t.Run(sig.String(), func(t *testing.T) {
+			base, env, _ := external(t, "--faults", "any:latency:150ms")
+			dir, name := sample(t, "monthly-orders.xlsx")
+			state := filepath.Join(dir, "j")
+			cmd := submitTo(t, dir, base, env, "--state", state, "--concurrency", "2", "--json", name)
+			var out, errb strings.Builder
+			cmd.Stdout, cmd.Stderr = &out, &errb
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			// Interrupt once the first order is placed.
+			deadline := time.Now().Add(20 * time.Second)
+			for ordered := false; !ordered; time.Sleep(10 * time.Millisecond) {
+				if time.Now().After(deadline) {
+					t.Fatal("no order placed in 20s")
+				}
+				for _, e := range ledger(t, base) {
+					ordered = ordered || e.Kind == sandbox.LedgerOrder
+				}
+			}
+			_ = cmd.Process.Signal(sig)
+			err := cmd.Wait()
+			if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 1 {
+				t.Fatalf("exit: %v\n%s", err, errb.String())
+			}
+			if !strings.Contains(errb.String(), "Interrupted: no new cart is started") {
+				t.Errorf("stderr does not say what happens:\n%s", errb.String())
+			}
+			s := parseSummary(t, out.String())
+			if s.Statuses["Ordered"] == 0 || s.Statuses["Not submitted"] == 0 || s.Statuses["Ordered"]+s.Statuses["Not submitted"] != 30 {
+				t.Errorf("interrupted run: %v, want only Ordered and Not submitted rows", s.Statuses)
+			}
+			f, err := excelize.OpenFile(filepath.Join(dir, "monthly-orders.results.xlsx"))
+			if err != nil {
+				t.Fatalf("results workbook: %v", err)
+			}
+			rows, _ := f.GetRows("Orders")
+			f.Close()
+			status := slices.Index(rows[2], "Import Status")
+			for _, row := range rows[3:] {
+				if st := row[status]; st != "Ordered" && st != "Not submitted" {
+					t.Errorf("row status %q in %v", st, row)
+				}
+			}
+			b, err := submitTo(t, dir, base, env, "--state", state, "--json", name).Output()
+			if s := parseSummary(t, string(b)); err != nil || s.Statuses["Skipped"]+s.Statuses["Ordered"] != 30 || s.Statuses["Skipped"] == 0 {
+				t.Errorf("rerun: %v %v", err, s.Statuses)
+			}
+			checkLedger(t, base)
 		})
 	}
 }

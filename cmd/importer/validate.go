@@ -26,7 +26,7 @@ It sends nothing anywhere.`,
 			if err != nil {
 				return err
 			}
-			sum, err := finish(cmd, stdout, stderr, c.run("dry run (validate)", false), c.out, o.json, "Checked")
+			sum, err := finish(cmd.Context(), stdout, stderr, c.run("dry run (validate)", false), c.out, o.json, "Checked")
 			if err != nil {
 				return err
 			}
