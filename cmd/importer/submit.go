@@ -29,6 +29,7 @@ type submitOptions struct {
 	concurrency int
 	rate        int
 	timeout     time.Duration
+	maxAttempts int
 	createOnly  bool
 	skipInvalid bool
 	state       string
@@ -36,7 +37,7 @@ type submitOptions struct {
 }
 
 func newSubmitCmd(log *logrus.Logger, stdout, stderr io.Writer) *cobra.Command {
-	o := submitOptions{endpoint: pc.DefaultEndpoint, tokenURL: pc.DefaultTokenURL, concurrency: 5, rate: 300, timeout: 60 * time.Second}
+	o := submitOptions{endpoint: pc.DefaultEndpoint, tokenURL: pc.DefaultTokenURL, concurrency: 5, rate: 300, timeout: 60 * time.Second, maxAttempts: 6}
 	cmd := &cobra.Command{
 		Use:   "submit [flags] SHEET",
 		Short: "Validate SHEET, then create and check out its carts in Partner Center, exactly once",
@@ -62,6 +63,7 @@ ordering anything twice.`,
 	f.IntVar(&o.concurrency, "concurrency", o.concurrency, "carts in flight at once")
 	f.IntVar(&o.rate, "rate", o.rate, "requests per minute, across all carts")
 	f.DurationVar(&o.timeout, "timeout", o.timeout, "timeout of one request")
+	f.IntVar(&o.maxAttempts, "max-attempts", o.maxAttempts, "attempts of one request on 5xx answers, timeouts and dropped connections (429s are waited out on top)")
 	f.BoolVar(&o.createOnly, "create-only", false, "create the carts and collect Partner Center's per-line errors, but never check out")
 	f.BoolVar(&o.skipInvalid, "skip-invalid", false, "hold back carts with an invalid row and submit the others")
 	f.StringVar(&o.state, "state", "", "the journal file (default: one per batch in the user's state directory)")
@@ -70,8 +72,8 @@ ordering anything twice.`,
 }
 
 func runSubmit(cmd *cobra.Command, log *logrus.Logger, stdout, stderr io.Writer, input string, o submitOptions) error {
-	if o.concurrency < 1 || o.rate < 1 || o.timeout <= 0 {
-		return fail(fmt.Errorf("--concurrency, --rate and --timeout must be above 0"))
+	if o.concurrency < 1 || o.rate < 1 || o.timeout <= 0 || o.maxAttempts < 1 {
+		return fail(fmt.Errorf("--concurrency, --rate, --timeout and --max-attempts must be above 0"))
 	}
 	c, err := check(log, input, o.sheetOptions)
 	if err != nil {
@@ -199,7 +201,7 @@ func connect(log *logrus.Logger, o submitOptions) (*remote, error) {
 		}
 		tenant, id, secret, _ := sb.Credentials()
 		tokens := pc.NewTokens(pc.Credentials{TenantID: tenant, ClientID: id, ClientSecret: secret}, pc.TokenURL(base+"/{tenant}/oauth2/token", tenant), hc)
-		client, err := pc.NewClient(pc.Options{Endpoint: base, Tokens: tokens, HTTP: hc, RequestsPerMinute: o.rate, Timeout: o.timeout})
+		client, err := pc.NewClient(pc.Options{Endpoint: base, Tokens: tokens, HTTP: hc, RequestsPerMinute: o.rate, Timeout: o.timeout, MaxAttempts: o.maxAttempts})
 		if err != nil {
 			cancel()
 			return nil, fail(err)
@@ -216,7 +218,7 @@ func connect(log *logrus.Logger, o submitOptions) (*remote, error) {
 		return nil, fail(fmt.Errorf("--token-url: %w", err))
 	}
 	tokens := pc.NewTokens(creds, tokenURL, hc)
-	client, err := pc.NewClient(pc.Options{Endpoint: o.endpoint, Tokens: tokens, HTTP: hc, RequestsPerMinute: o.rate, Timeout: o.timeout})
+	client, err := pc.NewClient(pc.Options{Endpoint: o.endpoint, Tokens: tokens, HTTP: hc, RequestsPerMinute: o.rate, Timeout: o.timeout, MaxAttempts: o.maxAttempts})
 	if err != nil {
 		return nil, fail(err)
 	}

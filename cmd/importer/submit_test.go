@@ -336,3 +336,73 @@ func TestInterrupt(t *testing.T) {
 		})
 	}
 }
+
+// TestFaultsEndToEnd runs the binary against a sandbox with every kind of
+// fault at once (seeded, several seeds): each run gives every row a status,
+// reruns finish the batch, and nothing is ordered twice.
+func TestFaultsEndToEnd(t *testing.T) {
+	settings := []struct {
+		name, faults, attempts string
+		seeds                  int
+	}{
+		// Retries absorb these within a run.
+		{"mild", "create:500:0.1,create:timeout-after-commit:0.15,checkout:timeout-after-commit:0.2,checkout:drop:0.1," +
+			"any:503:0.05,any:401:0.05,any:429:0.02,checkout:hang:0.03,latency:5ms", "6", 2},
+		// These leave carts unanswered at the end of a run: reruns finish.
+		{"harsh", "create:503:0.4,create:timeout-after-commit:0.3,checkout:timeout-after-commit:0.5,checkout:drop:0.2," +
+			"any:401:0.1,checkout:hang:0.1", "2", 3},
+	}
+	reruns := 0
+	defer func() {
+		if reruns == 0 {
+			t.Error("every batch finished in one run: the faults never left a row to a rerun")
+		}
+	}()
+	for _, set := range settings {
+		if testing.Short() {
+			set.seeds = 1
+		}
+		for seed := 1; seed <= set.seeds; seed++ {
+			t.Run(fmt.Sprintf("%s/%d", set.name, seed), func(t *testing.T) {
+				faultsEndToEnd(t, set.faults, set.attempts, seed, &reruns)
+			})
+		}
+	}
+}
+
+// faultsEndToEnd submits the sample again and again to a faulty sandbox
+// until a run exits 0; every run must give all 30 rows a status.
+func faultsEndToEnd(t *testing.T, faults, attempts string, seed int, reruns *int) {
+	base, env, _ := external(t, "--faults", faults, "--seed", fmt.Sprint(seed), "--token-lifetime", "3s")
+	dir, name := sample(t, "monthly-orders.xlsx")
+	state := filepath.Join(dir, "j")
+	for run := 1; ; run++ {
+		if run > 8 {
+			t.Fatal("the batch did not finish in 8 runs")
+		}
+		cmd := submitTo(t, dir, base, env, "--state", state, "--timeout", "1s", "--max-attempts", attempts, "--concurrency", "4", "--json", name)
+		var stderr strings.Builder
+		cmd.Stderr = &stderr
+		out, err := cmd.Output()
+		s := parseSummary(t, string(out))
+		total := 0
+		for st, n := range s.Statuses {
+			if st == "" {
+				t.Fatalf("run %d: %d rows without a status", run, n)
+			}
+			total += n
+		}
+		if total != 30 {
+			t.Fatalf("run %d: %d rows have a status, want 30: %v", run, total, s.Statuses)
+		}
+		t.Logf("run %d: %v", run, s.Statuses)
+		if err == nil {
+			break
+		}
+		if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 1 {
+			t.Fatalf("run %d: %v\n%s", run, err, stderr.String())
+		}
+		*reruns++
+	}
+	checkLedger(t, base)
+}

@@ -127,6 +127,16 @@ type APIError struct {
 	Call        Call
 }
 
+// Transient reports whether the answer says "try again later" (a server
+// error, a timeout, throttling, work in progress) rather than "no".
+func (e *APIError) Transient() bool {
+	switch e.Status {
+	case http.StatusRequestTimeout, http.StatusConflict, http.StatusTooManyRequests:
+		return true
+	}
+	return e.Status >= 500 && e.Status != http.StatusNotImplemented
+}
+
 func (e *APIError) Error() string {
 	code := ""
 	if e.Code.Text != "" {
@@ -254,36 +264,34 @@ func (c *Client) do(ctx context.Context, method, path, requestID string, body, o
 			continue
 		}
 		call.Status = resp.StatusCode
-		switch {
-		case resp.StatusCode >= 200 && resp.StatusCode < 300:
+		if resp.StatusCode >= 200 && resp.StatusCode < 300 {
 			if out != nil && len(bytes.TrimSpace(respBody)) > 0 {
 				if err := json.Unmarshal(respBody, out); err != nil {
 					return call, fmt.Errorf("read Partner Center's answer: %w", err)
 				}
 			}
 			return call, nil
+		}
+		apiErr := apiError(resp, respBody, call)
+		switch {
 		case resp.StatusCode == http.StatusUnauthorized && !reauthed:
 			reauthed = true
 			throttled++ // a free retry: the request was not processed
 			c.opt.Tokens.Invalidate()
-			continue
 		case resp.StatusCode == http.StatusTooManyRequests:
 			throttled++
 			if throttled > c.opt.MaxThrottled {
-				return call, apiError(resp, respBody, call)
+				return call, apiErr
 			}
 			pause := retryAfter(resp.Header, c.delay(throttled))
 			c.gate.PauseFor(pause + c.jitter(pause/10+time.Millisecond))
-			continue
-		case resp.StatusCode == http.StatusConflict, resp.StatusCode == http.StatusRequestTimeout,
-			resp.StatusCode >= 500 && resp.StatusCode != http.StatusNotImplemented:
-			lastErr = apiError(resp, respBody, call)
+		case apiErr.Transient():
+			lastErr = apiErr
 			if err := c.backoff(ctx, call.Attempts-throttled); err != nil {
 				return call, err
 			}
-			continue
 		default:
-			return call, apiError(resp, respBody, call)
+			return call, apiErr
 		}
 	}
 }

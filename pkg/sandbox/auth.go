@@ -108,3 +108,12 @@ func (s *Server) authorized(r *http.Request) bool {
 	exp, ok := s.tokens[strings.TrimSpace(token)]
 	return ok && s.now().Before(exp)
 }
+
+// revoke ends the life of the request's access token now, as if it had
+// expired between the client's check and the call.
+func (s *Server) revoke(r *http.Request) {
+	token, _ := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	s.mu.Lock()
+	delete(s.tokens, strings.TrimSpace(token))
+	s.mu.Unlock()
+}

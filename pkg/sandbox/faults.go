@@ -15,6 +15,7 @@ const (
 	FaultDrop         = "drop"                 // connection dropped before the request is handled
 	FaultHang         = "hang"                 // no answer until the client gives up (at most a minute)
 	FaultLostResponse = "timeout-after-commit" // handled and committed, then the response is lost
+	Fault401          = "401"                  // the caller's access token expires now: revoked, and the call gets 401
 	FaultLatency      = "latency"
 )
 
@@ -62,14 +63,14 @@ func ParseFaults(spec string) (Faults, error) {
 				return nil, fmt.Errorf("fault %q: %q is not a duration like 50ms", item, parts[2])
 			}
 			f.Latency, f.Prob = d, 1
-		case Fault500, Fault503, Fault429, FaultDrop, FaultHang, FaultLostResponse:
+		case Fault500, Fault503, Fault429, Fault401, FaultDrop, FaultHang, FaultLostResponse:
 			p, err := strconv.ParseFloat(parts[2], 64)
 			if err != nil || p < 0 || p > 1 {
 				return nil, fmt.Errorf("fault %q: probability %q is not between 0 and 1", item, parts[2])
 			}
 			f.Prob = p
 		default:
-			return nil, fmt.Errorf("fault %q: unknown kind %q (500, 503, 429, drop, hang, timeout-after-commit, latency)", item, f.Kind)
+			return nil, fmt.Errorf("fault %q: unknown kind %q (500, 503, 429, 401, drop, hang, timeout-after-commit, latency)", item, f.Kind)
 		}
 		fs = append(fs, f)
 	}

@@ -68,6 +68,9 @@ func (s *Server) endpoint(op string, authed bool, h http.HandlerFunc) http.Handl
 			return
 		}
 
+		if fault == Fault401 && authed {
+			s.revoke(r)
+		}
 		if authed && !s.authorized(r) {
 			echo(w.Header())
 			w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token"`)

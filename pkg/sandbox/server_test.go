@@ -248,6 +248,19 @@ func TestFaults(t *testing.T) {
 			t.Errorf("after the burst: %d", r.status)
 		}
 	})
+	t.Run("401: the token expires now", func(t *testing.T) {
+		e := start(t, Config{Faults: Faults{{Op: "create", Kind: Fault401, Prob: 1}}})
+		if r := e.call("POST", cartsPath(customer), "", cart(nce(1))); r.status != 401 || r.code(t) != pc.CodeTokenMissing {
+			t.Errorf("%d %s", r.status, r.body)
+		}
+		e.sb.SetFaults(nil)
+		if r := e.call("GET", cartsPath(customer)+"/x", "", nil); r.status != 401 {
+			t.Errorf("the expired token still works: %d", r.status)
+		}
+		if n := len(e.sb.Ledger()); n != 0 {
+			t.Errorf("%d ledger entries", n)
+		}
+	})
 	t.Run("hang", func(t *testing.T) {
 		e := start(t, Config{Faults: Faults{{Op: "get", Kind: FaultHang, Prob: 1}}})
 		req, _ := http.NewRequest("GET", e.srv.URL+cartsPath(customer)+"/x", nil)

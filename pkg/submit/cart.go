@@ -116,7 +116,7 @@ func (r *runner) create(ctx context.Context, a *Attempt, attested bool, lines []
 	ids := func(o *order.Outcome) { o.RequestID, o.CorrelationID = call.RequestID, call.CorrelationID }
 	if err != nil {
 		var api *pc.APIError
-		if errors.As(err, &api) {
+		if errors.As(err, &api) && !api.Transient() {
 			a.State = StateAbandoned
 			if err := r.j.PutAttempt(a); err != nil {
 				return true, err
@@ -125,8 +125,9 @@ func (r *runner) create(ctx context.Context, a *Attempt, attested bool, lines []
 			r.set(rows, order.StatusFailed, order.Error, explainErr(err)+"; nothing was bought", ids)
 			return true, nil
 		}
-		// No answer: the cart may or may not exist; nothing is bought either
-		// way, and the next run resends this create with the same request id.
+		// No answer, or only server errors: the cart may or may not exist;
+		// nothing is bought either way, and the next run resends this create
+		// with the same request id.
 		r.notSubmitted(rows, "could not create the cart ("+explainErr(err)+"); nothing was bought; run the same command again")
 		for _, i := range rows {
 			ids(&r.plan.Outcomes[i])

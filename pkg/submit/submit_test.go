@@ -428,3 +428,26 @@ func TestUnansweredCheckoutBlocksItsRows(t *testing.T) {
 		}
 	}
 }
+
+// TestServerErrorsOnCreateAreNotFailures: a create that only ever gets 503
+// leaves its rows Not submitted (to run again), not Failed (to fix), and
+// the next run sends that very request again.
+func TestServerErrorsOnCreateAreNotFailures(t *testing.T) {
+	w := newWorld(t, sandbox.Config{Faults: sandbox.Faults{{Op: "create", Kind: sandbox.Fault503, Prob: 1}}})
+	s := sheet(t, w.dir, cust+",CFQ7TTC0LH0Z:0001:CFQ7TTC0K18P,3,monthly,P1M,,yes")
+	p := w.run(t, s, "b", nil)
+	o := p.Outcomes[0]
+	if o.Status != order.StatusNotSubmitted || !strings.Contains(o.Problems[0].Message, "run the same command again") || o.RequestID == "" {
+		t.Fatalf("after 503s: %s %+v", o.Status, o.Problems)
+	}
+	w.sb.SetFaults(nil)
+	p = w.run(t, s, "b", nil)
+	if p.Outcomes[0].Status != order.StatusOrdered {
+		t.Fatalf("rerun: %s %+v", p.Outcomes[0].Status, p.Outcomes[0].Problems)
+	}
+	for _, e := range w.sb.Ledger() {
+		if e.Kind == sandbox.LedgerCart && e.RequestID != o.RequestID {
+			t.Errorf("the rerun created the cart with request id %s, not the first run's %s", e.RequestID, o.RequestID)
+		}
+	}
+}
