@@ -37,8 +37,8 @@ type Options struct {
 	// Timeout bounds one attempt of one request; default 60s.
 	Timeout time.Duration
 	// MaxAttempts bounds the attempts of one request on 5xx, timeouts and
-	// dropped connections; default 6. 429s are waited out on top of that,
-	// up to MaxThrottled times (default 20).
+	// dropped connections; default 6. 429s and 409s (in progress) are
+	// waited out on top of that, up to MaxThrottled times each (default 20).
 	MaxAttempts, MaxThrottled int
 	// BaseDelay and MaxDelay shape the jittered exponential backoff;
 	// defaults 500ms and 15s.
@@ -212,8 +212,9 @@ func (c *Client) GetOrder(ctx context.Context, customer, orderID string) (*Order
 
 // do sends one logical request, retrying with the same MS-RequestId:
 // 5xx (but 501), 408, timeouts and dropped connections with jittered
-// exponential backoff; 429 after a pause every caller honours; 409 (in
-// progress) after a wait; 401 once, with a new token. Other answers are
+// exponential backoff, at most MaxAttempts times; 429 after a pause every
+// caller honours, and 409 (in progress) after a growing wait, each at most
+// MaxThrottled times; 401 once, with a new token. Other answers are
 // returned as *APIError.
 func (c *Client) do(ctx context.Context, method, path, requestID string, body, out any) (Call, error) {
 	call := Call{RequestID: requestID, CorrelationID: NewID()}
@@ -226,10 +227,12 @@ func (c *Client) do(ctx context.Context, method, path, requestID string, body, o
 		payload = b
 	}
 	reauthed := false
-	throttled := 0
+	// Attempts that were throttled, found the work in progress, or needed a
+	// new token are free: they do not count against MaxAttempts.
+	free, throttled, waited := 0, 0, 0
 	var lastErr error
 	for {
-		if call.Attempts-throttled >= c.opt.MaxAttempts {
+		if call.Attempts-free >= c.opt.MaxAttempts {
 			if lastErr == nil {
 				lastErr = errors.New("retries exhausted")
 			}
@@ -258,7 +261,7 @@ func (c *Client) do(ctx context.Context, method, path, requestID string, body, o
 				return call, ctx.Err()
 			}
 			lastErr = err
-			if err := c.backoff(ctx, call.Attempts-throttled); err != nil {
+			if err := c.backoff(ctx, call.Attempts-free); err != nil {
 				return call, err
 			}
 			continue
@@ -276,18 +279,31 @@ func (c *Client) do(ctx context.Context, method, path, requestID string, body, o
 		switch {
 		case resp.StatusCode == http.StatusUnauthorized && !reauthed:
 			reauthed = true
-			throttled++ // a free retry: the request was not processed
+			free++ // the request was not processed
 			c.opt.Tokens.Invalidate()
 		case resp.StatusCode == http.StatusTooManyRequests:
 			throttled++
+			free++
 			if throttled > c.opt.MaxThrottled {
 				return call, apiErr
 			}
 			pause := retryAfter(resp.Header, c.delay(throttled))
 			c.gate.PauseFor(pause + c.jitter(pause/10+time.Millisecond))
+		case resp.StatusCode == http.StatusConflict:
+			// In progress (800060, 800064): another request is placing the
+			// order. Wait, growing, and ask again with the same request,
+			// which answers with the result once it is there.
+			waited++
+			free++
+			if waited > c.opt.MaxThrottled {
+				return call, apiErr
+			}
+			if err := c.backoff(ctx, waited); err != nil {
+				return call, err
+			}
 		case apiErr.Transient():
 			lastErr = apiErr
-			if err := c.backoff(ctx, call.Attempts-throttled); err != nil {
+			if err := c.backoff(ctx, call.Attempts-free); err != nil {
 				return call, err
 			}
 		default:

@@ -330,3 +330,34 @@ func TestEndpointMustBeSecure(t *testing.T) {
 		}
 	}
 }
+
+// TestInProgressIsWaitedOut: a checkout slower than the client's timeout
+// is asked again; while it runs the sandbox answers 409 (800064), which the
+// client waits out without spending its attempts, until the first result
+// comes back. One order.
+func TestInProgressIsWaitedOut(t *testing.T) {
+	f := setup(t, sandbox.Config{CheckoutTime: 600 * time.Millisecond, ForgetRequestIDs: true},
+		pc.Options{Timeout: 150 * time.Millisecond, MaxAttempts: 2, BaseDelay: 20 * time.Millisecond, MaxDelay: 100 * time.Millisecond})
+	ctx := context.Background()
+	cart, _, err := f.client.CreateCart(ctx, customer, oneLine(2), pc.NewID())
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, call, err := f.client.Checkout(ctx, customer, cart.ID, "req-slow")
+	if err != nil || len(res.Orders) != 1 {
+		t.Fatalf("checkout: %v %+v", err, call)
+	}
+	for _, r := range f.rec.api() {
+		if strings.HasSuffix(r.URL.Path, "/checkout") && r.Header.Get(pc.HeaderRequestID) != "req-slow" {
+			t.Errorf("a retry changed the request id to %s", r.Header.Get(pc.HeaderRequestID))
+		}
+	}
+	// The first attempt timed out and the last was answered: any between
+	// met the checkout in progress.
+	if call.Attempts < 3 {
+		t.Errorf("%d attempts: the test never met a 409", call.Attempts)
+	}
+	if n := orders(f.sb); n != 1 {
+		t.Errorf("%d orders, want 1", n)
+	}
+}
