@@ -82,11 +82,14 @@ func newRootCmd(log *logrus.Logger, stdout, stderr io.Writer) *cobra.Command {
 		Use:   "importer",
 		Short: "Turn spreadsheets of Partner Center orders into carts and orders",
 		Long: `importer reads a monthly order sheet (XLSX or CSV), groups its rows into one
-cart per customer, checks every row, and writes a results workbook.
+cart per customer, checks every row, creates and checks out the carts in
+Partner Center exactly once (submit), and writes a results workbook.
 
-Exit codes: 0 every row passed; 1 the run finished but at least one row did
-not pass; 2 the run could not be done (bad flags, unreadable file, missing
-columns) and nothing was written.`,
+Exit codes: 0 every row passed (valid, or ordered); 1 the run finished but
+at least one row did not pass (invalid, failed, not submitted, unknown, or
+the run was interrupted); 2 the run could not be done (bad flags, unreadable
+file, missing columns, missing or rejected credentials, a journal in use) and
+nothing was sent or written.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		PersistentPreRun: func(*cobra.Command, []string) {
