@@ -451,3 +451,31 @@ func TestServerErrorsOnCreateAreNotFailures(t *testing.T) {
 		}
 	}
 }
+
+// TestOrderReferenceIdentifiesRows: with an OrderReference column, a row
+// is that reference: ordered once, it stays ordered even if its other
+// cells change; a new reference is a new row.
+func TestOrderReferenceIdentifiesRows(t *testing.T) {
+	w := newWorld(t, sandbox.Config{})
+	write := func(lines ...string) string {
+		p := filepath.Join(w.dir, fmt.Sprintf("r%d.csv", time.Now().UnixNano()))
+		body := "OrderReference,CustomerId,CatalogItemId,Quantity,BillingCycle,TermDuration,PartnerOnRecordAttestationAccepted\n" + strings.Join(lines, "\n") + "\n"
+		if err := writeFile(p, body); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	p := w.run(t, write("PO-1,"+cust+",CFQ7TTC0LH0Z:0001:CFQ7TTC0K18P,3,monthly,P1M,yes"), "b", nil)
+	if p.Outcomes[0].Status != order.StatusOrdered {
+		t.Fatalf("first run: %s", p.Outcomes[0].Status)
+	}
+	p = w.run(t, write(
+		"PO-1,"+cust+",CFQ7TTC0LH0Z:0001:CFQ7TTC0K18P,5,monthly,P1M,yes", // quantity edited after ordering
+		"PO-2,7d3b2c1a-5e4f-4a6b-9c8d-0e1f2a3b4c5d,CFQ7TTC0LH0Z:0001:CFQ7TTC0K18P,3,monthly,P1M,yes"), "b", nil)
+	if p.Outcomes[0].Status != order.StatusSkipped || p.Outcomes[1].Status != order.StatusOrdered {
+		t.Errorf("second run: %s, %s; want Skipped (PO-1 is ordered), Ordered (PO-2 is new)", p.Outcomes[0].Status, p.Outcomes[1].Status)
+	}
+	if lines, _ := w.orderedLines(); lines != 2 {
+		t.Errorf("%d lines ordered, want 2", lines)
+	}
+}
