@@ -479,3 +479,24 @@ func TestOrderReferenceIdentifiesRows(t *testing.T) {
 		t.Errorf("%d lines ordered, want 2", lines)
 	}
 }
+
+// TestExpiringCartIsRecreated: a cart created by an earlier run is checked
+// out while it has time to live; one about to expire is left alone and a
+// new cart is made for its rows.
+func TestExpiringCartIsRecreated(t *testing.T) {
+	w := newWorld(t, sandbox.Config{})
+	s := sheet(t, w.dir, cust+",CFQ7TTC0LH0Z:0001:CFQ7TTC0K18P,3,monthly,P1M,,yes")
+	first := w.run(t, s, "b", func(o *Options) { o.CreateOnly = true })
+	if first.Outcomes[0].Status != order.StatusCreated {
+		t.Fatalf("create-only: %s", first.Outcomes[0].Status)
+	}
+	// Seven days less half an hour later: inside the hour's margin.
+	later := time.Now().Add(7*24*time.Hour - 30*time.Minute)
+	p := w.run(t, s, "b", func(o *Options) { o.Now = func() time.Time { return later } })
+	if p.Outcomes[0].Status != order.StatusOrdered || p.Outcomes[0].CartID == first.Outcomes[0].CartID {
+		t.Errorf("after expiry: %s in cart %s (the first cart was %s)", p.Outcomes[0].Status, p.Outcomes[0].CartID, first.Outcomes[0].CartID)
+	}
+	if carts, orders, _ := w.ledger(); carts != 2 || orders != 1 {
+		t.Errorf("%d carts, %d orders; want 2 carts (the expiring one left alone), 1 order", carts, orders)
+	}
+}
