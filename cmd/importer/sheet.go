@@ -140,8 +140,7 @@ func printSummary(w io.Writer, s *report.Summary, verb string) {
 		always[order.StatusValid], always[order.StatusInvalid] = true, true
 	}
 	var counts []string
-	for _, st := range []order.Status{order.StatusValid, order.StatusOrdered, order.StatusCreated, order.StatusSkipped,
-		order.StatusInvalid, order.StatusFailed, order.StatusUnknown, order.StatusNotSubmitted} {
+	for _, st := range order.Statuses {
 		if n := s.Statuses[string(st)]; n > 0 || always[st] {
 			counts = append(counts, fmt.Sprintf("%d %s", n, strings.ToLower(string(st))))
 		}

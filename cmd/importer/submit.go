@@ -108,8 +108,6 @@ func runSubmit(cmd *cobra.Command, log *logrus.Logger, stdout, stderr io.Writer,
 	if batch == "" {
 		batch = defaultBatch(input)
 	}
-	// The sandbox runs until the submission is over, not until an interrupt:
-	// carts in flight must get their answers.
 	env, err := connect(log, o)
 	if err != nil {
 		return err
@@ -185,44 +183,55 @@ type remote struct {
 }
 
 func connect(log *logrus.Logger, o submitOptions) (*remote, error) {
-	hc := &http.Client{Timeout: o.timeout}
+	r := &remote{endpoint: o.endpoint, close: func() {}}
+	tokenTemplate := o.tokenURL
+	var creds pc.Credentials
 	if o.sandbox {
-		sb := sandbox.New(sandbox.Config{})
-		ctx, cancel := context.WithCancel(context.Background())
-		ready := make(chan string, 1)
-		done := make(chan error, 1)
-		go func() { done <- sb.Serve(ctx, "127.0.0.1:0", func(base string) { ready <- base }) }()
-		var base string
-		select {
-		case base = <-ready:
-		case err := <-done:
-			cancel()
+		sb, base, stop, err := startSandbox()
+		if err != nil {
 			return nil, fail(fmt.Errorf("start the sandbox: %w", err))
 		}
-		tenant, id, secret, _ := sb.Credentials()
-		tokens := pc.NewTokens(pc.Credentials{TenantID: tenant, ClientID: id, ClientSecret: secret}, pc.TokenURL(base+"/{tenant}/oauth2/token", tenant), hc)
-		client, err := pc.NewClient(pc.Options{Endpoint: base, Tokens: tokens, HTTP: hc, RequestsPerMinute: o.rate, Timeout: o.timeout, MaxAttempts: o.maxAttempts})
-		if err != nil {
-			cancel()
+		log.WithField("endpoint", base).Info("started the Partner Center sandbox")
+		r.endpoint, r.close, tokenTemplate = base, stop, base+"/{tenant}/oauth2/token"
+		creds.TenantID, creds.ClientID, creds.ClientSecret, _ = sb.Credentials()
+	} else {
+		var err error
+		if creds, err = loadCredentials(o.credentials, os.Getenv); err != nil {
 			return nil, fail(err)
 		}
-		log.WithField("endpoint", base).Info("started the Partner Center sandbox")
-		return &remote{client: client, tokens: tokens, endpoint: base, close: func() { cancel(); <-done }}, nil
 	}
-	creds, err := loadCredentials(o.credentials, os.Getenv)
-	if err != nil {
-		return nil, fail(err)
-	}
-	tokenURL := pc.TokenURL(o.tokenURL, creds.TenantID)
+	tokenURL := pc.TokenURL(tokenTemplate, creds.TenantID)
 	if err := checkURL(tokenURL); err != nil {
+		r.close()
 		return nil, fail(fmt.Errorf("--token-url: %w", err))
 	}
-	tokens := pc.NewTokens(creds, tokenURL, hc)
-	client, err := pc.NewClient(pc.Options{Endpoint: o.endpoint, Tokens: tokens, HTTP: hc, RequestsPerMinute: o.rate, Timeout: o.timeout, MaxAttempts: o.maxAttempts})
+	hc := &http.Client{Timeout: o.timeout}
+	r.tokens = pc.NewTokens(creds, tokenURL, hc)
+	client, err := pc.NewClient(pc.Options{Endpoint: r.endpoint, Tokens: r.tokens, HTTP: hc,
+		RequestsPerMinute: o.rate, Timeout: o.timeout, MaxAttempts: o.maxAttempts})
 	if err != nil {
+		r.close()
 		return nil, fail(err)
 	}
-	return &remote{client: client, tokens: tokens, endpoint: o.endpoint, close: func() {}}, nil
+	r.client = client
+	return r, nil
+}
+
+// startSandbox serves the simulator on a free loopback port until stop is
+// called (not until an interrupt: carts in flight must get their answers).
+func startSandbox() (sb *sandbox.Server, base string, stop func(), err error) {
+	sb = sandbox.New(sandbox.Config{})
+	ctx, cancel := context.WithCancel(context.Background())
+	ready := make(chan string, 1)
+	done := make(chan error, 1)
+	go func() { done <- sb.Serve(ctx, "127.0.0.1:0", func(base string) { ready <- base }) }()
+	select {
+	case base = <-ready:
+		return sb, base, func() { cancel(); <-done }, nil
+	case err = <-done:
+		cancel()
+		return nil, "", nil, err
+	}
 }
 
 var batchUnsafe = regexp.MustCompile(`[^A-Za-z0-9._-]+`)

@@ -17,6 +17,11 @@ const (
 	StatusNotSubmitted Status = "Not submitted" // the run stopped before sending it; run again
 )
 
+// Statuses lists every status in the order summaries show them: good
+// outcomes first, then the ones that need a look.
+var Statuses = []Status{StatusValid, StatusOrdered, StatusCreated, StatusSkipped,
+	StatusInvalid, StatusFailed, StatusUnknown, StatusNotSubmitted}
+
 // Severity separates problems that stop a row from notes that do not.
 type Severity int
 

@@ -2,6 +2,7 @@ package report
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -110,19 +111,14 @@ func writeSummarySheet(f *excelize.File, run *Run, out string) error {
 
 // statusOrder lists statuses in a stable, meaningful order.
 func statusOrder(counts map[string]int) []string {
-	known := []order.Status{order.StatusValid, order.StatusOrdered, order.StatusCreated, order.StatusSkipped,
-		order.StatusInvalid, order.StatusFailed, order.StatusUnknown, order.StatusNotSubmitted}
-	var out []string
-	isKnown := map[string]bool{}
-	for _, st := range known {
-		isKnown[string(st)] = true
+	var out, rest []string
+	for _, st := range order.Statuses {
 		if _, ok := counts[string(st)]; ok {
 			out = append(out, string(st))
 		}
 	}
-	var rest []string
 	for s := range counts {
-		if !isKnown[s] {
+		if !slices.Contains(order.Statuses, order.Status(s)) {
 			rest = append(rest, s)
 		}
 	}
