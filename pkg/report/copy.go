@@ -14,6 +14,8 @@ import (
 	"strings"
 
 	"github.com/xuri/excelize/v2"
+
+	"github.com/cspimporter/importer/pkg/atomicfile"
 )
 
 // maxStyleTwins bounds how many of the user's cell styles get a highlighted
@@ -90,7 +92,7 @@ func copyWorkbook(ctx context.Context, run *Run, out string) error {
 			sheet = e
 		}
 	}
-	return writeAtomic(out, func(w io.Writer) error {
+	return atomicfile.Write(out, func(w io.Writer) error {
 		return assemble(ctx, stage.File, w, part, sheet, edits)
 	})
 }

@@ -25,6 +25,8 @@ type Run struct {
 	Finished   time.Time
 	// Submit adds the Request Id and Correlation Id columns.
 	Submit bool
+	// Set by submit: what a person needs to find this run again.
+	Batch, RunID, Journal string
 }
 
 // resultNames are the result columns the run writes.

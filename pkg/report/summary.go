@@ -1,6 +1,10 @@
 package report
 
 import (
+	"encoding/json"
+	"io"
+
+	"github.com/cspimporter/importer/pkg/atomicfile"
 	"sort"
 
 	"github.com/cspimporter/importer/pkg/order"
@@ -12,7 +16,11 @@ type Summary struct {
 	Sheet     string          `json:"sheet,omitempty"`
 	Results   string          `json:"results,omitempty"`
 	Mode      string          `json:"mode"`
+	Batch     string          `json:"batch,omitempty"`
+	RunID     string          `json:"runId,omitempty"`
+	Journal   string          `json:"journal,omitempty"`
 	Rows      int             `json:"rows"`
+	Orders    []string        `json:"orders,omitempty"` // ids of the orders the rows are in, in row order
 	Statuses  map[string]int  `json:"statuses"`
 	Customers []CustomerTally `json:"customers"`
 	Kinds     []KindTally     `json:"problemKinds"`
@@ -58,15 +66,20 @@ type CartSummary struct {
 // Summarize counts a run.
 func Summarize(run *Run, results string) *Summary {
 	s := &Summary{
-		Input: run.Input, Sheet: run.Sheet, Results: results, Mode: run.Mode,
+		Input: run.Input, Sheet: run.Sheet, Results: results, Mode: run.Mode, Batch: run.Batch, RunID: run.RunID, Journal: run.Journal,
 		Rows: len(run.Rows), Statuses: map[string]int{},
 		Customers: []CustomerTally{}, Kinds: []KindTally{}, Problems: []ProblemEntry{}, Carts: []CartSummary{},
 	}
 	customers := map[string]int{}
 	kinds := map[string]int{}
+	orders := map[string]bool{}
 	for i := range run.Rows {
 		r, o := &run.Rows[i], &run.Outcomes[i]
 		s.Statuses[string(o.Status)]++
+		if o.OrderID != "" && !orders[o.OrderID] {
+			orders[o.OrderID] = true
+			s.Orders = append(s.Orders, o.OrderID)
+		}
 
 		cust := order.KeyOf(r).CustomerID
 		n, ok := customers[cust]
@@ -109,4 +122,13 @@ func Summarize(run *Run, results string) *Summary {
 		s.Carts = append(s.Carts, cs)
 	}
 	return s
+}
+
+// WriteSummary writes the summary as indented JSON, atomically.
+func WriteSummary(path string, s *Summary) error {
+	return atomicfile.Write(path, func(w io.Writer) error {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(s)
+	})
 }

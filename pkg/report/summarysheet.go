@@ -72,9 +72,17 @@ func writeSummarySheet(f *excelize.File, run *Run, out string) error {
 	put(0, "Input", run.Input)
 	put(0, "Orders sheet", sheetName)
 	put(0, "Run", run.Mode)
+	for _, kv := range [][2]string{{"Batch", run.Batch}, {"Run id", run.RunID}, {"Journal", run.Journal}} {
+		if kv[1] != "" {
+			put(0, kv[0], kv[1])
+		}
+	}
 	put(0, "Finished", run.Finished.Format("2006-01-02 15:04:05 MST"))
 	put(0, "Rows", sum.Rows)
 	put(0, "Carts", len(sum.Carts))
+	if run.Submit {
+		put(0, "Orders", len(sum.Orders))
+	}
 	put(0)
 	put(st.header, "Status", "Rows")
 	for _, s := range statuses {
@@ -96,7 +104,7 @@ func writeSummarySheet(f *excelize.File, run *Run, out string) error {
 	put(0)
 	put(st.header, "Problem", "Count", "Rows")
 	for _, k := range sum.Kinds {
-		put(0, k.Kind, k.Count, rowList(k.Rows))
+		put(0, k.Kind, k.Count, RowList(k.Rows, 30))
 	}
 	for i, row := range rows {
 		if len(row) == 0 {
@@ -126,9 +134,9 @@ func statusOrder(counts map[string]int) []string {
 	return append(out, rest...)
 }
 
-func rowList(rows []int) string {
-	const most = 30
-	parts := make([]string, 0, min(len(rows), most))
+// RowList names rows, at most most of them ("4, 7, 9, … 12 more").
+func RowList(rows []int, most int) string {
+	parts := make([]string, 0, min(len(rows), most)+1)
 	for i, r := range rows {
 		if i == most {
 			parts = append(parts, fmt.Sprintf("… %d more", len(rows)-most))

@@ -4,12 +4,11 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"strconv"
 
 	"github.com/xuri/excelize/v2"
 
+	"github.com/cspimporter/importer/pkg/atomicfile"
 	"github.com/cspimporter/importer/pkg/order"
 )
 
@@ -214,31 +213,8 @@ func cellValue(cols []order.Column, j int, v string) any {
 }
 
 func saveAtomic(f *excelize.File, out string) error {
-	return writeAtomic(out, func(w io.Writer) error {
+	return atomicfile.Write(out, func(w io.Writer) error {
 		_, err := f.WriteTo(w)
 		return err
 	})
-}
-
-// writeAtomic writes a file through a temporary file in the same directory,
-// synced and renamed into place: a reader never sees half a file, and a
-// failed write leaves nothing behind.
-func writeAtomic(out string, write func(io.Writer) error) error {
-	tmp, err := os.CreateTemp(filepath.Dir(out), ".importer-*.xlsx.tmp")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name()) // no-op once renamed
-	if err := write(tmp); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), out)
 }
