@@ -78,6 +78,7 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 	expires := now.Add(s.cfg.TokenLifetime)
 	s.mu.Lock()
 	s.tokens[token] = expires
+	s.issued = append(s.issued, token)
 	s.mu.Unlock()
 	secs := int(s.cfg.TokenLifetime.Seconds())
 	if v2 {

@@ -86,6 +86,7 @@ type Server struct {
 	mu        sync.Mutex
 	rng       *mrand.Rand
 	tokens    map[string]time.Time // access token -> expiry
+	issued    []string             // every access token ever issued, for /_sandbox/tokens
 	carts     map[string]*cartState
 	orders    map[string]*orderState
 	replays   map[string]*recorded     // method path request-id -> first response
@@ -161,6 +162,13 @@ func (s *Server) routes() {
 	m.Handle("GET /v1/products/{product}/skus/{sku}", s.api("catalog", s.handleSKU))
 	m.Handle("GET /v1/products/{product}/skus/{sku}/availabilities", s.api("catalog", s.handleAvailabilities))
 	m.HandleFunc("GET /_sandbox/ledger", s.handleLedger)
+	// Every access token issued, so a test can check none was ever logged.
+	m.HandleFunc("GET /_sandbox/tokens", func(w http.ResponseWriter, _ *http.Request) {
+		s.mu.Lock()
+		issued := append([]string{}, s.issued...)
+		s.mu.Unlock()
+		writeJSON(w, http.StatusOK, issued)
+	})
 	m.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, 0, "The resource is not found: "+r.Method+" "+r.URL.Path)
 	})

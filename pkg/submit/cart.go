@@ -135,6 +135,8 @@ func (r *runner) create(ctx context.Context, a *Attempt, attested bool, lines []
 		return true, nil
 	}
 	a.CartID, a.CreateCorrelationID = cart.ID, call.CorrelationID
+	log = log.WithField("cart_id", cart.ID)
+	log.WithFields(logrus.Fields{"request_id": call.RequestID, "correlation_id": call.CorrelationID, "lines": len(cart.LineItems)}).Info("cart created")
 	a.Expires = r.opt.Now().Add(7 * 24 * time.Hour)
 	if cart.ExpirationTimestamp != nil {
 		a.Expires = *cart.ExpirationTimestamp
@@ -176,7 +178,10 @@ func (r *runner) checkout(ctx context.Context, a *Attempt, rows []int, resumed b
 	ids := func(o *order.Outcome) {
 		o.CartID, o.RequestID, o.CorrelationID = a.CartID, call.RequestID, call.CorrelationID
 	}
+	log := r.opt.Log.WithFields(logrus.Fields{"batch": a.Batch, "customer": a.CustomerID, "cart_group": a.CartGroup, "attempt": a.ID,
+		"cart_id": a.CartID, "request_id": call.RequestID, "correlation_id": call.CorrelationID})
 	if err != nil {
+		defer func() { log.Warnf("checkout: %v", err) }()
 		var api *pc.APIError
 		isAPI := errors.As(err, &api)
 		if isAPI && api.Code.Number == pc.CodeCartAlreadySubmitted {
@@ -199,6 +204,13 @@ func (r *runner) checkout(ctx context.Context, a *Attempt, rows []int, resumed b
 	}
 	a.CheckoutCorrelationID = call.CorrelationID
 	outcomes := mapCheckout(a, res)
+	tally := logrus.Fields{"orders": len(res.Orders)}
+	for _, lo := range outcomes {
+		k := strings.ReplaceAll(strings.ToLower(string(lo.status)), " ", "_")
+		n, _ := tally[k].(int)
+		tally[k] = n + 1
+	}
+	log.WithFields(tally).Info("checked out")
 	records := map[string]RowRecord{}
 	at := r.opt.Now().UTC()
 	for n, key := range a.RowKeys {

@@ -207,7 +207,7 @@ func (r *runner) settle(ctx, work context.Context) error {
 			break
 		}
 		g.Go(func() error {
-			r.opt.Log.WithFields(logrus.Fields{"batch": a.Batch, "cart": a.CartID, "request_id": a.CheckoutRequestID}).
+			r.opt.Log.WithFields(logrus.Fields{"batch": a.Batch, "customer": a.CustomerID, "cart_id": a.CartID, "request_id": a.CheckoutRequestID}).
 				Info("settling a checkout an earlier run sent")
 			return r.checkout(work, a, nil, true)
 		})
