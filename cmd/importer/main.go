@@ -52,11 +52,21 @@ func main() {
 	os.Exit(code)
 }
 
+// app is what every command shares: where output goes, the log, and the
+// secrets the log must never show.
+type app struct {
+	stdout, stderr io.Writer
+	log            *logrus.Logger
+	secrets        *redactor
+	logFormat      string
+	verbose        bool
+}
+
 // run executes the command line and returns the exit code.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	log := logrus.New()
-	log.SetOutput(stderr)
-	root := newRootCmd(log, stdout, stderr)
+	a := &app{stdout: stdout, stderr: stderr, log: logrus.New(), secrets: &redactor{}}
+	a.log.SetOutput(stderr)
+	root := newRootCmd(a)
 	root.SetArgs(args)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
@@ -67,7 +77,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	var ee *exitError
 	if errors.As(err, &ee) {
 		if ee.err != nil {
-			fmt.Fprintf(stderr, "importer: %v\n", ee.err)
+			fmt.Fprintf(stderr, "importer: %s\n", a.secrets.redact(ee.err.Error()))
 		}
 		return ee.code
 	}
@@ -76,8 +86,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	return exitFailed
 }
 
-func newRootCmd(log *logrus.Logger, stdout, stderr io.Writer) *cobra.Command {
-	var verbose bool
+func newRootCmd(a *app) *cobra.Command {
 	root := &cobra.Command{
 		Use:   "importer",
 		Short: "Turn spreadsheets of Partner Center orders into carts and orders",
@@ -87,18 +96,22 @@ Partner Center exactly once (submit), and writes a results workbook.
 
 Exit codes: 0 every row passed (valid, or ordered); 1 the run finished but
 at least one row did not pass (invalid, failed, not submitted, unknown, or
-the run was interrupted); 2 the run could not be done (bad flags, unreadable
-file, missing columns, missing or rejected credentials, a journal in use) and
-nothing was sent or written.`,
+the run was interrupted); 2 the run could not be done (bad flags or config,
+unreadable file, missing columns, missing or rejected credentials, a journal
+in use, a sheet that differs from its approved plan) and nothing was sent.
+The same for every command; for watch, see its help.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
-		PersistentPreRun: func(*cobra.Command, []string) {
-			if verbose {
-				log.SetLevel(logrus.DebugLevel)
+		PersistentPreRunE: func(*cobra.Command, []string) error {
+			if err := setupLog(a.log, a.stderr, a.logFormat, a.verbose, a.secrets); err != nil {
+				return fail(err)
 			}
+			return nil
 		},
 	}
-	root.PersistentFlags().BoolVarP(&verbose, "verbose", "v", false, "log what the tool does, to stderr")
-	root.AddCommand(newValidateCmd(log, stdout, stderr), newSubmitCmd(log, stdout, stderr), newTemplateCmd(stderr), newSandboxCmd(stdout, stderr))
+	pf := root.PersistentFlags()
+	pf.BoolVarP(&a.verbose, "verbose", "v", false, "log what the tool does in detail, to stderr")
+	pf.StringVar(&a.logFormat, "log-format", logAuto, "log format on stderr: auto (text on a terminal, JSON lines otherwise), text or json")
+	root.AddCommand(newValidateCmd(a), newSubmitCmd(a), newTemplateCmd(a.stderr), newSandboxCmd(a.stdout, a.stderr))
 	return root
 }

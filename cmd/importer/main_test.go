@@ -78,9 +78,9 @@ func TestValidateCleanSample(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, "monthly-orders.results.xlsx")); err != nil {
 		t.Fatalf("no results workbook beside the input: %v", err)
 	}
-	if !strings.Contains(r.stderr, "Checked 30 rows in 9 carts: 30 valid, 0 invalid.") ||
-		!strings.Contains(r.stderr, "Results workbook: monthly-orders.results.xlsx") {
-		t.Errorf("summary:\n%s", r.stderr)
+	if !strings.Contains(r.stdout, "Checked 30 rows in 9 carts: 30 valid, 0 invalid.") ||
+		!strings.Contains(r.stdout, "Results workbook: monthly-orders.results.xlsx") {
+		t.Errorf("summary:\n%s", r.stdout)
 	}
 }
 
@@ -141,8 +141,8 @@ func TestValidateMistakesJSON(t *testing.T) {
 			if !req.Attested || len(req.LineItems) != 4 || req.LineItems[3].ID != 3 || req.LineItems[0].CatalogItemID != "CFQ7TTC0LH0Z:0001:CFQ7TTC0K18P" {
 				t.Errorf("first cart's request %s", sum.Carts[0].Request)
 			}
-			if strings.Contains(r.stdout, "Checked ") {
-				t.Error("the human summary went to stdout; it belongs on stderr")
+			if strings.Contains(r.stdout, "Checked ") || strings.Contains(r.stderr, "Checked ") {
+				t.Error("--json printed the human summary too; stdout must be JSON only")
 			}
 		})
 	}
@@ -155,8 +155,8 @@ func TestValidateAttestFlag(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "o.csv"), []byte(csv), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if r := importer(t, dir, "validate", "o.csv"); r.code != 1 || !strings.Contains(r.stderr, "--attest") {
-		t.Errorf("without --attest: exit %d\n%s", r.code, r.stderr)
+	if r := importer(t, dir, "validate", "o.csv"); r.code != 1 || !strings.Contains(r.stdout, "--attest") {
+		t.Errorf("without --attest: exit %d\n%s", r.code, r.stdout)
 	}
 	if r := importer(t, dir, "validate", "o.csv", "--attest"); r.code != 0 {
 		t.Errorf("with --attest (after the file name): exit %d\n%s", r.code, r.stderr)

@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"sort"
 	"strings"
+	"text/tabwriter"
 	"time"
 
 	"github.com/sirupsen/logrus"
@@ -25,13 +27,15 @@ type sheetOptions struct {
 	json    bool
 	catalog string
 	attest  bool
+	summary string
 	clock   string // hidden: fixes "now" for reproducible runs
 }
 
 func (o *sheetOptions) register(f *pflag.FlagSet) {
 	f.StringVarP(&o.out, "out", "o", "", "results workbook (default: NAME.results.xlsx beside SHEET)")
 	f.StringVar(&o.sheet, "sheet", "", "worksheet to read (default: Orders if there is one, else the first)")
-	f.BoolVar(&o.json, "json", false, "print the run summary as JSON on stdout")
+	f.BoolVar(&o.json, "json", false, "print the run summary as JSON on stdout instead of the table")
+	f.StringVar(&o.summary, "summary", "", "also write the JSON summary to this file")
 	f.StringVar(&o.catalog, "catalog", "", "catalog CSV: ProductId,ProductType,Terms,BillingCycles[,MinQuantity,MaxQuantity]")
 	f.BoolVar(&o.attest, "attest", false, "accept the partner-of-record attestation for every cart whose rows do not say no")
 	f.StringVar(&o.clock, "clock", "", "the current time, RFC 3339 (for reproducible runs)")
@@ -47,7 +51,7 @@ type checked struct {
 }
 
 // check reads and validates SHEET; every error is "could not be done".
-func check(log *logrus.Logger, input string, o sheetOptions) (*checked, error) {
+func check(log logrus.FieldLogger, input string, o sheetOptions) (*checked, error) {
 	now := time.Now()
 	if o.clock != "" {
 		t, err := time.Parse(time.RFC3339, o.clock)
@@ -89,20 +93,27 @@ func (c *checked) run(mode string, submit bool) *report.Run {
 	}
 }
 
-// finish writes the results workbook and the summaries.
-func finish(ctx context.Context, stdout, stderr io.Writer, run *report.Run, out string, asJSON bool, verb string) (*report.Summary, error) {
+// finish writes the results workbook and the summaries: the table on
+// stdout, or JSON with --json, and the JSON in --summary's file.
+func (a *app) finish(ctx context.Context, run *report.Run, out string, o sheetOptions, verb string) (*report.Summary, error) {
 	if err := report.WriteWorkbook(ctx, run, out); err != nil {
 		return nil, fail(err)
 	}
 	sum := report.Summarize(run, out)
-	if asJSON {
-		enc := json.NewEncoder(stdout)
+	if o.summary != "" {
+		if err := report.WriteSummary(o.summary, sum); err != nil {
+			return nil, fail(fmt.Errorf("write the summary: %w", err))
+		}
+	}
+	if o.json {
+		enc := json.NewEncoder(a.stdout)
 		enc.SetIndent("", "  ")
 		if err := enc.Encode(sum); err != nil {
 			return nil, fail(err)
 		}
+		return sum, nil
 	}
-	printSummary(stderr, sum, verb)
+	printSummary(a.stdout, sum, verb)
 	return sum, nil
 }
 
@@ -118,7 +129,8 @@ func same(a, b string) bool {
 	return err1 == nil && err2 == nil && aa == bb
 }
 
-// printSummary tells a person at a terminal what happened.
+// printSummary tells a person at a terminal what happened: the problems
+// (the first few), then a table.
 func printSummary(w io.Writer, s *report.Summary, verb string) {
 	const most = 25
 	shown := 0
@@ -133,6 +145,9 @@ func printSummary(w io.Writer, s *report.Summary, verb string) {
 		fmt.Fprintln(w, p.Text)
 		shown++
 	}
+	if shown > 0 {
+		fmt.Fprintln(w)
+	}
 	// A dry run always says how many are valid and invalid; a submission
 	// names the statuses it has.
 	always := map[order.Status]bool{}
@@ -140,11 +155,57 @@ func printSummary(w io.Writer, s *report.Summary, verb string) {
 		always[order.StatusValid], always[order.StatusInvalid] = true, true
 	}
 	var counts []string
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintf(tw, "  Status\t %6s\n", "Rows")
 	for _, st := range order.Statuses {
 		if n := s.Statuses[string(st)]; n > 0 || always[st] {
 			counts = append(counts, fmt.Sprintf("%d %s", n, strings.ToLower(string(st))))
+			fmt.Fprintf(tw, "  %s\t %6d\n", st, n)
 		}
 	}
-	fmt.Fprintf(w, "%s %d rows in %d carts: %s.\n", verb, s.Rows, len(s.Carts), strings.Join(counts, ", "))
+	fmt.Fprintf(tw, "  Total\t %6d\n", s.Rows)
+	fmt.Fprintf(w, "%s %d rows in %d carts: %s.\n\n", verb, s.Rows, len(s.Carts), strings.Join(counts, ", "))
+	tw.Flush()
+	fmt.Fprintln(w)
+	fmt.Fprintf(w, "  Carts: %d", len(s.Carts))
+	if verb != "Checked" {
+		fmt.Fprintf(w, "    Orders: %d", len(s.Orders))
+	}
+	fmt.Fprintln(w)
+	if kinds := errorKinds(s); len(kinds) > 0 {
+		fmt.Fprintln(w, "  Problems by kind:")
+		kw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+		for _, k := range kinds {
+			fmt.Fprintf(kw, "    %s\t%d\trows %s\n", k.Kind, k.Count, report.RowList(k.Rows, 12))
+		}
+		kw.Flush()
+	}
+	if s.Batch != "" {
+		fmt.Fprintf(w, "  Batch: %s    Run: %s\n  Journal: %s\n", s.Batch, s.RunID, s.Journal)
+	}
 	fmt.Fprintf(w, "Results workbook: %s\n", s.Results)
+}
+
+// errorKinds tallies the problems that are errors by kind, most first;
+// notes (such as an order still provisioning) are left to the workbook.
+func errorKinds(s *report.Summary) []report.KindTally {
+	var out []report.KindTally
+	at := map[string]int{}
+	for _, p := range s.Problems {
+		if p.Severity != "error" {
+			continue
+		}
+		n, ok := at[p.Kind]
+		if !ok {
+			n = len(out)
+			at[p.Kind] = n
+			out = append(out, report.KindTally{Kind: p.Kind})
+		}
+		out[n].Count++
+		if rows := out[n].Rows; len(rows) == 0 || rows[len(rows)-1] != p.Row {
+			out[n].Rows = append(out[n].Rows, p.Row)
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Count > out[j].Count })
+	return out
 }

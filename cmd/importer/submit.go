@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -34,9 +33,10 @@ type submitOptions struct {
 	skipInvalid bool
 	state       string
 	batch       string
+	plan        string
 }
 
-func newSubmitCmd(log *logrus.Logger, stdout, stderr io.Writer) *cobra.Command {
+func newSubmitCmd(a *app) *cobra.Command {
 	o := submitOptions{endpoint: pc.DefaultEndpoint, tokenURL: pc.DefaultTokenURL, concurrency: 5, rate: 300, timeout: 60 * time.Second, maxAttempts: 6}
 	cmd := &cobra.Command{
 		Use:   "submit [flags] SHEET",
@@ -51,7 +51,7 @@ ordering anything twice.`,
   importer submit --create-only --credentials ~/.config/importer/credentials orders.xlsx`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runSubmit(cmd, log, stdout, stderr, args[0], o)
+			return a.runSubmit(cmd.Context(), args[0], o)
 		},
 	}
 	f := cmd.Flags()
@@ -67,22 +67,37 @@ ordering anything twice.`,
 	f.BoolVar(&o.createOnly, "create-only", false, "create the carts and collect Partner Center's per-line errors, but never check out")
 	f.BoolVar(&o.skipInvalid, "skip-invalid", false, "hold back carts with an invalid row and submit the others")
 	f.StringVar(&o.state, "state", "", "the journal file (default: one per batch in the user's state directory)")
-	f.StringVar(&o.batch, "batch", "", "batch name (default: SHEET's base name)")
+	f.StringVar(&o.batch, "batch", "", "batch name (default: the plan's with --plan, else SHEET's base name)")
+	f.StringVar(&o.plan, "plan", "", "the approved plan (from validate --plan): refuse, sending nothing, unless SHEET is exactly what it approved")
 	return cmd
 }
 
-func runSubmit(cmd *cobra.Command, log *logrus.Logger, stdout, stderr io.Writer, input string, o submitOptions) error {
+func (a *app) runSubmit(ctx context.Context, input string, o submitOptions) error {
 	if o.concurrency < 1 || o.rate < 1 || o.timeout <= 0 || o.maxAttempts < 1 {
 		return fail(fmt.Errorf("--concurrency, --rate, --timeout and --max-attempts must be above 0"))
 	}
+	runID := newRunID()
+	log := a.log.WithFields(logrus.Fields{"run_id": runID, "file": input})
 	c, err := check(log, input, o.sheetOptions)
 	if err != nil {
 		return err
 	}
+	batch := o.batch
+	if o.plan != "" {
+		if batch, err = checkPlan(c, o.plan, batch); err != nil {
+			return err
+		}
+		log.WithField("plan", o.plan).Info("the sheet is exactly what the plan approved")
+	}
+	if batch == "" {
+		batch = defaultBatch(input)
+	}
+	log = log.WithField("batch", batch)
 	run := c.run("submit", true)
+	run.Batch, run.RunID = batch, runID
 	// The results workbook is written even after an interrupt: it holds
 	// the outcome of every cart this run bought.
-	results := context.WithoutCancel(cmd.Context())
+	results := context.WithoutCancel(ctx)
 	plan := &submit.Plan{Rows: c.sheet.Rows, Carts: c.res.Carts, Outcomes: c.res.Outcomes}
 	invalid := 0
 	for _, oc := range plan.Outcomes {
@@ -98,17 +113,14 @@ func runSubmit(cmd *cobra.Command, log *logrus.Logger, stdout, stderr io.Writer,
 					Message: fmt.Sprintf("nothing was sent: %d rows of the sheet are invalid; fix them, or use --skip-invalid to submit the carts without invalid rows", invalid)})
 			}
 		}
-		if _, err := finish(results, stdout, stderr, run, c.out, o.json, "Submitted"); err != nil {
+		log.WithField("invalid_rows", invalid).Warn("nothing sent: the sheet has invalid rows")
+		if _, err := a.finish(results, run, c.out, o.sheetOptions, "Submitted"); err != nil {
 			return err
 		}
 		return &exitError{code: exitProblem}
 	}
 
-	batch := o.batch
-	if batch == "" {
-		batch = defaultBatch(input)
-	}
-	env, err := connect(log, o)
+	env, err := a.connect(log, o)
 	if err != nil {
 		return err
 	}
@@ -125,36 +137,53 @@ func runSubmit(cmd *cobra.Command, log *logrus.Logger, stdout, stderr io.Writer,
 			defer os.RemoveAll(filepath.Dir(statePath))
 		}
 	}
+	run.Journal = statePath
 	journal, err := submit.OpenJournal(statePath)
 	if err != nil {
 		return fail(err)
 	}
 	defer journal.Close()
-	stopTelling := context.AfterFunc(cmd.Context(), func() {
-		fmt.Fprintln(stderr, "Interrupted: no new cart is started; finishing the carts in flight and writing the results workbook. "+
+	stopTelling := context.AfterFunc(ctx, func() {
+		log.Warn("Interrupted: no new cart is started; finishing the carts in flight and writing the results workbook. " +
 			"Interrupt again to stop at once (safe: running the same command again picks up where this run stopped).")
 	})
 	defer stopTelling()
-	runID := time.Now().UTC().Format("20060102T150405Z")
-	log.WithFields(logrus.Fields{"batch": batch, "journal": statePath, "run_id": runID, "endpoint": env.endpoint}).Info("submitting")
+	log.WithFields(logrus.Fields{"journal": statePath, "endpoint": env.endpoint, "carts": len(plan.Carts), "rows": len(plan.Rows)}).Info("submitting")
 
-	err = submit.Run(cmd.Context(), env.client, journal, plan, submit.Options{
+	err = submit.Run(ctx, env.client, journal, plan, submit.Options{
 		Batch: batch, RunID: runID, Concurrency: o.concurrency, CreateOnly: o.createOnly, SkipInvalid: o.skipInvalid, Log: log,
 	})
-	if _, ferr := finish(results, stdout, stderr, run, c.out, o.json, "Submitted"); ferr != nil {
+	sum, ferr := a.finish(results, run, c.out, o.sheetOptions, "Submitted")
+	if ferr != nil {
 		return ferr
 	}
+	log.WithFields(statusFields(sum.Statuses)).WithField("results", c.out).Info("submitted")
 	if err != nil {
 		return &exitError{code: exitProblem, err: err}
 	}
-	if cmd.Context().Err() != nil {
-		fmt.Fprintln(stderr, "Interrupted: carts in flight were finished; run the same command again to submit the rest.")
+	if ctx.Err() != nil {
+		log.Warn("Interrupted: carts in flight were finished; run the same command again to submit the rest.")
 		return &exitError{code: exitProblem}
 	}
 	if !allBought(plan.Outcomes) {
 		return &exitError{code: exitProblem}
 	}
 	return nil
+}
+
+// statusFields are row counts by status as log fields ("ordered": 28).
+func statusFields(counts map[string]int) logrus.Fields {
+	f := logrus.Fields{}
+	for st, n := range counts {
+		f[strings.ReplaceAll(strings.ToLower(st), " ", "_")] = n
+	}
+	return f
+}
+
+// newRunID names one run: when it started, and a random part, since two
+// files of a watched inbox can start within the same second.
+func newRunID() string {
+	return time.Now().UTC().Format("20060102T150405Z") + "-" + pc.NewID()[:8]
 }
 
 // allBought: every row ordered (or created, with --create-only), now or in
@@ -182,7 +211,7 @@ type remote struct {
 	close    func()
 }
 
-func connect(log *logrus.Logger, o submitOptions) (*remote, error) {
+func (a *app) connect(log logrus.FieldLogger, o submitOptions) (*remote, error) {
 	r := &remote{endpoint: o.endpoint, close: func() {}}
 	tokenTemplate := o.tokenURL
 	var creds pc.Credentials
@@ -200,6 +229,7 @@ func connect(log *logrus.Logger, o submitOptions) (*remote, error) {
 			return nil, fail(err)
 		}
 	}
+	a.secrets.add(creds.ClientSecret, creds.RefreshToken)
 	tokenURL := pc.TokenURL(tokenTemplate, creds.TenantID)
 	if err := checkURL(tokenURL); err != nil {
 		r.close()

@@ -1,16 +1,17 @@
 package main
 
 import (
-	"io"
+	"fmt"
 
-	"github.com/sirupsen/logrus"
+	"github.com/cspimporter/importer/pkg/approval"
 	"github.com/spf13/cobra"
 
 	"github.com/cspimporter/importer/pkg/order"
 )
 
-func newValidateCmd(log *logrus.Logger, stdout, stderr io.Writer) *cobra.Command {
+func newValidateCmd(a *app) *cobra.Command {
 	var o sheetOptions
+	var plan, batch string
 	cmd := &cobra.Command{
 		Use:   "validate [flags] SHEET",
 		Short: "Check an order sheet and write the results workbook; sends nothing",
@@ -19,16 +20,38 @@ row and writes the results workbook (default: NAME.results.xlsx beside SHEET).
 It sends nothing anywhere.`,
 		Example: `  importer validate monthly-orders.xlsx
   importer validate --attest --catalog catalog.csv -o checked.xlsx orders.csv
-  importer validate --json orders.xlsx > summary.json`,
+  importer validate --json orders.xlsx > summary.json
+  importer validate --plan orders.plan.json orders.xlsx    # for a controller to approve`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := check(log, args[0], o)
+			c, err := check(a.log, args[0], o)
 			if err != nil {
 				return err
 			}
-			sum, err := finish(cmd.Context(), stdout, stderr, c.run("dry run (validate)", false), c.out, o.json, "Checked")
+			if plan != "" && (same(plan, c.input) || same(plan, c.out)) {
+				return fail(fmt.Errorf("--plan %s would overwrite the sheet or its results workbook", plan))
+			}
+			sum, err := a.finish(cmd.Context(), c.run("dry run (validate)", false), c.out, o, "Checked")
 			if err != nil {
 				return err
+			}
+			if plan != "" {
+				if batch == "" {
+					batch = defaultBatch(c.input)
+				}
+				p, err := planOf(c, batch)
+				if err == nil {
+					err = approval.Write(plan, p)
+				}
+				if err != nil {
+					return fail(err)
+				}
+				if !o.json {
+					fmt.Fprintf(a.stdout, "Plan for approval: %s (batch %s, %d carts, %d lines to buy, SHA-256 %s)\n", plan, p.Batch, len(p.Carts), p.Lines, p.SHA256)
+				}
+				if len(p.InvalidRows) > 0 {
+					a.log.WithField("plan", plan).Warnf("the plan has %d invalid rows: submit sends nothing unless --skip-invalid, which holds back their carts", len(p.InvalidRows))
+				}
 			}
 			if sum.Statuses[string(order.StatusInvalid)] > 0 {
 				return &exitError{code: exitProblem}
@@ -37,5 +60,7 @@ It sends nothing anywhere.`,
 		},
 	}
 	o.register(cmd.Flags())
+	cmd.Flags().StringVar(&plan, "plan", "", "also write the plan of what the sheet would buy, for approval (see submit --plan)")
+	cmd.Flags().StringVar(&batch, "batch", "", "the batch the plan is for (default: SHEET's base name)")
 	return cmd
 }

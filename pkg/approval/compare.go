@@ -1,0 +1,136 @@
+package approval
+
+import (
+	"encoding/json"
+	"fmt"
+	"reflect"
+	"slices"
+	"sort"
+	"strings"
+)
+
+// Differences lists, for a person, how what a sheet would buy now differs
+// from the approved plan; none means it is exactly what was approved.
+// At most a few dozen are listed: one is enough to refuse.
+func Differences(approved, now *Plan) []string {
+	const most = 30
+	var out []string
+	add := func(format string, args ...any) { out = append(out, fmt.Sprintf(format, args...)) }
+	if approved.SHA256 != now.SHA256 {
+		add("the sheet is not the file that was approved: its SHA-256 is %s, the plan's is %s", short(now.SHA256), short(approved.SHA256))
+	}
+	if approved.Batch != now.Batch {
+		add("batch %q, the plan's is %q", now.Batch, approved.Batch)
+	}
+	if approved.Rows != now.Rows {
+		add("%d rows, the plan has %d", now.Rows, approved.Rows)
+	}
+	if !slices.Equal(approved.InvalidRows, now.InvalidRows) {
+		add("invalid rows %v, the plan's are %v", now.InvalidRows, approved.InvalidRows)
+	}
+	type key struct{ customer, group string }
+	carts := func(p *Plan) map[key]*Cart {
+		m := map[key]*Cart{}
+		for i := range p.Carts {
+			c := &p.Carts[i]
+			m[key{strings.ToLower(c.CustomerID), c.CartGroup}] = c
+		}
+		return m
+	}
+	was, is := carts(approved), carts(now)
+	var keys []key
+	for k := range was {
+		keys = append(keys, k)
+	}
+	for k := range is {
+		if was[k] == nil {
+			keys = append(keys, k)
+		}
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		return keys[i].customer < keys[j].customer || keys[i].customer == keys[j].customer && keys[i].group < keys[j].group
+	})
+	for _, k := range keys {
+		a, b := was[k], is[k]
+		switch {
+		case b == nil:
+			add("cart %s is in the plan but not in the sheet", a.Name)
+			continue
+		case a == nil:
+			add("cart %s is in the sheet but not in the plan", b.Name)
+			continue
+		}
+		if a.HeldBack != b.HeldBack {
+			add("cart %s: held back (invalid rows) %v, in the plan %v", b.Name, b.HeldBack, a.HeldBack)
+		}
+		if a.Attested != b.Attested {
+			add("cart %s: partner-of-record attestation %v, in the plan %v", b.Name, b.Attested, a.Attested)
+		}
+		if len(a.Lines) != len(b.Lines) {
+			add("cart %s: %d lines, the plan has %d", b.Name, len(b.Lines), len(a.Lines))
+		}
+		for n := range min(len(a.Lines), len(b.Lines)) {
+			for _, d := range lineDifferences(a.Lines[n], b.Lines[n]) {
+				add("cart %s, row %d: %s", b.Name, b.Lines[n].Row, d)
+			}
+		}
+	}
+	if len(out) == 0 && !sameTotals(approved, now) {
+		add("the plan's totals do not add up to its carts' lines: the plan was edited after it was made")
+	}
+	if len(out) > most {
+		out = append(out[:most], fmt.Sprintf("… and %d more differences", len(out)-most))
+	}
+	return out
+}
+
+// lineDifferences names the fields of a line that differ.
+func lineDifferences(a, b Line) []string {
+	fa, fb := fields(a), fields(b)
+	names := map[string]bool{}
+	for k := range fa {
+		names[k] = true
+	}
+	for k := range fb {
+		names[k] = true
+	}
+	var sortedNames []string
+	for k := range names {
+		sortedNames = append(sortedNames, k)
+	}
+	sort.Strings(sortedNames)
+	var out []string
+	for _, k := range sortedNames {
+		if !reflect.DeepEqual(fa[k], fb[k]) {
+			out = append(out, fmt.Sprintf("%s %s, in the plan %s", k, show(fb[k]), show(fa[k])))
+		}
+	}
+	return out
+}
+
+// fields is a line as the request sends it, field by field.
+func fields(l Line) map[string]any {
+	b, _ := json.Marshal(l)
+	var m map[string]any
+	_ = json.Unmarshal(b, &m)
+	return m
+}
+
+func show(v any) string {
+	if v == nil {
+		return "(none)"
+	}
+	b, _ := json.Marshal(v)
+	return string(b)
+}
+
+func sameTotals(a, b *Plan) bool {
+	return a.Lines == b.Lines && reflect.DeepEqual(a.Customers, b.Customers) && reflect.DeepEqual(a.Products, b.Products)
+}
+
+func short(sha string) string {
+	if len(sha) > 12 {
+		return sha[:12] + "…"
+	}
+	return sha
+}
