@@ -1,0 +1,223 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/sirupsen/logrus"
+	"github.com/spf13/cobra"
+
+	"github.com/cspimporter/importer/pkg/atomicfile"
+	"github.com/cspimporter/importer/pkg/inbox"
+	pc "github.com/cspimporter/importer/pkg/partnercenter"
+)
+
+type watchOptions struct {
+	submitOptions
+	inbox       string
+	once        bool
+	poll        time.Duration
+	settle      time.Duration
+	requirePlan bool
+}
+
+func newWatchCmd(a *app) *cobra.Command {
+	o := watchOptions{
+		submitOptions: submitOptions{endpoint: pc.DefaultEndpoint, tokenURL: pc.DefaultTokenURL, concurrency: 5, rate: 300, timeout: 60 * time.Second, maxAttempts: 6},
+		poll:          10 * time.Second, settle: 5 * time.Second,
+	}
+	cmd := &cobra.Command{
+		Use:   "watch --inbox DIR [submit flags]",
+		Short: "Submit every order sheet dropped into a folder, one at a time, and file it under done/ or failed/",
+		Long: `watch submits every .xlsx and .csv file that appears in the inbox, once it has
+stopped changing, one at a time in name order. Each sheet is moved into a
+directory of its own under DIR/processing/, submitted exactly as submit does
+(the same journal, so nothing is ever ordered twice), and then moved with its
+results workbook and JSON summary to DIR/done/ (every row passed) or
+DIR/failed/ (anything else; a sheet that could not be read gets NAME.error.txt).
+
+With --once it handles what is there and exits: the form for cron. Without,
+it keeps watching until SIGINT or SIGTERM, and then finishes the sheet in
+hand before it exits (a second signal stops at once; the next run resumes the
+sheet left in processing/, safely). A sheet found in processing/ at start is
+resumed first.
+
+With --require-plan, a sheet is taken only with its approved plan beside it
+(orders.xlsx with orders.plan.json, from validate --plan), and refused unless
+it is exactly what the plan approved.
+
+Exit codes: 0 every sheet handled went to done/ (or there was none); 1 at
+least one went to failed/; 2 the inbox could not be watched (bad flags or
+config, missing or rejected credentials, another watcher on the inbox, an
+unwritable journal); the sheet in hand then stays in processing/ for the next
+run.`,
+		Example: `  importer watch --inbox /srv/orders --once --config /etc/importer/importer.yaml
+  */15 * * * *  importer watch --once --config /etc/importer/importer.yaml >>/var/log/importer.log 2>&1`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return a.runWatch(cmd.Context(), o)
+		},
+	}
+	f := cmd.Flags()
+	o.register(f, false)
+	f.StringVar(&o.inbox, "inbox", "", "the folder to watch")
+	f.BoolVar(&o.once, "once", false, "handle the sheets there now, then exit (for cron)")
+	f.DurationVar(&o.poll, "poll", o.poll, "how often to look into the inbox")
+	f.DurationVar(&o.settle, "settle", o.settle, "how long a file must be unchanged before it is taken")
+	f.BoolVar(&o.requirePlan, "require-plan", false, "take a sheet only with its approved plan, NAME.plan.json, beside it")
+	return cmd
+}
+
+// check refuses options a watched inbox cannot run with.
+func (o *watchOptions) check() error {
+	if o.inbox == "" {
+		return errors.New("--inbox is required (or inbox: in the config file)")
+	}
+	if o.poll <= 0 || o.settle < 0 {
+		return errors.New("--poll must be above 0 and --settle not below 0")
+	}
+	if o.batch != "" && !strings.Contains(o.batch, "{name}") {
+		return fmt.Errorf("--batch %q would put every sheet of the inbox into one batch, so a row that an earlier sheet ordered would be skipped as already ordered; include {name}, e.g. %q", o.batch, o.batch+"-{name}")
+	}
+	return o.submitOptions.check()
+}
+
+func (a *app) runWatch(ctx context.Context, o watchOptions) error {
+	if err := o.check(); err != nil {
+		return fail(err)
+	}
+	box, err := inbox.Open(o.inbox, o.settle)
+	if err != nil {
+		return fail(err)
+	}
+	defer box.Close()
+	log := a.log.WithField("inbox", o.inbox)
+	stopTelling := context.AfterFunc(ctx, func() {
+		log.Warn("Interrupted: finishing the sheet in hand, then stopping. Interrupt again to stop at once " +
+			"(safe: the next run resumes the sheet left in processing/).")
+	})
+	defer stopTelling()
+
+	var failed int
+	// handle runs one job; an error stops the watch (the job stays).
+	handle := func(j *inbox.Job) error {
+		ok, err := a.runJob(ctx, j, o, log.WithField("file", j.Sheet))
+		if err != nil {
+			return err
+		}
+		if !ok {
+			failed++
+		}
+		return nil
+	}
+	pending, err := box.Pending()
+	if err != nil {
+		return fail(err)
+	}
+	for _, j := range pending {
+		if ctx.Err() != nil {
+			return interrupted(failed)
+		}
+		log.WithField("file", j.Sheet).Info("resuming a sheet an earlier run left in processing/")
+		if err := handle(j); err != nil {
+			return err
+		}
+	}
+	waiting := map[string]bool{} // sheets told to be waiting for their plan
+	for {
+		var ready []string
+		if o.once {
+			ready, err = box.Wait(ctx)
+		} else {
+			ready, err = box.Ready()
+		}
+		if err != nil {
+			return fail(err)
+		}
+		for _, name := range ready {
+			if ctx.Err() != nil {
+				return interrupted(failed)
+			}
+			if o.requirePlan && !box.HasPlan(name) {
+				if !waiting[name] {
+					log.WithFields(logrus.Fields{"file": name, "plan": inbox.PlanFor(name)}).Warn("waiting for the sheet's approved plan (--require-plan)")
+					waiting[name] = true
+				}
+				continue
+			}
+			delete(waiting, name)
+			j, err := box.Claim(name)
+			if err != nil {
+				log.WithField("file", name).Errorf("%v", err)
+				continue
+			}
+			if err := handle(j); err != nil {
+				return err
+			}
+		}
+		if o.once {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			return interrupted(failed)
+		case <-time.After(o.poll):
+		}
+	}
+	if failed > 0 {
+		return &exitError{code: exitProblem}
+	}
+	return nil
+}
+
+func interrupted(failed int) error {
+	if failed > 0 {
+		return &exitError{code: exitProblem}
+	}
+	return nil
+}
+
+// runJob submits one claimed sheet and files it. ok: it went to done/. An
+// error means the sheet could not be tried through no fault of its own
+// (sign-in, the journal): it stays in processing/ for the next run.
+func (a *app) runJob(ctx context.Context, j *inbox.Job, wo watchOptions, log logrus.FieldLogger) (ok bool, err error) {
+	o := wo.submitOptions
+	o.out = j.Path(j.Stem() + ".results.xlsx")
+	o.summary = j.Path(j.Stem() + ".summary.json")
+	o.plan = j.Plan()
+	log.WithField("dir", j.Dir).Info("processing")
+	var runErr error
+	if wo.requirePlan && o.plan == "" {
+		// Only a job resumed from processing/ can get here without one.
+		runErr = fail(fmt.Errorf("no approved plan %s beside the sheet (--require-plan)", inbox.PlanFor(j.Sheet)))
+	} else {
+		// The sheet in hand is finished even when the watch is interrupted.
+		runErr = a.runSubmit(context.WithoutCancel(ctx), j.Input(), o)
+	}
+	var ee *exitError
+	if errors.As(runErr, &ee) && ee.env {
+		log.Errorf("%v; the sheet stays in processing/ and is tried again by the next run", a.secrets.redact(ee.Error()))
+		return false, runErr
+	}
+	ok = runErr == nil
+	if errors.As(runErr, &ee) && ee.err != nil && ee.code == exitFailed {
+		msg := a.secrets.redact(ee.err.Error())
+		if err := atomicfile.Write(j.Path(j.Stem()+".error.txt"), func(w io.Writer) error {
+			_, err := fmt.Fprintf(w, "%s could not be submitted; nothing was sent:\n%s\n", j.Sheet, msg)
+			return err
+		}); err != nil {
+			log.Errorf("write the error file: %v", err)
+		}
+		log.Errorf("%s", msg)
+	}
+	dest, err := j.Finish(ok)
+	if err != nil {
+		return false, fail(err)
+	}
+	log.WithFields(logrus.Fields{"to": dest, "ok": ok}).Info("filed")
+	return ok, nil
+}

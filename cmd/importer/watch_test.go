@@ -1,0 +1,331 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/cspimporter/importer/pkg/sandbox"
+)
+
+// watchCmd runs watch on inbox against an external sandbox, with a
+// journal that outlives each run.
+func watchCmd(t *testing.T, inbox, base string, env []string, extra ...string) *exec.Cmd {
+	t.Helper()
+	args := append([]string{"watch", "--inbox", inbox, "--endpoint", base, "--token-url", base + "/{tenant}/oauth2/token", clock,
+		"--state", filepath.Join(filepath.Dir(inbox), "journal"), "--settle", "200ms", "--poll", "100ms"}, extra...)
+	cmd := exec.Command(binary, args...)
+	cmd.Env = append(os.Environ(), env...)
+	return cmd
+}
+
+// newInbox is an empty inbox; files are copied in with drop.
+func newInbox(t *testing.T) string {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "inbox")
+	if err := os.Mkdir(dir, 0o750); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+func drop(t *testing.T, inbox, sample, as string) {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "..", "samples", sample))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(inbox, as), b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// tree lists the files under dir, relative, sorted (the lock left out).
+func tree(t *testing.T, dir string) []string {
+	t.Helper()
+	var out []string
+	_ = filepath.Walk(dir, func(p string, info os.FileInfo, err error) error {
+		if err == nil && !info.IsDir() && info.Name() != ".lock" {
+			rel, _ := filepath.Rel(dir, p)
+			out = append(out, rel)
+		}
+		return nil
+	})
+	slices.Sort(out)
+	return out
+}
+
+func readSummary(t *testing.T, path string) summary {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var s summary
+	if err := json.Unmarshal(b, &s); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func TestWatchOnceTwoFiles(t *testing.T) {
+	base, env, _ := external(t)
+	in := newInbox(t)
+	drop(t, in, "monthly-orders.xlsx", "2026-11 orders.xlsx")
+	drop(t, in, "monthly-orders-with-mistakes.csv", "2026-11 extra.csv")
+	drop(t, in, "monthly-orders.xlsx", "~$2026-11 orders.xlsx") // Excel's lock file
+	out, err := watchCmd(t, in, base, env, "--once").CombinedOutput()
+	if code := exitCode(t, err); code != 1 {
+		t.Fatalf("exit %d, want 1 (one sheet failed)\n%s", code, out)
+	}
+	want := []string{
+		"done/2026-11 orders/2026-11 orders.results.xlsx",
+		"done/2026-11 orders/2026-11 orders.summary.json",
+		"done/2026-11 orders/2026-11 orders.xlsx",
+		"failed/2026-11 extra/2026-11 extra.csv",
+		"failed/2026-11 extra/2026-11 extra.results.xlsx",
+		"failed/2026-11 extra/2026-11 extra.summary.json",
+		"~$2026-11 orders.xlsx",
+	}
+	if got := tree(t, in); !slices.Equal(got, want) {
+		t.Fatalf("inbox:\n%s\nwant:\n%s\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"), out)
+	}
+	if s := readSummary(t, filepath.Join(in, "done/2026-11 orders/2026-11 orders.summary.json")); s.Statuses["Ordered"] != 30 {
+		t.Errorf("done summary: %v", s.Statuses)
+	}
+	if s := readSummary(t, filepath.Join(in, "failed/2026-11 extra/2026-11 extra.summary.json")); s.Statuses["Invalid"] == 0 {
+		t.Errorf("failed summary: %v", s.Statuses)
+	}
+	checkLedger(t, base)
+
+	// Nothing new: a second run does nothing and exits 0.
+	out, err = watchCmd(t, in, base, env, "--once").CombinedOutput()
+	if code := exitCode(t, err); code != 0 {
+		t.Fatalf("empty inbox: exit %d\n%s", code, out)
+	}
+	checkLedger(t, base)
+}
+
+// TestWatchFileWrittenSlowly: a sheet copied in slowly is taken only once
+// it is whole, while the watch keeps running; SIGTERM then stops it.
+func TestWatchFileWrittenSlowly(t *testing.T) {
+	base, env, _ := external(t)
+	in := newInbox(t)
+	cmd := watchCmd(t, in, base, env, "--settle", "700ms")
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(filepath.Join("..", "..", "samples", "monthly-orders.xlsx"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Create(filepath.Join(in, "slow.xlsx"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	chunk := len(data)/8 + 1
+	for i := 0; i < len(data); i += chunk {
+		if _, err := f.Write(data[i:min(i+chunk, len(data))]); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(250 * time.Millisecond) // more than --poll, less than --settle
+	}
+	f.Close()
+	waitFor(t, 30*time.Second, func() bool {
+		_, err := os.Stat(filepath.Join(in, "done", "slow", "slow.summary.json"))
+		return err == nil
+	})
+	_ = cmd.Process.Signal(syscall.SIGTERM)
+	if code := exitCode(t, cmd.Wait()); code != 0 {
+		t.Fatalf("exit %d after SIGTERM\n%s", code, out.String())
+	}
+	if _, err := os.Stat(filepath.Join(in, "failed")); err == nil && len(tree(t, filepath.Join(in, "failed"))) > 0 {
+		t.Errorf("a half-written sheet was taken: %v\n%s", tree(t, in), out.String())
+	}
+	checkLedger(t, base)
+}
+
+func waitFor(t *testing.T, limit time.Duration, ok func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(limit)
+	for !ok() {
+		if time.Now().After(deadline) {
+			t.Fatalf("not done in %v", limit)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// TestWatchSIGTERMFinishesTheSheetInHand: a signal mid-sheet lets the
+// sheet finish (all its rows ordered, filed under done/) before exiting.
+func TestWatchSIGTERMFinishesTheSheetInHand(t *testing.T) {
+	base, env, _ := external(t, "--faults", "latency:150ms")
+	in := newInbox(t)
+	drop(t, in, "monthly-orders.xlsx", "a.xlsx")
+	drop(t, in, "monthly-orders.xlsx", "b.xlsx")
+	cmd := watchCmd(t, in, base, env, "--concurrency", "2")
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 30*time.Second, func() bool {
+		for _, e := range ledger(t, base) {
+			if e.Kind == sandbox.LedgerOrder {
+				return true
+			}
+		}
+		return false
+	})
+	_ = cmd.Process.Signal(syscall.SIGTERM)
+	if code := exitCode(t, cmd.Wait()); code != 0 {
+		t.Fatalf("exit %d\n%s", code, out.String())
+	}
+	if !strings.Contains(out.String(), "finishing the sheet in hand") {
+		t.Errorf("the interrupt was not announced:\n%s", out.String())
+	}
+	want := []string{"b.xlsx", "done/a/a.results.xlsx", "done/a/a.summary.json", "done/a/a.xlsx"}
+	if got := tree(t, in); !slices.Equal(got, want) {
+		t.Fatalf("inbox %v, want %v (a finished, b untouched)\n%s", got, want, out.String())
+	}
+	if s := readSummary(t, filepath.Join(in, "done/a/a.summary.json")); s.Statuses["Ordered"] != 30 {
+		t.Errorf("a: %v, want all 30 ordered", s.Statuses)
+	}
+	checkLedger(t, base)
+}
+
+// TestWatchKilledAnywhere kills the watch at random moments, also between
+// its moves, and runs it again until the inbox is empty: every sheet ends
+// up filed once, and every line was ordered once.
+func TestWatchKilledAnywhere(t *testing.T) {
+	midSheet := 0 // kills while a sheet was in processing/
+	defer func() {
+		if midSheet == 0 {
+			t.Error("no run was killed while a sheet was in processing/: the test proved nothing")
+		}
+	}()
+	for round := range 4 {
+		t.Run(fmt.Sprint(round), func(t *testing.T) {
+			base, env, _ := external(t, "--faults", "latency:20ms")
+			in := newInbox(t)
+			drop(t, in, "monthly-orders.xlsx", "nov.xlsx")
+			rng := rand.New(rand.NewPCG(uint64(round), 7))
+			for run := 0; ; run++ {
+				if run > 20 {
+					t.Fatal("not finished in 20 runs")
+				}
+				cmd := watchCmd(t, in, base, env, "--once")
+				var out bytes.Buffer
+				cmd.Stdout, cmd.Stderr = &out, &out
+				if err := cmd.Start(); err != nil {
+					t.Fatal(err)
+				}
+				done := make(chan error, 1)
+				go func() { done <- cmd.Wait() }()
+				var err error
+				select {
+				case err = <-done:
+				case <-time.After(time.Duration(rng.IntN(3000)) * time.Millisecond):
+					_ = cmd.Process.Kill()
+					<-done
+					files := tree(t, in)
+					t.Logf("run %d killed: %v", run, files)
+					if len(files) > 0 && strings.HasPrefix(files[0], "processing/") {
+						midSheet++
+					}
+					continue
+				}
+				if code := exitCode(t, err); code != 0 {
+					t.Fatalf("run %d: exit %d\n%s", run, code, out.String())
+				}
+				if files := tree(t, in); len(files) == 3 && strings.HasPrefix(files[0], "done/nov/") {
+					break
+				} else {
+					t.Logf("run %d: %v", run, files)
+				}
+			}
+			checkLedger(t, base)
+			if s := readSummary(t, filepath.Join(in, "done/nov/nov.summary.json")); s.Statuses["Ordered"]+s.Statuses["Skipped"] != 30 {
+				t.Errorf("final summary %v: want every row ordered (or skipped: ordered by a killed run)", s.Statuses)
+			}
+		})
+	}
+}
+
+// TestWatchSignInFails: with wrong credentials the sheet is not failed
+// (it is fine); it stays in processing/ and the next run submits it.
+func TestWatchSignInFails(t *testing.T) {
+	base, env, _ := external(t)
+	in := newInbox(t)
+	drop(t, in, "monthly-orders.xlsx", "nov.xlsx")
+	out, err := watchCmd(t, in, base, append(slices.Clone(env), "PARTNER_CENTER_CLIENT_SECRET=wrong-secret-value"), "--once").CombinedOutput()
+	if code := exitCode(t, err); code != 2 {
+		t.Fatalf("exit %d, want 2\n%s", code, out)
+	}
+	if got := tree(t, in); !slices.Equal(got, []string{"processing/nov/nov.xlsx"}) {
+		t.Fatalf("inbox %v: want the sheet kept in processing/", got)
+	}
+	if strings.Contains(string(out), "wrong-secret-value") {
+		t.Error("the secret was printed")
+	}
+	out, err = watchCmd(t, in, base, env, "--once").CombinedOutput()
+	if code := exitCode(t, err); code != 0 || len(tree(t, filepath.Join(in, "done", "nov"))) != 3 {
+		t.Fatalf("rerun: exit %d, inbox %v\n%s", code, tree(t, in), out)
+	}
+	checkLedger(t, base)
+}
+
+func TestWatchRequirePlan(t *testing.T) {
+	base, env, _ := external(t)
+	in := newInbox(t)
+	drop(t, in, "monthly-orders.xlsx", "nov.xlsx")
+	out, err := watchCmd(t, in, base, env, "--once", "--require-plan").CombinedOutput()
+	if code := exitCode(t, err); code != 0 || !strings.Contains(string(out), "waiting for the sheet's approved plan") {
+		t.Fatalf("without a plan: exit %d\n%s", code, out)
+	}
+	if got := tree(t, in); !slices.Equal(got, []string{"nov.xlsx"}) || len(ledger(t, base)) != 0 {
+		t.Fatalf("without a plan: inbox %v, ledger %d entries", got, len(ledger(t, base)))
+	}
+
+	// Approved, then edited: refused, filed under failed/ with the reason.
+	if r := importer(t, in, "validate", clock, "--plan", "nov.plan.json", "-o", filepath.Join(t.TempDir(), "r.xlsx"), "nov.xlsx"); r.code != 0 {
+		t.Fatalf("validate --plan: %d %s", r.code, r.stderr)
+	}
+	editCell(t, filepath.Join(in, "nov.xlsx"), "Qty", 5, 11)
+	out, err = watchCmd(t, in, base, env, "--once", "--require-plan").CombinedOutput()
+	if code := exitCode(t, err); code != 1 {
+		t.Fatalf("edited after approval: exit %d, want 1\n%s", code, out)
+	}
+	reason, err := os.ReadFile(filepath.Join(in, "failed", "nov", "nov.error.txt"))
+	if err != nil || !strings.Contains(string(reason), "row 5: quantity 11, in the plan 10") {
+		t.Fatalf("failed/nov/nov.error.txt: %v %s\n%s", err, reason, out)
+	}
+	if len(ledger(t, base)) != 0 {
+		t.Fatal("a sheet that differs from its plan sent something")
+	}
+
+	// Approved as it is: bought.
+	drop(t, in, "monthly-orders.xlsx", "dec.xlsx")
+	if r := importer(t, in, "validate", clock, "--plan", "dec.plan.json", "-o", filepath.Join(t.TempDir(), "r.xlsx"), "dec.xlsx"); r.code != 0 {
+		t.Fatalf("validate --plan: %d %s", r.code, r.stderr)
+	}
+	out, err = watchCmd(t, in, base, env, "--once", "--require-plan").CombinedOutput()
+	if code := exitCode(t, err); code != 0 {
+		t.Fatalf("approved: exit %d\n%s", code, out)
+	}
+	if _, err := os.Stat(filepath.Join(in, "done", "dec", "dec.plan.json")); err != nil {
+		t.Errorf("the plan was not filed with its sheet: %v", tree(t, in))
+	}
+	checkLedger(t, base)
+}

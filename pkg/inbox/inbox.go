@@ -1,0 +1,321 @@
+// Package inbox is a watched folder of order sheets: it finds the sheets
+// that have stopped changing, claims each for processing, and files it
+// away with its results when done, so that a sheet is never lost and
+// never processed twice, even when the process is killed between steps.
+//
+// Layout, under the inbox directory:
+//
+//	orders.xlsx             dropped in by a person (with orders.plan.json, its approved plan, if any)
+//	processing/orders/      a claimed sheet: the sheet, its plan, and the results as they are written
+//	done/orders/            the sheet with its results, when every row passed
+//	failed/orders/          the same, when not
+//
+// Every step is one rename, so a directory is always in exactly one place.
+package inbox
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// Subdirectories of an inbox.
+const (
+	Processing = "processing"
+	Done       = "done"
+	Failed     = "failed"
+)
+
+// PlanSuffix names a sheet's approved plan: orders.xlsx -> orders.plan.json.
+const PlanSuffix = ".plan.json"
+
+// Inbox is one watched directory.
+type Inbox struct {
+	Dir string
+	// Settle is how long a file must have stopped changing before it is
+	// taken: a sheet still being copied in is left alone.
+	Settle time.Duration
+	Now    func() time.Time
+
+	seen map[string]look
+	lock *os.File
+}
+
+type look struct {
+	size int64
+	mod  time.Time
+	at   time.Time
+}
+
+// ErrLocked: another importer is watching the inbox.
+var ErrLocked = errors.New("another importer is watching this inbox")
+
+// Open prepares dir as an inbox and locks it for this process (until it
+// exits, or Close): two watchers would resume the same jobs.
+func Open(dir string, settle time.Duration) (*Inbox, error) {
+	info, err := os.Stat(dir)
+	if err != nil {
+		return nil, fmt.Errorf("inbox: %w", err)
+	}
+	if !info.IsDir() {
+		return nil, fmt.Errorf("inbox %s is not a directory", dir)
+	}
+	for _, sub := range []string{Processing, Done, Failed} {
+		if err := os.MkdirAll(filepath.Join(dir, sub), 0o750); err != nil {
+			return nil, fmt.Errorf("inbox: %w", err)
+		}
+	}
+	lock, err := os.OpenFile(filepath.Join(dir, Processing, ".lock"), os.O_CREATE|os.O_RDWR, 0o640)
+	if err != nil {
+		return nil, fmt.Errorf("inbox: %w", err)
+	}
+	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		lock.Close()
+		if errors.Is(err, syscall.EWOULDBLOCK) {
+			return nil, fmt.Errorf("inbox %s: %w", dir, ErrLocked)
+		}
+		return nil, fmt.Errorf("inbox: lock: %w", err)
+	}
+	return &Inbox{Dir: dir, Settle: settle, Now: time.Now, seen: map[string]look{}, lock: lock}, nil
+}
+
+// Close lets another watcher have the inbox.
+func (b *Inbox) Close() error { return b.lock.Close() }
+
+// IsSheet: would the inbox take this file name? Hidden files and Excel's
+// lock files (~$orders.xlsx) are not sheets.
+func IsSheet(name string) bool {
+	if strings.HasPrefix(name, ".") || strings.HasPrefix(name, "~$") {
+		return false
+	}
+	switch strings.ToLower(filepath.Ext(name)) {
+	case ".xlsx", ".csv":
+		return true
+	}
+	return false
+}
+
+// PlanFor is the name of a sheet's plan file.
+func PlanFor(sheet string) string {
+	return strings.TrimSuffix(sheet, filepath.Ext(sheet)) + PlanSuffix
+}
+
+// Ready lists, in name order, the sheets in the inbox that have stopped
+// changing: seen before with the same size and modification time at
+// least Settle ago, and not modified for Settle.
+func (b *Inbox) Ready() ([]string, error) {
+	entries, err := os.ReadDir(b.Dir)
+	if err != nil {
+		return nil, fmt.Errorf("inbox: %w", err)
+	}
+	now := b.Now()
+	var ready []string
+	present := map[string]bool{}
+	for _, e := range entries {
+		if !e.Type().IsRegular() || !IsSheet(e.Name()) {
+			continue
+		}
+		info, err := e.Info()
+		if errors.Is(err, fs.ErrNotExist) {
+			continue // taken away meanwhile
+		}
+		if err != nil {
+			return nil, fmt.Errorf("inbox: %w", err)
+		}
+		name := e.Name()
+		present[name] = true
+		prev, ok := b.seen[name]
+		if ok && prev.size == info.Size() && prev.mod.Equal(info.ModTime()) {
+			if now.Sub(prev.at) >= b.Settle && now.Sub(info.ModTime()) >= b.Settle {
+				ready = append(ready, name)
+			}
+			continue
+		}
+		b.seen[name] = look{size: info.Size(), mod: info.ModTime(), at: now}
+	}
+	for name := range b.seen {
+		if !present[name] {
+			delete(b.seen, name)
+		}
+	}
+	sort.Strings(ready)
+	return ready, nil
+}
+
+// Wait looks at the inbox, waits for Settle, and returns what is ready
+// then: the single pass of a cron run. It waits only if there is a sheet.
+func (b *Inbox) Wait(ctx context.Context) ([]string, error) {
+	ready, err := b.Ready()
+	if err != nil || len(b.seen) == len(ready) {
+		return ready, err
+	}
+	t := time.NewTimer(b.Settle)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return nil, nil
+	case <-t.C:
+	}
+	return b.Ready()
+}
+
+// Job is a sheet being processed, in its own directory under processing/.
+type Job struct {
+	Dir   string // processing/<stem>
+	Sheet string // the sheet's file name
+	inbox *Inbox
+}
+
+// Input is the path of the job's sheet.
+func (j *Job) Input() string { return filepath.Join(j.Dir, j.Sheet) }
+
+// Path is the path of a file of the job, next to the sheet.
+func (j *Job) Path(name string) string { return filepath.Join(j.Dir, name) }
+
+// Stem is the sheet's name without its extension.
+func (j *Job) Stem() string { return strings.TrimSuffix(j.Sheet, filepath.Ext(j.Sheet)) }
+
+// Plan is the path of the job's plan file, "" if the sheet came without.
+func (j *Job) Plan() string {
+	p := j.Path(PlanFor(j.Sheet))
+	if _, err := os.Stat(p); err != nil {
+		return ""
+	}
+	return p
+}
+
+// HasPlan: is the sheet's plan file in the inbox?
+func (b *Inbox) HasPlan(sheet string) bool {
+	_, err := os.Stat(filepath.Join(b.Dir, PlanFor(sheet)))
+	return err == nil
+}
+
+// Claim moves a sheet (and its plan, if there is one) into a directory of
+// its own under processing/. The plan goes first: a job directory always
+// has its sheet's plan by the time it has the sheet.
+func (b *Inbox) Claim(sheet string) (*Job, error) {
+	dir, err := unique(filepath.Join(b.Dir, Processing), strings.TrimSuffix(sheet, filepath.Ext(sheet)), true)
+	if err != nil {
+		return nil, fmt.Errorf("claim %s: %w", sheet, err)
+	}
+	j := &Job{Dir: dir, Sheet: sheet, inbox: b}
+	plan := PlanFor(sheet)
+	if err := os.Rename(filepath.Join(b.Dir, plan), j.Path(plan)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("claim %s: %w", sheet, err)
+	}
+	if err := os.Rename(filepath.Join(b.Dir, sheet), j.Input()); err != nil {
+		b.putBack(j)
+		return nil, fmt.Errorf("claim %s: %w", sheet, err)
+	}
+	delete(b.seen, sheet)
+	return j, nil
+}
+
+// Pending lists the jobs an earlier run left in processing/ (it was
+// stopped, or killed), to be resumed before anything new. A directory
+// without a sheet (killed while claiming) is put back into the inbox.
+func (b *Inbox) Pending() ([]*Job, error) {
+	entries, err := os.ReadDir(filepath.Join(b.Dir, Processing))
+	if err != nil {
+		return nil, fmt.Errorf("inbox: %w", err)
+	}
+	var jobs []*Job
+	for _, e := range entries {
+		if !e.IsDir() {
+			continue
+		}
+		dir := filepath.Join(b.Dir, Processing, e.Name())
+		files, err := os.ReadDir(dir)
+		if err != nil {
+			return nil, fmt.Errorf("inbox: %w", err)
+		}
+		j := &Job{Dir: dir, inbox: b}
+		for _, f := range files {
+			name := f.Name()
+			switch {
+			case strings.HasPrefix(name, ".") && strings.HasSuffix(name, ".tmp"):
+				// A write the killed run did not finish; the rerun writes
+				// the file again.
+				if err := os.Remove(filepath.Join(dir, name)); err != nil {
+					return nil, fmt.Errorf("inbox: %w", err)
+				}
+			case f.Type().IsRegular() && IsSheet(name) && !strings.Contains(name, ".results."):
+				j.Sheet = name
+			}
+		}
+		if j.Sheet == "" {
+			b.putBack(j)
+			continue
+		}
+		jobs = append(jobs, j)
+	}
+	return jobs, nil
+}
+
+// putBack returns what a half-claimed job holds to the inbox.
+func (b *Inbox) putBack(j *Job) {
+	files, _ := os.ReadDir(j.Dir)
+	for _, f := range files {
+		_ = os.Rename(j.Path(f.Name()), filepath.Join(b.Dir, f.Name()))
+	}
+	_ = os.Remove(j.Dir)
+}
+
+// Finish files the job under done/ (ok) or failed/, in one rename, and
+// returns where it went.
+func (j *Job) Finish(ok bool) (string, error) {
+	sub := Failed
+	if ok {
+		sub = Done
+	}
+	parent := filepath.Join(j.inbox.Dir, sub)
+	for {
+		dest, err := unique(parent, filepath.Base(j.Dir), false)
+		if err != nil {
+			return "", err
+		}
+		// Rename onto an existing empty directory succeeds on Linux, so
+		// unique only picks a free name; a race to it is retried.
+		if err := os.Rename(j.Dir, dest); err != nil {
+			if errors.Is(err, fs.ErrExist) || errors.Is(err, syscall.ENOTEMPTY) {
+				continue
+			}
+			return "", fmt.Errorf("file %s under %s/: %w", j.Sheet, sub, err)
+		}
+		j.Dir = dest
+		return dest, nil
+	}
+}
+
+// unique is parent/name, or parent/name-2, -3, ... if taken; with create,
+// the directory is made (so two claims cannot pick the same one).
+func unique(parent, name string, create bool) (string, error) {
+	for n := 1; ; n++ {
+		p := filepath.Join(parent, name)
+		if n > 1 {
+			p = filepath.Join(parent, fmt.Sprintf("%s-%d", name, n))
+		}
+		if create {
+			err := os.Mkdir(p, 0o750)
+			if err == nil {
+				return p, nil
+			}
+			if !errors.Is(err, fs.ErrExist) {
+				return "", err
+			}
+			continue
+		}
+		if _, err := os.Lstat(p); errors.Is(err, fs.ErrNotExist) {
+			return p, nil
+		} else if err != nil {
+			return "", err
+		}
+	}
+}

@@ -1,0 +1,203 @@
+package inbox
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+	"time"
+)
+
+type clock struct{ t time.Time }
+
+func (c *clock) now() time.Time { return c.t }
+
+func open(t *testing.T) (*Inbox, *clock) {
+	t.Helper()
+	b, err := Open(t.TempDir(), 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { b.Close() })
+	c := &clock{t: time.Now()}
+	b.Now = c.now
+	return b, c
+}
+
+// put writes a file in the inbox, modified at mod.
+func put(t *testing.T, b *Inbox, name, content string, mod time.Time) {
+	t.Helper()
+	p := filepath.Join(b.Dir, name)
+	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chtimes(p, mod, mod); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func ready(t *testing.T, b *Inbox) []string {
+	t.Helper()
+	r, err := b.Ready()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+func TestReadyWaitsForAFileToStopChanging(t *testing.T) {
+	b, c := open(t)
+	start := c.t
+	put(t, b, "b.xlsx", "part", start)
+	put(t, b, "a.csv", "whole", start.Add(-time.Hour))
+	for _, name := range []string{".hidden.xlsx", "~$a.xlsx", "notes.txt", "a.plan.json"} {
+		put(t, b, name, "x", start.Add(-time.Hour))
+	}
+	if r := ready(t, b); len(r) != 0 {
+		t.Fatalf("first look: %v ready; nothing is, before a second look", r)
+	}
+	// Still being written: b.xlsx grows.
+	c.t = start.Add(6 * time.Second)
+	put(t, b, "b.xlsx", "part two", c.t)
+	if r := ready(t, b); !slices.Equal(r, []string{"a.csv"}) {
+		t.Fatalf("second look: %v, want only a.csv", r)
+	}
+	// Unchanged, but not for Settle yet.
+	c.t = start.Add(9 * time.Second)
+	if r := ready(t, b); !slices.Equal(r, []string{"a.csv"}) {
+		t.Fatalf("third look: %v, want only a.csv", r)
+	}
+	c.t = start.Add(12 * time.Second)
+	if r := ready(t, b); !slices.Equal(r, []string{"a.csv", "b.xlsx"}) {
+		t.Fatalf("fourth look: %v, want both, in name order", r)
+	}
+}
+
+// A copy that keeps the source's old modification time is still only
+// taken once its size has stopped changing.
+func TestReadyOldModTimeStillGrowing(t *testing.T) {
+	b, c := open(t)
+	old := c.t.Add(-24 * time.Hour)
+	put(t, b, "x.xlsx", "p", old)
+	ready(t, b)
+	c.t = c.t.Add(10 * time.Second)
+	put(t, b, "x.xlsx", "pa", old)
+	if r := ready(t, b); len(r) != 0 {
+		t.Fatalf("%v ready while growing", r)
+	}
+	c.t = c.t.Add(10 * time.Second)
+	if r := ready(t, b); len(r) != 1 {
+		t.Fatalf("%v, want x.xlsx once it stopped", r)
+	}
+}
+
+func TestClaimFinish(t *testing.T) {
+	b, _ := open(t)
+	put(t, b, "nov.xlsx", "sheet", time.Now())
+	put(t, b, "nov.plan.json", "{}", time.Now())
+	j, err := b.Claim("nov.xlsx")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if j.Dir != filepath.Join(b.Dir, Processing, "nov") || j.Plan() == "" || j.Stem() != "nov" {
+		t.Fatalf("job %+v, plan %q", j, j.Plan())
+	}
+	for _, n := range []string{"nov.xlsx", "nov.plan.json"} {
+		if _, err := os.Stat(filepath.Join(b.Dir, n)); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("%s is still in the inbox", n)
+		}
+	}
+	if err := os.WriteFile(j.Path("nov.results.xlsx"), []byte("r"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	dest, err := j.Finish(true)
+	if err != nil || dest != filepath.Join(b.Dir, Done, "nov") {
+		t.Fatalf("finish: %s %v", dest, err)
+	}
+	for _, n := range []string{"nov.xlsx", "nov.plan.json", "nov.results.xlsx"} {
+		if _, err := os.Stat(filepath.Join(dest, n)); err != nil {
+			t.Error(err)
+		}
+	}
+	// The same name next month goes beside it, not over it.
+	put(t, b, "nov.xlsx", "sheet 2", time.Now())
+	j, err = b.Claim("nov.xlsx")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if j.Plan() != "" {
+		t.Error("a plan without a plan file")
+	}
+	if dest, err := j.Finish(true); err != nil || dest != filepath.Join(b.Dir, Done, "nov-2") {
+		t.Fatalf("second finish: %s %v", dest, err)
+	}
+	put(t, b, "dec.csv", "s", time.Now())
+	j, _ = b.Claim("dec.csv")
+	if dest, err := j.Finish(false); err != nil || dest != filepath.Join(b.Dir, Failed, "dec") {
+		t.Fatalf("failed: %s %v", dest, err)
+	}
+}
+
+// TestPending: what a killed run left in processing/ is found again.
+func TestPending(t *testing.T) {
+	b, _ := open(t)
+	put(t, b, "a.xlsx", "a", time.Now())
+	a, err := b.Claim("a.xlsx")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Killed while writing the results workbook.
+	if err := os.WriteFile(a.Path(".a.results.xlsx.123.tmp"), []byte("half"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// Killed between moving the plan and the sheet.
+	half := filepath.Join(b.Dir, Processing, "b")
+	if err := os.Mkdir(half, 0o750); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(half, "b.plan.json"), []byte("{}"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// Killed after mkdir.
+	if err := os.Mkdir(filepath.Join(b.Dir, Processing, "c"), 0o750); err != nil {
+		t.Fatal(err)
+	}
+	b.Close()
+	b2, err := Open(b.Dir, time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b2.Close()
+	jobs, err := b2.Pending()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(jobs) != 1 || jobs[0].Sheet != "a.xlsx" {
+		t.Fatalf("pending %+v, want a.xlsx", jobs)
+	}
+	if files, _ := os.ReadDir(jobs[0].Dir); len(files) != 1 {
+		t.Errorf("the killed run's half-written file is left: %v", files)
+	}
+	if _, err := os.Stat(filepath.Join(b.Dir, "b.plan.json")); err != nil {
+		t.Error("the half-claimed plan was not put back in the inbox")
+	}
+	for _, d := range []string{"b", "c"} {
+		if _, err := os.Stat(filepath.Join(b.Dir, Processing, d)); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("processing/%s is left", d)
+		}
+	}
+}
+
+func TestOneWatcherPerInbox(t *testing.T) {
+	b, _ := open(t)
+	if _, err := Open(b.Dir, time.Second); !errors.Is(err, ErrLocked) {
+		t.Fatalf("second watcher: %v", err)
+	}
+	b.Close()
+	b2, err := Open(b.Dir, time.Second)
+	if err != nil {
+		t.Fatalf("after the first closed: %v", err)
+	}
+	b2.Close()
+}
