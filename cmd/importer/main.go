@@ -28,6 +28,9 @@ const (
 type exitError struct {
 	code int
 	err  error
+	// env: the surroundings stopped the run (sign-in, the journal), not
+	// the sheet; a watched inbox keeps the sheet to try again.
+	env bool
 }
 
 func (e *exitError) Error() string {
@@ -41,6 +44,10 @@ func (e *exitError) Unwrap() error { return e.err }
 
 // fail marks an error as "the run could not be done".
 func fail(err error) error { return &exitError{code: exitFailed, err: err} }
+
+// failEnv marks an error as "could not be done, through no fault of the
+// sheet".
+func failEnv(err error) error { return &exitError{code: exitFailed, err: err, env: true} }
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -112,6 +119,6 @@ The same for every command; for watch, see its help.`,
 	pf := root.PersistentFlags()
 	pf.BoolVarP(&a.verbose, "verbose", "v", false, "log what the tool does in detail, to stderr")
 	pf.StringVar(&a.logFormat, "log-format", logAuto, "log format on stderr: auto (text on a terminal, JSON lines otherwise), text or json")
-	root.AddCommand(newValidateCmd(a), newSubmitCmd(a), newTemplateCmd(a.stderr), newSandboxCmd(a.stdout, a.stderr))
+	root.AddCommand(newValidateCmd(a), newSubmitCmd(a), newWatchCmd(a), newTemplateCmd(a.stderr), newSandboxCmd(a.stdout, a.stderr))
 	return root
 }

@@ -31,11 +31,15 @@ type sheetOptions struct {
 	clock   string // hidden: fixes "now" for reproducible runs
 }
 
-func (o *sheetOptions) register(f *pflag.FlagSet) {
-	f.StringVarP(&o.out, "out", "o", "", "results workbook (default: NAME.results.xlsx beside SHEET)")
+// register adds the flags; perSheet ones (where the results go) only to
+// commands that take one SHEET.
+func (o *sheetOptions) register(f *pflag.FlagSet, perSheet bool) {
+	if perSheet {
+		f.StringVarP(&o.out, "out", "o", "", "results workbook (default: NAME.results.xlsx beside SHEET)")
+		f.StringVar(&o.summary, "summary", "", "also write the JSON summary to this file")
+	}
 	f.StringVar(&o.sheet, "sheet", "", "worksheet to read (default: Orders if there is one, else the first)")
 	f.BoolVar(&o.json, "json", false, "print the run summary as JSON on stdout instead of the table")
-	f.StringVar(&o.summary, "summary", "", "also write the JSON summary to this file")
 	f.StringVar(&o.catalog, "catalog", "", "catalog CSV: ProductId,ProductType,Terms,BillingCycles[,MinQuantity,MaxQuantity]")
 	f.BoolVar(&o.attest, "attest", false, "accept the partner-of-record attestation for every cart whose rows do not say no")
 	f.StringVar(&o.clock, "clock", "", "the current time, RFC 3339 (for reproducible runs)")

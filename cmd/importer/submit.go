@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"os"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/sirupsen/logrus"
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/cspimporter/importer/pkg/order"
 	pc "github.com/cspimporter/importer/pkg/partnercenter"
@@ -54,8 +56,14 @@ ordering anything twice.`,
 			return a.runSubmit(cmd.Context(), args[0], o)
 		},
 	}
-	f := cmd.Flags()
-	o.register(f)
+	o.register(cmd.Flags(), true)
+	return cmd
+}
+
+// register adds submit's flags; perSheet ones only to commands that take
+// one SHEET.
+func (o *submitOptions) register(f *pflag.FlagSet, perSheet bool) {
+	o.sheetOptions.register(f, perSheet)
 	f.BoolVar(&o.sandbox, "sandbox", false, "submit to the built-in Partner Center simulator, started in-process (no credentials needed)")
 	f.StringVar(&o.endpoint, "endpoint", o.endpoint, "Partner Center API base URL")
 	f.StringVar(&o.tokenURL, "token-url", o.tokenURL, "token endpoint; {tenant} is replaced by the tenant id")
@@ -67,14 +75,23 @@ ordering anything twice.`,
 	f.BoolVar(&o.createOnly, "create-only", false, "create the carts and collect Partner Center's per-line errors, but never check out")
 	f.BoolVar(&o.skipInvalid, "skip-invalid", false, "hold back carts with an invalid row and submit the others")
 	f.StringVar(&o.state, "state", "", "the journal file (default: one per batch in the user's state directory)")
-	f.StringVar(&o.batch, "batch", "", "batch name (default: the plan's with --plan, else SHEET's base name)")
-	f.StringVar(&o.plan, "plan", "", "the approved plan (from validate --plan): refuse, sending nothing, unless SHEET is exactly what it approved")
-	return cmd
+	f.StringVar(&o.batch, "batch", "", "batch name; {name} is SHEET's base name (default: the plan's with --plan, else {name})")
+	if perSheet {
+		f.StringVar(&o.plan, "plan", "", "the approved plan (from validate --plan): refuse, sending nothing, unless SHEET is exactly what it approved")
+	}
+}
+
+// check refuses options no submission can run with.
+func (o *submitOptions) check() error {
+	if o.concurrency < 1 || o.rate < 1 || o.timeout <= 0 || o.maxAttempts < 1 {
+		return errors.New("--concurrency, --rate, --timeout and --max-attempts must be above 0")
+	}
+	return nil
 }
 
 func (a *app) runSubmit(ctx context.Context, input string, o submitOptions) error {
-	if o.concurrency < 1 || o.rate < 1 || o.timeout <= 0 || o.maxAttempts < 1 {
-		return fail(fmt.Errorf("--concurrency, --rate, --timeout and --max-attempts must be above 0"))
+	if err := o.check(); err != nil {
+		return failEnv(err)
 	}
 	runID := newRunID()
 	log := a.log.WithFields(logrus.Fields{"run_id": runID, "file": input})
@@ -82,7 +99,7 @@ func (a *app) runSubmit(ctx context.Context, input string, o submitOptions) erro
 	if err != nil {
 		return err
 	}
-	batch := o.batch
+	batch := strings.ReplaceAll(o.batch, "{name}", defaultBatch(input))
 	if o.plan != "" {
 		if batch, err = checkPlan(c, o.plan, batch); err != nil {
 			return err
@@ -126,12 +143,12 @@ func (a *app) runSubmit(ctx context.Context, input string, o submitOptions) erro
 	}
 	defer env.close()
 	if _, err := env.tokens.Token(); err != nil {
-		return fail(err) // before any cart is created
+		return failEnv(err) // before any cart is created
 	}
 	statePath := o.state
 	if statePath == "" {
 		if statePath, err = defaultStatePath(o.sandbox, batch); err != nil {
-			return fail(err)
+			return failEnv(err)
 		}
 		if o.sandbox {
 			defer os.RemoveAll(filepath.Dir(statePath))
@@ -140,7 +157,7 @@ func (a *app) runSubmit(ctx context.Context, input string, o submitOptions) erro
 	run.Journal = statePath
 	journal, err := submit.OpenJournal(statePath)
 	if err != nil {
-		return fail(err)
+		return failEnv(err)
 	}
 	defer journal.Close()
 	stopTelling := context.AfterFunc(ctx, func() {
@@ -218,7 +235,7 @@ func (a *app) connect(log logrus.FieldLogger, o submitOptions) (*remote, error) 
 	if o.sandbox {
 		sb, base, stop, err := startSandbox()
 		if err != nil {
-			return nil, fail(fmt.Errorf("start the sandbox: %w", err))
+			return nil, failEnv(fmt.Errorf("start the sandbox: %w", err))
 		}
 		log.WithField("endpoint", base).Info("started the Partner Center sandbox")
 		r.endpoint, r.close, tokenTemplate = base, stop, base+"/{tenant}/oauth2/token"
@@ -226,14 +243,14 @@ func (a *app) connect(log logrus.FieldLogger, o submitOptions) (*remote, error) 
 	} else {
 		var err error
 		if creds, err = loadCredentials(o.credentials, os.Getenv); err != nil {
-			return nil, fail(err)
+			return nil, failEnv(err)
 		}
 	}
 	a.secrets.add(creds.ClientSecret, creds.RefreshToken)
 	tokenURL := pc.TokenURL(tokenTemplate, creds.TenantID)
 	if err := checkURL(tokenURL); err != nil {
 		r.close()
-		return nil, fail(fmt.Errorf("--token-url: %w", err))
+		return nil, failEnv(fmt.Errorf("--token-url: %w", err))
 	}
 	hc := &http.Client{Timeout: o.timeout}
 	r.tokens = pc.NewTokens(creds, tokenURL, hc)
@@ -241,7 +258,7 @@ func (a *app) connect(log logrus.FieldLogger, o submitOptions) (*remote, error) 
 		RequestsPerMinute: o.rate, Timeout: o.timeout, MaxAttempts: o.maxAttempts})
 	if err != nil {
 		r.close()
-		return nil, fail(err)
+		return nil, failEnv(err)
 	}
 	r.client = client
 	return r, nil

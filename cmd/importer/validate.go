@@ -59,7 +59,7 @@ It sends nothing anywhere.`,
 			return nil
 		},
 	}
-	o.register(cmd.Flags())
+	o.register(cmd.Flags(), true)
 	cmd.Flags().StringVar(&plan, "plan", "", "also write the plan of what the sheet would buy, for approval (see submit --plan)")
 	cmd.Flags().StringVar(&batch, "batch", "", "the batch the plan is for (default: SHEET's base name)")
 	return cmd

@@ -1,0 +1,169 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/BurntSushi/toml"
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+	"go.yaml.in/yaml/v3"
+)
+
+// A config file holds what a cron line would otherwise repeat. Its keys are
+// the commands' long flag names (endpoint, rate, concurrency, batch, inbox,
+// notify, ...), so a setting means the same in the file and on the command
+// line. A flag given on the command line wins over the file; the
+// environment only ever carries secrets, which a config file must not.
+
+// configFile is a config file's settings, key -> values (a list key, like
+// notify, may have several).
+type configFile struct {
+	path     string
+	settings map[string][]string
+}
+
+// secretKeys may not be in a config file: secrets belong in the
+// environment or the owner-only credentials file.
+var secretKeys = []string{"client-secret", "refresh-token", "password", "smtp-password", "token", "secret"}
+
+// loadConfig reads a YAML (.yaml, .yml) or TOML (.toml) config file.
+func loadConfig(path string) (*configFile, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	raw := map[string]any{}
+	switch strings.ToLower(filepath.Ext(path)) {
+	case ".yaml", ".yml":
+		dec := yaml.NewDecoder(bytes.NewReader(b))
+		if err := dec.Decode(&raw); err != nil && !errors.Is(err, io.EOF) { // io.EOF: an empty file
+			return nil, fmt.Errorf("config %s: %w", path, err)
+		}
+	case ".toml":
+		if _, err := toml.Decode(string(b), &raw); err != nil {
+			return nil, fmt.Errorf("config %s: %w", path, err)
+		}
+	default:
+		return nil, fmt.Errorf("config %s: name it .yaml, .yml or .toml, so its format is clear", path)
+	}
+	c := &configFile{path: path, settings: map[string][]string{}}
+	for k, v := range raw {
+		key := strings.ReplaceAll(strings.ToLower(strings.TrimSpace(k)), "_", "-")
+		for _, s := range secretKeys {
+			if key == s || strings.HasSuffix(key, "-"+s) {
+				return nil, fmt.Errorf("config %s: %q is a secret; put it in the environment or the --credentials file, never in a config file", path, k)
+			}
+		}
+		vals, err := configValues(v)
+		if err != nil {
+			return nil, fmt.Errorf("config %s, %s: %w", path, k, err)
+		}
+		c.settings[key] = vals
+	}
+	return c, nil
+}
+
+func configValues(v any) ([]string, error) {
+	switch v := v.(type) {
+	case []any:
+		var out []string
+		for _, e := range v {
+			vals, err := configValues(e)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, vals...)
+		}
+		return out, nil
+	case map[string]any:
+		return nil, errors.New("a section is not a setting: write the keys at the top level")
+	case nil:
+		return nil, errors.New("no value")
+	default:
+		return []string{fmt.Sprint(v)}, nil
+	}
+}
+
+// apply sets every flag of cmd the file has a setting for and the command
+// line did not set. Keys that are not flags of cmd are left for the
+// commands they belong to; check finds the ones no command knows.
+func (c *configFile) apply(flags *pflag.FlagSet) error {
+	keys := make([]string, 0, len(c.settings))
+	for k := range c.settings {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		f := flags.Lookup(k)
+		if f == nil || f.Changed || k == "config" {
+			continue
+		}
+		for _, v := range c.settings[k] {
+			if err := flags.Set(k, v); err != nil {
+				return fmt.Errorf("config %s, %s: %w", c.path, k, err)
+			}
+		}
+	}
+	return nil
+}
+
+// check lists what is wrong with the file: keys no command knows, values
+// a flag refuses, and whatever the commands' own checks refuse.
+func (c *configFile) check(root *cobra.Command) []string {
+	var problems []string
+	for k, vals := range c.settings {
+		known := false
+		for _, cmd := range root.Commands() {
+			fs := pflag.NewFlagSet(cmd.Name(), pflag.ContinueOnError)
+			fs.AddFlagSet(cmd.Flags())
+			fs.AddFlagSet(root.PersistentFlags())
+			f := fs.Lookup(k)
+			if f == nil {
+				continue
+			}
+			known = true
+			// Parse into a scratch copy, so checking sets nothing.
+			scratch := pflag.NewFlagSet("check", pflag.ContinueOnError)
+			scratch.AddFlag(&pflag.Flag{Name: f.Name, Value: cloneValue(f), Usage: f.Usage})
+			for _, v := range vals {
+				if err := scratch.Set(k, v); err != nil {
+					problems = append(problems, fmt.Sprintf("%s: %v", k, err))
+					break
+				}
+			}
+			break
+		}
+		if !known {
+			problems = append(problems, fmt.Sprintf("%s: no command has this setting (settings are the long flag names, e.g. endpoint, rate, inbox, notify)", k))
+		}
+	}
+	sort.Strings(problems)
+	return problems
+}
+
+// cloneValue is a fresh value of a flag's type, to parse into.
+func cloneValue(f *pflag.Flag) pflag.Value {
+	fs := pflag.NewFlagSet("", pflag.ContinueOnError)
+	switch f.Value.Type() {
+	case "int":
+		fs.Int(f.Name, 0, "")
+	case "bool":
+		fs.Bool(f.Name, false, "")
+	case "duration":
+		fs.Duration(f.Name, 0, "")
+	case "stringArray":
+		fs.StringArray(f.Name, nil, "")
+	case "uint64":
+		fs.Uint64(f.Name, 0, "")
+	default:
+		fs.String(f.Name, "", "")
+	}
+	return fs.Lookup(f.Name).Value
+}
