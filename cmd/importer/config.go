@@ -167,3 +167,82 @@ func cloneValue(f *pflag.Flag) pflag.Value {
 	}
 	return fs.Lookup(f.Name).Value
 }
+
+func newConfigCmd(a *app, root func() *cobra.Command) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "config",
+		Short: "Work with config files",
+	}
+	check := &cobra.Command{
+		Use:   "check [FILE]",
+		Short: "Check a config file (default: --config): every key known, every value valid",
+		Example: `  importer config check /etc/importer/importer.yaml
+  importer --config importer.toml config check`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			path := a.config
+			if len(args) == 1 {
+				path = args[0]
+			}
+			if path == "" {
+				return fail(errors.New("name the config file: importer config check FILE"))
+			}
+			c, err := loadConfig(path)
+			if err != nil {
+				return fail(err)
+			}
+			problems := c.check(root())
+			if len(problems) == 0 {
+				problems = c.checkValues()
+			}
+			if len(problems) > 0 {
+				return fail(fmt.Errorf("config %s:\n  %s", path, strings.Join(problems, "\n  ")))
+			}
+			fmt.Fprintf(a.stdout, "config %s is valid: %d settings\n", path, len(c.settings))
+			return nil
+		},
+	}
+	cmd.AddCommand(check)
+	return cmd
+}
+
+// checkValues applies the file to a fresh watch command (which has every
+// setting a run can have) and runs the checks a run would.
+func (c *configFile) checkValues() []string {
+	var problems []string
+	o := defaultWatchOptions()
+	fs := pflag.NewFlagSet("config", pflag.ContinueOnError)
+	o.register(fs)
+	var root app
+	root.registerPersistent(fs)
+	if err := c.apply(fs); err != nil {
+		return []string{err.Error()}
+	}
+	if f := root.logFormat; f != logAuto && f != logText && f != logJSON {
+		problems = append(problems, fmt.Sprintf("log-format %q: use auto, text or json", f))
+	}
+	if err := o.submitOptions.check(); err != nil {
+		problems = append(problems, err.Error())
+	}
+	if err := checkURL(o.endpoint); err != nil && !o.sandbox {
+		problems = append(problems, "endpoint: "+err.Error())
+	}
+	if o.credentials != "" {
+		if info, err := os.Stat(o.credentials); err != nil {
+			problems = append(problems, "credentials: "+err.Error())
+		} else if info.Mode().Perm()&0o077 != 0 {
+			problems = append(problems, fmt.Sprintf("credentials file %s can be read by others (mode %v); run chmod 600 %s", o.credentials, info.Mode().Perm(), o.credentials))
+		}
+	}
+	if o.inbox != "" {
+		if err := o.check(); err != nil {
+			problems = append(problems, err.Error())
+		}
+		if info, err := os.Stat(o.inbox); err != nil {
+			problems = append(problems, "inbox: "+err.Error())
+		} else if !info.IsDir() {
+			problems = append(problems, "inbox "+o.inbox+" is not a directory")
+		}
+	}
+	return problems
+}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/sirupsen/logrus"
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 )
 
 // Exit codes, the same for every command.
@@ -67,6 +68,14 @@ type app struct {
 	secrets        *redactor
 	logFormat      string
 	verbose        bool
+	config         string
+}
+
+// registerPersistent adds the flags every command has.
+func (a *app) registerPersistent(pf *pflag.FlagSet) {
+	pf.BoolVarP(&a.verbose, "verbose", "v", false, "log what the tool does in detail, to stderr")
+	pf.StringVar(&a.logFormat, "log-format", logAuto, "log format on stderr: auto (text on a terminal, JSON lines otherwise), text or json")
+	pf.StringVar(&a.config, "config", "", "config file (YAML or TOML) with settings for the flags; flags given on the command line win")
 }
 
 // run executes the command line and returns the exit code.
@@ -109,16 +118,24 @@ in use, a sheet that differs from its approved plan) and nothing was sent.
 The same for every command; for watch, see its help.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
-		PersistentPreRunE: func(*cobra.Command, []string) error {
+		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
+			if a.config != "" && cmd.Name() != "check" {
+				c, err := loadConfig(a.config)
+				if err == nil {
+					err = c.apply(cmd.Flags())
+				}
+				if err != nil {
+					return fail(err)
+				}
+			}
 			if err := setupLog(a.log, a.stderr, a.logFormat, a.verbose, a.secrets); err != nil {
 				return fail(err)
 			}
 			return nil
 		},
 	}
-	pf := root.PersistentFlags()
-	pf.BoolVarP(&a.verbose, "verbose", "v", false, "log what the tool does in detail, to stderr")
-	pf.StringVar(&a.logFormat, "log-format", logAuto, "log format on stderr: auto (text on a terminal, JSON lines otherwise), text or json")
-	root.AddCommand(newValidateCmd(a), newSubmitCmd(a), newWatchCmd(a), newTemplateCmd(a.stderr), newSandboxCmd(a.stdout, a.stderr))
+	a.registerPersistent(root.PersistentFlags())
+	root.AddCommand(newValidateCmd(a), newSubmitCmd(a), newWatchCmd(a), newConfigCmd(a, func() *cobra.Command { return root }),
+		newTemplateCmd(a.stderr), newSandboxCmd(a.stdout, a.stderr))
 	return root
 }

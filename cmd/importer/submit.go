@@ -17,12 +17,14 @@ import (
 
 	"github.com/cspimporter/importer/pkg/order"
 	pc "github.com/cspimporter/importer/pkg/partnercenter"
+	"github.com/cspimporter/importer/pkg/report"
 	"github.com/cspimporter/importer/pkg/sandbox"
 	"github.com/cspimporter/importer/pkg/submit"
 )
 
 type submitOptions struct {
 	sheetOptions
+	notifyOptions
 	sandbox     bool
 	endpoint    string
 	tokenURL    string
@@ -39,7 +41,7 @@ type submitOptions struct {
 }
 
 func newSubmitCmd(a *app) *cobra.Command {
-	o := submitOptions{endpoint: pc.DefaultEndpoint, tokenURL: pc.DefaultTokenURL, concurrency: 5, rate: 300, timeout: 60 * time.Second, maxAttempts: 6}
+	o := defaultSubmitOptions()
 	cmd := &cobra.Command{
 		Use:   "submit [flags] SHEET",
 		Short: "Validate SHEET, then create and check out its carts in Partner Center, exactly once",
@@ -53,17 +55,24 @@ ordering anything twice.`,
   importer submit --create-only --credentials ~/.config/importer/credentials orders.xlsx`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return a.runSubmit(cmd.Context(), args[0], o)
+			sum, err := a.submitSheet(cmd.Context(), args[0], o)
+			a.notify(cmd.Context(), o.notifyOptions, args[0], sum, err, "")
+			return err
 		},
 	}
 	o.register(cmd.Flags(), true)
 	return cmd
 }
 
+func defaultSubmitOptions() submitOptions {
+	return submitOptions{endpoint: pc.DefaultEndpoint, tokenURL: pc.DefaultTokenURL, concurrency: 5, rate: 300, timeout: 60 * time.Second, maxAttempts: 6}
+}
+
 // register adds submit's flags; perSheet ones only to commands that take
 // one SHEET.
 func (o *submitOptions) register(f *pflag.FlagSet, perSheet bool) {
 	o.sheetOptions.register(f, perSheet)
+	o.notifyOptions.register(f)
 	f.BoolVar(&o.sandbox, "sandbox", false, "submit to the built-in Partner Center simulator, started in-process (no credentials needed)")
 	f.StringVar(&o.endpoint, "endpoint", o.endpoint, "Partner Center API base URL")
 	f.StringVar(&o.tokenURL, "token-url", o.tokenURL, "token endpoint; {tenant} is replaced by the tenant id")
@@ -86,23 +95,25 @@ func (o *submitOptions) check() error {
 	if o.concurrency < 1 || o.rate < 1 || o.timeout <= 0 || o.maxAttempts < 1 {
 		return errors.New("--concurrency, --rate, --timeout and --max-attempts must be above 0")
 	}
-	return nil
+	return o.notifyOptions.check()
 }
 
-func (a *app) runSubmit(ctx context.Context, input string, o submitOptions) error {
+// submitSheet is submit without the notifications; sum is nil when the run
+// could not be done.
+func (a *app) submitSheet(ctx context.Context, input string, o submitOptions) (sum *report.Summary, err error) {
 	if err := o.check(); err != nil {
-		return failEnv(err)
+		return sum, failEnv(err)
 	}
 	runID := newRunID()
 	log := a.log.WithFields(logrus.Fields{"run_id": runID, "file": input})
 	c, err := check(log, input, o.sheetOptions)
 	if err != nil {
-		return err
+		return sum, err
 	}
 	batch := strings.ReplaceAll(o.batch, "{name}", defaultBatch(input))
 	if o.plan != "" {
 		if batch, err = checkPlan(c, o.plan, batch); err != nil {
-			return err
+			return sum, err
 		}
 		log.WithField("plan", o.plan).Info("the sheet is exactly what the plan approved")
 	}
@@ -131,24 +142,25 @@ func (a *app) runSubmit(ctx context.Context, input string, o submitOptions) erro
 			}
 		}
 		log.WithField("invalid_rows", invalid).Warn("nothing sent: the sheet has invalid rows")
-		if _, err := a.finish(results, run, c.out, o.sheetOptions, "Submitted"); err != nil {
-			return err
+		sum, err := a.finish(results, run, c.out, o.sheetOptions, "Submitted")
+		if err != nil {
+			return nil, err
 		}
-		return &exitError{code: exitProblem}
+		return sum, &exitError{code: exitProblem}
 	}
 
 	env, err := a.connect(log, o)
 	if err != nil {
-		return err
+		return sum, err
 	}
 	defer env.close()
 	if _, err := env.tokens.Token(); err != nil {
-		return failEnv(err) // before any cart is created
+		return sum, failEnv(err) // before any cart is created
 	}
 	statePath := o.state
 	if statePath == "" {
 		if statePath, err = defaultStatePath(o.sandbox, batch); err != nil {
-			return failEnv(err)
+			return sum, failEnv(err)
 		}
 		if o.sandbox {
 			defer os.RemoveAll(filepath.Dir(statePath))
@@ -157,7 +169,7 @@ func (a *app) runSubmit(ctx context.Context, input string, o submitOptions) erro
 	run.Journal = statePath
 	journal, err := submit.OpenJournal(statePath)
 	if err != nil {
-		return failEnv(err)
+		return sum, failEnv(err)
 	}
 	defer journal.Close()
 	stopTelling := context.AfterFunc(ctx, func() {
@@ -172,20 +184,20 @@ func (a *app) runSubmit(ctx context.Context, input string, o submitOptions) erro
 	})
 	sum, ferr := a.finish(results, run, c.out, o.sheetOptions, "Submitted")
 	if ferr != nil {
-		return ferr
+		return sum, ferr
 	}
 	log.WithFields(statusFields(sum.Statuses)).WithField("results", c.out).Info("submitted")
 	if err != nil {
-		return &exitError{code: exitProblem, err: err}
+		return sum, &exitError{code: exitProblem, err: err}
 	}
 	if ctx.Err() != nil {
 		log.Warn("Interrupted: carts in flight were finished; run the same command again to submit the rest.")
-		return &exitError{code: exitProblem}
+		return sum, &exitError{code: exitProblem}
 	}
 	if !allBought(plan.Outcomes) {
-		return &exitError{code: exitProblem}
+		return sum, &exitError{code: exitProblem}
 	}
-	return nil
+	return sum, nil
 }
 
 // statusFields are row counts by status as log fields ("ordered": 28).

@@ -10,10 +10,11 @@ import (
 
 	"github.com/sirupsen/logrus"
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/cspimporter/importer/pkg/atomicfile"
 	"github.com/cspimporter/importer/pkg/inbox"
-	pc "github.com/cspimporter/importer/pkg/partnercenter"
+	"github.com/cspimporter/importer/pkg/report"
 )
 
 type watchOptions struct {
@@ -26,10 +27,7 @@ type watchOptions struct {
 }
 
 func newWatchCmd(a *app) *cobra.Command {
-	o := watchOptions{
-		submitOptions: submitOptions{endpoint: pc.DefaultEndpoint, tokenURL: pc.DefaultTokenURL, concurrency: 5, rate: 300, timeout: 60 * time.Second, maxAttempts: 6},
-		poll:          10 * time.Second, settle: 5 * time.Second,
-	}
+	o := defaultWatchOptions()
 	cmd := &cobra.Command{
 		Use:   "watch --inbox DIR [submit flags]",
 		Short: "Submit every order sheet dropped into a folder, one at a time, and file it under done/ or failed/",
@@ -62,14 +60,21 @@ run.`,
 			return a.runWatch(cmd.Context(), o)
 		},
 	}
-	f := cmd.Flags()
-	o.register(f, false)
+	o.register(cmd.Flags())
+	return cmd
+}
+
+func defaultWatchOptions() watchOptions {
+	return watchOptions{submitOptions: defaultSubmitOptions(), poll: 10 * time.Second, settle: 5 * time.Second}
+}
+
+func (o *watchOptions) register(f *pflag.FlagSet) {
+	o.submitOptions.register(f, false)
 	f.StringVar(&o.inbox, "inbox", "", "the folder to watch")
 	f.BoolVar(&o.once, "once", false, "handle the sheets there now, then exit (for cron)")
 	f.DurationVar(&o.poll, "poll", o.poll, "how often to look into the inbox")
 	f.DurationVar(&o.settle, "settle", o.settle, "how long a file must be unchanged before it is taken")
 	f.BoolVar(&o.requirePlan, "require-plan", false, "take a sheet only with its approved plan, NAME.plan.json, beside it")
-	return cmd
 }
 
 // check refuses options a watched inbox cannot run with.
@@ -191,16 +196,18 @@ func (a *app) runJob(ctx context.Context, j *inbox.Job, wo watchOptions, log log
 	o.plan = j.Plan()
 	log.WithField("dir", j.Dir).Info("processing")
 	var runErr error
+	var sum *report.Summary
 	if wo.requirePlan && o.plan == "" {
 		// Only a job resumed from processing/ can get here without one.
 		runErr = fail(fmt.Errorf("no approved plan %s beside the sheet (--require-plan)", inbox.PlanFor(j.Sheet)))
 	} else {
 		// The sheet in hand is finished even when the watch is interrupted.
-		runErr = a.runSubmit(context.WithoutCancel(ctx), j.Input(), o)
+		sum, runErr = a.submitSheet(context.WithoutCancel(ctx), j.Input(), o)
 	}
 	var ee *exitError
 	if errors.As(runErr, &ee) && ee.env {
 		log.Errorf("%v; the sheet stays in processing/ and is tried again by the next run", a.secrets.redact(ee.Error()))
+		a.notify(ctx, o.notifyOptions, j.Sheet, nil, runErr, "")
 		return false, runErr
 	}
 	ok = runErr == nil
@@ -219,5 +226,6 @@ func (a *app) runJob(ctx context.Context, j *inbox.Job, wo watchOptions, log log
 		return false, fail(err)
 	}
 	log.WithFields(logrus.Fields{"to": dest, "ok": ok}).Info("filed")
+	a.notify(ctx, o.notifyOptions, j.Sheet, sum, runErr, dest)
 	return ok, nil
 }

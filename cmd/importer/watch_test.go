@@ -23,6 +23,11 @@ func watchCmd(t *testing.T, inbox, base string, env []string, extra ...string) *
 	t.Helper()
 	args := append([]string{"watch", "--inbox", inbox, "--endpoint", base, "--token-url", base + "/{tenant}/oauth2/token", clock,
 		"--state", filepath.Join(filepath.Dir(inbox), "journal"), "--settle", "200ms", "--poll", "100ms"}, extra...)
+	return watchCmdArgs(t, env, args...)
+}
+
+func watchCmdArgs(t *testing.T, env []string, args ...string) *exec.Cmd {
+	t.Helper()
 	cmd := exec.Command(binary, args...)
 	cmd.Env = append(os.Environ(), env...)
 	return cmd
