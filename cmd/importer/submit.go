@@ -179,9 +179,23 @@ func (a *app) submitSheet(ctx context.Context, input string, o submitOptions) (s
 	defer stopTelling()
 	log.WithFields(logrus.Fields{"journal": statePath, "endpoint": env.endpoint, "carts": len(plan.Carts), "rows": len(plan.Rows)}).Info("submitting")
 
-	err = submit.Run(ctx, env.client, journal, plan, submit.Options{
-		Batch: batch, RunID: runID, Concurrency: o.concurrency, CreateOnly: o.createOnly, SkipInvalid: o.skipInvalid, Log: log,
-	})
+	opt := submit.Options{Batch: batch, RunID: runID, Concurrency: o.concurrency, CreateOnly: o.createOnly, SkipInvalid: o.skipInvalid, Log: log}
+	var bar *progress
+	if a.interactive(o.json) {
+		bar = newProgress(a.stderr, len(plan.Carts), plan.Outcomes, 100*time.Millisecond)
+		opt.CartDone = bar.cartDone
+		// The bar tells what the per-cart log lines would; warnings still
+		// show, above it (-v shows the whole log instead of the bar).
+		level := a.log.GetLevel()
+		a.log.SetLevel(min(level, logrus.WarnLevel))
+		a.log.SetOutput(bar.wrap(a.stderr))
+		defer a.log.SetLevel(level)
+	}
+	err = submit.Run(ctx, env.client, journal, plan, opt)
+	if bar != nil {
+		bar.finish()
+		a.log.SetOutput(a.stderr)
+	}
 	sum, ferr := a.finish(results, run, c.out, o.sheetOptions, "Submitted")
 	if ferr != nil {
 		return sum, ferr

@@ -38,6 +38,10 @@ type Options struct {
 	ExpiryMargin time.Duration
 	Log          logrus.FieldLogger
 	Now          func() time.Time
+	// CartDone, if set, is told the rows of each cart once they have their
+	// outcome (also a cart held back or not started), from the goroutine
+	// that set them: it may read those rows' outcomes.
+	CartDone func(rows []int)
 }
 
 // Plan is a validated sheet: its rows, carts and per-row outcomes, which
@@ -77,9 +81,15 @@ func Run(ctx context.Context, api API, j *Journal, plan *Plan, opt Options) erro
 	}
 	g := new(errgroup.Group)
 	g.SetLimit(opt.Concurrency)
+	done := func(rows []int) {
+		if opt.CartDone != nil {
+			opt.CartDone(rows)
+		}
+	}
 	for _, c := range plan.Carts {
 		if reason := r.heldBack(c); reason != "" {
 			r.hold(c, reason)
+			done(c.Rows)
 			continue
 		}
 		interrupted := func() bool {
@@ -87,6 +97,7 @@ func Run(ctx context.Context, api API, j *Journal, plan *Plan, opt Options) erro
 				return false
 			}
 			r.notSubmitted(c.Rows, "the run was interrupted before this cart was sent; run the same command again")
+			done(c.Rows)
 			return true
 		}
 		if interrupted() {
@@ -97,6 +108,7 @@ func Run(ctx context.Context, api API, j *Journal, plan *Plan, opt Options) erro
 			if interrupted() {
 				return nil
 			}
+			defer done(c.Rows)
 			return r.guard(c.Rows, func() error { return r.cart(work, c) })
 		})
 	}

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -498,5 +499,49 @@ func TestExpiringCartIsRecreated(t *testing.T) {
 	}
 	if carts, orders, _ := w.ledger(); carts != 2 || orders != 1 {
 		t.Errorf("%d carts, %d orders; want 2 carts (the expiring one left alone), 1 order", carts, orders)
+	}
+}
+
+// TestCartDone: every cart is reported once, after its rows have their
+// outcome, whether it was sent or held back.
+func TestCartDone(t *testing.T) {
+	w := newWorld(t, sandbox.Config{})
+	var mu sync.Mutex
+	seen := map[int]int{} // row -> times reported
+	p := plan(t, "../../samples/monthly-orders-with-mistakes.csv")
+	for i := range p.Outcomes {
+		if p.Outcomes[i].Status != order.StatusInvalid {
+			p.Outcomes[i].Status = "" // as yet unknown, so a report too early shows
+		}
+	}
+	j, err := OpenJournal(filepath.Join(w.dir, "journal.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	err = Run(context.Background(), w.client, j, p, Options{Batch: "b", RunID: "r", Concurrency: 4, SkipInvalid: true, CartDone: func(rows []int) {
+		mu.Lock()
+		defer mu.Unlock()
+		for _, i := range rows {
+			seen[i]++
+			if p.Outcomes[i].Status == "" {
+				t.Errorf("row %d reported before it had an outcome", i)
+			}
+		}
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	inCart := 0
+	for _, c := range p.Carts {
+		inCart += len(c.Rows)
+		for _, i := range c.Rows {
+			if seen[i] != 1 {
+				t.Errorf("row %d reported %d times", i, seen[i])
+			}
+		}
+	}
+	if len(seen) != inCart || inCart == 0 {
+		t.Errorf("%d rows reported, %d in carts", len(seen), inCart)
 	}
 }
