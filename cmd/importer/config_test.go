@@ -100,6 +100,16 @@ func TestConfigCheck(t *testing.T) {
 	if r := importer(t, dir, "--config", path, "submit", "--sandbox", "x.xlsx"); r.code != 2 || !strings.Contains(r.stderr, "rate") {
 		t.Errorf("submit with a bad config: exit %d %s", r.code, r.stderr)
 	}
+	// A misspelt key stops a run rather than being ignored; a key of
+	// another command is fine.
+	typo := writeFile(t, dir, "typo.yaml", "concurency: 3\n")
+	if r := importer(t, dir, "--config", typo, "validate", "x.xlsx"); r.code != 2 || !strings.Contains(r.stderr, "concurency: no command has this setting") {
+		t.Errorf("a misspelt key: exit %d %s", r.code, r.stderr)
+	}
+	other := writeFile(t, dir, "other.yaml", "inbox: "+inbox+"\nattest: true\n")
+	if r := importer(t, dir, "--config", other, "validate", "x.xlsx"); r.code != 2 || !strings.Contains(r.stderr, "x.xlsx") {
+		t.Errorf("watch's inbox key in a validate run: exit %d %s (want the missing sheet to be the problem)", r.code, r.stderr)
+	}
 }
 
 // TestWatchFromConfig: a cron line needs only the config file.

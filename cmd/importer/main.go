@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	"github.com/sirupsen/logrus"
@@ -103,7 +104,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 }
 
 func newRootCmd(a *app) *cobra.Command {
-	root := &cobra.Command{
+	var root *cobra.Command
+	root = &cobra.Command{
 		Use:   "importer",
 		Short: "Turn spreadsheets of Partner Center orders into carts and orders",
 		Long: `importer reads a monthly order sheet (XLSX or CSV), groups its rows into one
@@ -121,10 +123,14 @@ The same for every command; for watch, see its help.`,
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
 			if a.config != "" && cmd.Name() != "check" {
 				c, err := loadConfig(a.config)
-				if err == nil {
-					err = c.apply(cmd.Flags())
-				}
 				if err != nil {
+					return fail(err)
+				}
+				// A misspelt key must not be silently ignored.
+				if problems := c.check(root); len(problems) > 0 {
+					return fail(fmt.Errorf("config %s:\n  %s", a.config, strings.Join(problems, "\n  ")))
+				}
+				if err := c.apply(cmd.Flags()); err != nil {
 					return fail(err)
 				}
 			}

@@ -72,9 +72,7 @@ func (a *app) notify(ctx context.Context, o notifyOptions, input string, sum *re
 	if ok && o.on == notifyFailure {
 		return
 	}
-	password := os.Getenv(envSMTPPassword)
-	a.secrets.add(password)
-	a.secrets.add(o.webhooks...)
+	password := a.notifySecrets(o)
 	msg := a.message(input, sum, runErr, filed)
 	// Told even after an interrupt, but never for long.
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Minute)
@@ -95,6 +93,15 @@ func (a *app) notify(ctx context.Context, o notifyOptions, input string, sum *re
 			log.WithField("smtp", o.smtpServer).Info("notified by email")
 		}
 	}
+}
+
+// notifySecrets registers the notification secrets with the log's
+// redactor (before anything can log them) and returns the SMTP password.
+func (a *app) notifySecrets(o notifyOptions) (password string) {
+	password = os.Getenv(envSMTPPassword)
+	a.secrets.add(password)
+	a.secrets.add(o.webhooks...)
+	return password
 }
 
 // message says how a run went, for people and machines.

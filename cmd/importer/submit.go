@@ -101,6 +101,7 @@ func (o *submitOptions) check() error {
 // submitSheet is submit without the notifications; sum is nil when the run
 // could not be done.
 func (a *app) submitSheet(ctx context.Context, input string, o submitOptions) (sum *report.Summary, err error) {
+	a.notifySecrets(o.notifyOptions)
 	if err := o.check(); err != nil {
 		return sum, failEnv(err)
 	}

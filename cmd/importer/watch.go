@@ -92,6 +92,7 @@ func (o *watchOptions) check() error {
 }
 
 func (a *app) runWatch(ctx context.Context, o watchOptions) error {
+	a.notifySecrets(o.notifyOptions)
 	if err := o.check(); err != nil {
 		return fail(err)
 	}

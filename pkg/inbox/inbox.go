@@ -191,10 +191,11 @@ func (j *Job) Plan() string {
 	return p
 }
 
-// HasPlan: is the sheet's plan file in the inbox?
+// HasPlan: is the sheet's plan file in the inbox, and has it stopped
+// changing (not modified for Settle)?
 func (b *Inbox) HasPlan(sheet string) bool {
-	_, err := os.Stat(filepath.Join(b.Dir, PlanFor(sheet)))
-	return err == nil
+	info, err := os.Stat(filepath.Join(b.Dir, PlanFor(sheet)))
+	return err == nil && info.Mode().IsRegular() && b.Now().Sub(info.ModTime()) >= b.Settle
 }
 
 // Claim moves a sheet (and its plan, if there is one) into a directory of

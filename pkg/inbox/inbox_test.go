@@ -92,6 +92,22 @@ func TestReadyOldModTimeStillGrowing(t *testing.T) {
 	}
 }
 
+func TestHasPlan(t *testing.T) {
+	b, c := open(t)
+	put(t, b, "nov.xlsx", "sheet", c.t.Add(-time.Hour))
+	if b.HasPlan("nov.xlsx") {
+		t.Error("a plan without a plan file")
+	}
+	put(t, b, "nov.plan.json", "{", c.t.Add(-time.Second))
+	if b.HasPlan("nov.xlsx") {
+		t.Error("a plan still being written counts")
+	}
+	c.t = c.t.Add(5 * time.Second)
+	if !b.HasPlan("nov.xlsx") {
+		t.Error("a plan unchanged for Settle does not count")
+	}
+}
+
 func TestClaimFinish(t *testing.T) {
 	b, _ := open(t)
 	put(t, b, "nov.xlsx", "sheet", time.Now())
