@@ -114,8 +114,8 @@ func (c *configFile) apply(flags *pflag.FlagSet) error {
 	return nil
 }
 
-// check lists what is wrong with the file: keys no command knows, values
-// a flag refuses, and whatever the commands' own checks refuse.
+// check lists the keys no command knows and the values their flag
+// refuses (checkValues goes on to what a run would refuse).
 func (c *configFile) check(root *cobra.Command) []string {
 	var problems []string
 	for k, vals := range c.settings {

@@ -88,9 +88,16 @@ func TestWatchOnceTwoFiles(t *testing.T) {
 	drop(t, in, "monthly-orders.xlsx", "2026-11 orders.xlsx")
 	drop(t, in, "monthly-orders-with-mistakes.csv", "2026-11 extra.csv")
 	drop(t, in, "monthly-orders.xlsx", "~$2026-11 orders.xlsx") // Excel's lock file
+	if err := os.WriteFile(filepath.Join(in, "broken.xlsx"), []byte("not a workbook"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	out, err := watchCmd(t, in, base, env, "--once").CombinedOutput()
 	if code := exitCode(t, err); code != 1 {
-		t.Fatalf("exit %d, want 1 (one sheet failed)\n%s", code, out)
+		t.Fatalf("exit %d, want 1 (sheets failed)\n%s", code, out)
+	}
+	reason, err := os.ReadFile(filepath.Join(in, "failed", "broken", "broken.error.txt"))
+	if err != nil || !strings.Contains(string(reason), "broken.xlsx") || !strings.Contains(string(reason), "nothing was sent") {
+		t.Errorf("failed/broken/broken.error.txt: %v %q", err, reason)
 	}
 	want := []string{
 		"done/2026-11 orders/2026-11 orders.results.xlsx",
@@ -99,6 +106,8 @@ func TestWatchOnceTwoFiles(t *testing.T) {
 		"failed/2026-11 extra/2026-11 extra.csv",
 		"failed/2026-11 extra/2026-11 extra.results.xlsx",
 		"failed/2026-11 extra/2026-11 extra.summary.json",
+		"failed/broken/broken.error.txt",
+		"failed/broken/broken.xlsx",
 		"~$2026-11 orders.xlsx",
 	}
 	if got := tree(t, in); !slices.Equal(got, want) {
