@@ -48,11 +48,14 @@ With --require-plan, a sheet is taken only with its approved plan beside it
 (orders.xlsx with orders.plan.json, from validate --plan), and refused unless
 it is exactly what the plan approved.
 
+If signing in or the journal fails, the sheet is not at fault: it stays in
+processing/. With --once the run then exits 2; a running watch tries again,
+pausing longer each time (up to 15 minutes), and notifies only the first time.
+
 Exit codes: 0 every sheet handled went to done/ (or there was none); 1 at
 least one went to failed/; 2 the inbox could not be watched (bad flags or
-config, missing or rejected credentials, another watcher on the inbox, an
-unwritable journal); the sheet in hand then stays in processing/ for the next
-run.`,
+config, another watcher on the inbox; with --once also missing or rejected
+credentials or an unwritable journal).`,
 		Example: `  importer watch --inbox /srv/orders --once --config /etc/importer/importer.yaml
   */15 * * * *  importer watch --once --config /etc/importer/importer.yaml >>/var/log/importer.log 2>&1`,
 		Args: cobra.NoArgs,
@@ -91,6 +94,23 @@ func (o *watchOptions) check() error {
 	return o.submitOptions.check()
 }
 
+// maxPause bounds the wait before a running watch tries again after the
+// surroundings failed (sign-in, the journal).
+const maxPause = 15 * time.Minute
+
+// watcher is one watch run over an inbox.
+type watcher struct {
+	a      *app
+	o      watchOptions
+	box    *inbox.Inbox
+	log    logrus.FieldLogger
+	failed int             // sheets filed under failed/
+	told   map[string]bool // sheets said to be waiting for their plan
+	// streak counts passes in a row that the surroundings stopped; only
+	// the first of a streak is notified.
+	streak int
+}
+
 func (a *app) runWatch(ctx context.Context, o watchOptions) error {
 	a.notifySecrets(o.notifyOptions)
 	if err := o.check(); err != nil {
@@ -101,96 +121,110 @@ func (a *app) runWatch(ctx context.Context, o watchOptions) error {
 		return fail(err)
 	}
 	defer box.Close()
-	log := a.log.WithField("inbox", o.inbox)
+	w := &watcher{a: a, o: o, box: box, log: a.log.WithField("inbox", o.inbox), told: map[string]bool{}}
 	stopTelling := context.AfterFunc(ctx, func() {
-		log.Warn("Interrupted: finishing the sheet in hand, then stopping. Interrupt again to stop at once " +
+		w.log.Warn("Interrupted: finishing the sheet in hand, then stopping. Interrupt again to stop at once " +
 			"(safe: the next run resumes the sheet left in processing/).")
 	})
 	defer stopTelling()
 
-	var failed int
-	// handle runs one job; an error stops the watch (the job stays).
-	handle := func(j *inbox.Job) error {
-		ok, err := a.runJob(ctx, j, o, log.WithField("file", j.Sheet))
-		if err != nil {
-			return err
-		}
-		if !ok {
-			failed++
-		}
-		return nil
-	}
-	pending, err := box.Pending()
-	if err != nil {
-		return fail(err)
-	}
-	for _, j := range pending {
-		if ctx.Err() != nil {
-			return interrupted(failed)
-		}
-		log.WithField("file", j.Sheet).Info("resuming a sheet an earlier run left in processing/")
-		if err := handle(j); err != nil {
-			return err
-		}
-	}
-	waiting := map[string]bool{} // sheets told to be waiting for their plan
+	pause := time.Duration(0)
 	for {
-		var ready []string
-		if o.once {
-			ready, err = box.Wait(ctx)
-		} else {
-			ready, err = box.Ready()
-		}
-		if err != nil {
-			return fail(err)
-		}
-		for _, name := range ready {
-			if ctx.Err() != nil {
-				return interrupted(failed)
-			}
-			if o.requirePlan && !box.HasPlan(name) {
-				if !waiting[name] {
-					log.WithFields(logrus.Fields{"file": name, "plan": inbox.PlanFor(name)}).Warn("waiting for the sheet's approved plan (--require-plan)")
-					waiting[name] = true
-				}
-				continue
-			}
-			delete(waiting, name)
-			j, err := box.Claim(name)
-			if err != nil {
-				log.WithField("file", name).Errorf("%v", err)
-				continue
-			}
-			if err := handle(j); err != nil {
-				return err
-			}
+		err := w.pass(ctx)
+		var ee *exitError
+		switch {
+		case err == nil:
+			w.streak, pause = 0, 0
+		case o.once || !errors.As(err, &ee) || !ee.env:
+			return err
+		default:
+			// A running watch outlasts a sign-in outage: it tries again,
+			// pausing longer each time.
+			w.streak++
+			pause = min(max(2*pause, o.poll), maxPause)
+			w.log.Warnf("trying again in %v", pause)
 		}
 		if o.once {
 			break
 		}
 		select {
 		case <-ctx.Done():
-			return interrupted(failed)
-		case <-time.After(o.poll):
+			return w.result()
+		case <-time.After(max(pause, o.poll)):
 		}
 	}
-	if failed > 0 {
+	return w.result()
+}
+
+func (w *watcher) result() error {
+	if w.failed > 0 {
 		return &exitError{code: exitProblem}
 	}
 	return nil
 }
 
-func interrupted(failed int) error {
-	if failed > 0 {
-		return &exitError{code: exitProblem}
+// pass handles the sheets left in processing/, then those ready in the
+// inbox. An error stops the pass; the sheet in hand stays in processing/.
+func (w *watcher) pass(ctx context.Context) error {
+	pending, err := w.box.Pending()
+	if err != nil {
+		return fail(err)
+	}
+	for _, j := range pending {
+		if ctx.Err() != nil {
+			return nil
+		}
+		w.log.WithField("file", j.Sheet).Info("resuming a sheet left in processing/")
+		if err := w.handle(ctx, j); err != nil {
+			return err
+		}
+	}
+	var ready []string
+	if w.o.once {
+		ready, err = w.box.Wait(ctx)
+	} else {
+		ready, err = w.box.Ready()
+	}
+	if err != nil {
+		return fail(err)
+	}
+	for _, name := range ready {
+		if ctx.Err() != nil {
+			return nil
+		}
+		if w.o.requirePlan && !w.box.HasPlan(name) {
+			if !w.told[name] {
+				w.log.WithFields(logrus.Fields{"file": name, "plan": inbox.PlanFor(name)}).Warn("waiting for the sheet's approved plan (--require-plan)")
+				w.told[name] = true
+			}
+			continue
+		}
+		delete(w.told, name)
+		j, err := w.box.Claim(name)
+		if err != nil {
+			w.log.WithField("file", name).Errorf("%v", err)
+			continue
+		}
+		if err := w.handle(ctx, j); err != nil {
+			return err
+		}
 	}
 	return nil
+}
+
+func (w *watcher) handle(ctx context.Context, j *inbox.Job) error {
+	ok, err := w.a.runJob(ctx, j, w.o, w.log.WithField("file", j.Sheet), w.streak == 0)
+	if err == nil && !ok {
+		w.failed++
+	}
+	return err
 }
 
 // runJob submits one claimed sheet and files it. ok: it went to done/. An
 // error means the sheet could not be tried through no fault of its own
-// (sign-in, the journal): it stays in processing/ for the next run.
-func (a *app) runJob(ctx context.Context, j *inbox.Job, wo watchOptions, log logrus.FieldLogger) (ok bool, err error) {
+// (sign-in, the journal): it stays in processing/ for the next pass.
+// notifyTrouble: notify such a failure (the first of a streak only).
+func (a *app) runJob(ctx context.Context, j *inbox.Job, wo watchOptions, log logrus.FieldLogger, notifyTrouble bool) (ok bool, err error) {
 	o := wo.submitOptions
 	o.out = j.Path(j.Stem() + ".results.xlsx")
 	o.summary = j.Path(j.Stem() + ".summary.json")
@@ -207,8 +241,10 @@ func (a *app) runJob(ctx context.Context, j *inbox.Job, wo watchOptions, log log
 	}
 	var ee *exitError
 	if errors.As(runErr, &ee) && ee.env {
-		log.Errorf("%v; the sheet stays in processing/ and is tried again by the next run", a.secrets.redact(ee.Error()))
-		a.notify(ctx, o.notifyOptions, j.Sheet, nil, runErr, "")
+		log.Errorf("%v; the sheet stays in processing/ and is tried again", a.secrets.redact(ee.Error()))
+		if notifyTrouble {
+			a.notify(ctx, o.notifyOptions, j.Sheet, nil, runErr, "")
+		}
 		return false, runErr
 	}
 	ok = runErr == nil

@@ -5,11 +5,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -342,4 +344,63 @@ func TestWatchRequirePlan(t *testing.T) {
 		t.Errorf("the plan was not filed with its sheet: %v", tree(t, in))
 	}
 	checkLedger(t, base)
+}
+
+// TestWatchOutlastsSignInOutage: a running watch whose sign-in fails keeps
+// the sheet in processing/, says so once, and tries again until it works.
+func TestWatchOutlastsSignInOutage(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close() // nothing listens there until the sandbox starts below
+	base := "http://" + addr
+	env := []string{"PARTNER_CENTER_TENANT_ID=" + sandbox.DefaultTenantID, "PARTNER_CENTER_CLIENT_ID=" + sandbox.DefaultClientID,
+		"PARTNER_CENTER_CLIENT_SECRET=" + sandbox.DefaultClientSecret}
+	h := newHook(t, 200)
+	in := newInbox(t)
+	drop(t, in, "monthly-orders.xlsx", "nov.xlsx")
+	cmd := watchCmd(t, in, base, env, "--notify", h.url())
+	var out syncBuffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 20*time.Second, func() bool { return strings.Count(out.String(), "trying again in") >= 3 })
+	if got := tree(t, in); !slices.Equal(got, []string{"processing/nov/nov.xlsx"}) {
+		t.Fatalf("during the outage: %v", got)
+	}
+	external(t, "--addr", addr)
+	waitFor(t, 30*time.Second, func() bool {
+		_, err := os.Stat(filepath.Join(in, "done", "nov", "nov.summary.json"))
+		return err == nil
+	})
+	_ = cmd.Process.Signal(syscall.SIGTERM)
+	if code := exitCode(t, cmd.Wait()); code != 0 {
+		t.Fatalf("exit %d\n%s", code, out.String())
+	}
+	checkLedger(t, base)
+	calls, posts := h.got()
+	if calls != 2 || len(posts) != 2 || posts[0]["ok"] != false || posts[1]["ok"] != true {
+		t.Errorf("%d notifications %v: want one for the outage, then one for the sheet", calls, posts)
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe to read while a process writes it.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
