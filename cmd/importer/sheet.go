@@ -137,19 +137,15 @@ func same(a, b string) bool {
 // (the first few), then a table.
 func printSummary(w io.Writer, s *report.Summary, verb string) {
 	const most = 25
-	shown := 0
-	for _, p := range s.Problems {
-		if p.Severity != "error" {
-			continue
-		}
-		if shown == most {
+	groups := problemGroups(s.Problems)
+	for n, g := range groups {
+		if n == most {
 			fmt.Fprintf(w, "… and more; every problem is in the results workbook\n")
 			break
 		}
-		fmt.Fprintln(w, p.Text)
-		shown++
+		fmt.Fprintln(w, g)
 	}
-	if shown > 0 {
+	if len(groups) > 0 {
 		fmt.Fprintln(w)
 	}
 	// A dry run always says how many are valid and invalid; a submission
@@ -188,6 +184,44 @@ func printSummary(w io.Writer, s *report.Summary, verb string) {
 		fmt.Fprintf(w, "  Batch: %s    Run: %s\n  Journal: %s\n", s.Batch, s.RunID, s.Journal)
 	}
 	fmt.Fprintf(w, "Results workbook: %s\n", s.Results)
+}
+
+// problemGroups are the error lines: one per problem, except that the same
+// problem on many rows (every row of a sheet that was not sent, say) is one
+// line naming the rows.
+func problemGroups(problems []report.ProblemEntry) []string {
+	type group struct {
+		first report.ProblemEntry
+		rows  []int
+	}
+	var order []*group
+	byKey := map[string]*group{}
+	for _, p := range problems {
+		if p.Severity != "error" {
+			continue
+		}
+		key := p.Kind + "\x00" + p.Column + "\x00" + p.Message
+		if g := byKey[key]; g != nil {
+			g.rows = append(g.rows, p.Row)
+			continue
+		}
+		g := &group{first: p, rows: []int{p.Row}}
+		byKey[key] = g
+		order = append(order, g)
+	}
+	lines := make([]string, 0, len(order))
+	for _, g := range order {
+		if len(g.rows) == 1 {
+			lines = append(lines, g.first.Text)
+			continue
+		}
+		where := fmt.Sprintf("%d rows (%s)", len(g.rows), report.RowList(g.rows, 8))
+		if g.first.Column != "" {
+			where += ", column " + g.first.Column
+		}
+		lines = append(lines, where+": "+g.first.Message)
+	}
+	return lines
 }
 
 // errorKinds tallies the problems that are errors by kind, most first;

@@ -329,3 +329,48 @@ func TestTemplateMatchesCommittedFile(t *testing.T) {
 		}
 	}
 }
+
+// TestSubmitRunSummary: a submission's Summary sheet and JSON name the
+// batch, run and journal, and count the distinct orders.
+func TestSubmitRunSummary(t *testing.T) {
+	s, err := ingest.Read("../../samples/monthly-orders-with-mistakes.csv", ingest.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := validate.New(validate.Options{Today: now}).Check(s.Rows)
+	for i := range res.Outcomes {
+		res.Outcomes[i].Status = order.StatusOrdered
+		res.Outcomes[i].OrderID = fmt.Sprintf("order-%d", i%3)
+	}
+	run := &Run{Input: "monthly-orders-with-mistakes.csv", Format: string(s.Format), HeaderLine: s.HeaderLine, Columns: s.Columns, Rows: s.Rows,
+		Outcomes: res.Outcomes, Carts: res.Carts, CartOf: res.CartOf, Mode: "submit", Finished: now, Submit: true,
+		Batch: "nov", RunID: "20261121T093000Z-abcd", Journal: "/var/lib/importer/nov.journal"}
+	sum := Summarize(run, "out.xlsx")
+	if sum.Batch != "nov" || sum.RunID != run.RunID || sum.Journal != run.Journal || strings.Join(sum.Orders, ",") != "order-0,order-1,order-2" {
+		t.Errorf("summary: batch %q run %q journal %q orders %v", sum.Batch, sum.RunID, sum.Journal, sum.Orders)
+	}
+	out := filepath.Join(t.TempDir(), "out.xlsx")
+	if err := WriteWorkbook(context.Background(), run, out); err != nil {
+		t.Fatal(err)
+	}
+	f, err := excelize.OpenFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rows, err := f.GetRows("Summary")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, r := range rows {
+		if len(r) >= 2 {
+			got[r[0]] = r[1]
+		}
+	}
+	for k, v := range map[string]string{"Batch": "nov", "Run id": run.RunID, "Journal": run.Journal, "Orders": "3"} {
+		if got[k] != v {
+			t.Errorf("Summary sheet %s = %q, want %q", k, got[k], v)
+		}
+	}
+}
