@@ -257,7 +257,7 @@ func TestTemplateCommand(t *testing.T) {
 
 func TestHelpNamesEveryCommandAndExitCode(t *testing.T) {
 	r := importer(t, t.TempDir(), "--help")
-	for _, s := range []string{"validate", "submit", "sandbox", "template", "Exit codes: 0"} {
+	for _, s := range []string{"validate", "submit", "watch", "config", "sandbox", "template", "Exit codes: 0"} {
 		if !strings.Contains(r.stdout, s) {
 			t.Errorf("help does not mention %q:\n%s", s, r.stdout)
 		}
