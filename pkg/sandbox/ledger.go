@@ -46,3 +46,16 @@ func (s *Server) handleLedger(w http.ResponseWriter, r *http.Request) {
 	}
 	writeJSON(w, http.StatusOK, s.Ledger())
 }
+
+// handleTokens lists every access token issued, so a test can check that
+// none was ever logged. Loopback only, like the ledger.
+func (s *Server) handleTokens(w http.ResponseWriter, r *http.Request) {
+	if !isLoopback(r) {
+		writeError(w, http.StatusForbidden, 0, "The sandbox's tokens are served to loopback clients only.")
+		return
+	}
+	s.mu.Lock()
+	issued := append([]string{}, s.issued...)
+	s.mu.Unlock()
+	writeJSON(w, http.StatusOK, issued)
+}

@@ -407,6 +407,28 @@ func TestLedgerOverHTTP(t *testing.T) {
 	}
 }
 
+func TestTokensOverHTTP(t *testing.T) {
+	e := start(t, Config{})
+	second := e.newToken()
+	resp, err := http.Get(e.srv.URL + "/_sandbox/tokens")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tokens []string
+	_ = json.NewDecoder(resp.Body).Decode(&tokens)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || len(tokens) != 2 || tokens[0] != e.token || tokens[1] != second {
+		t.Errorf("tokens: %d %q, want the two issued", resp.StatusCode, tokens)
+	}
+	req := httptest.NewRequest("GET", "/_sandbox/tokens", nil)
+	req.RemoteAddr = "192.0.2.10:4000" // documentation range: never a real peer; no traffic is sent
+	w := httptest.NewRecorder()
+	e.sb.ServeHTTP(w, req)
+	if w.Code != http.StatusForbidden {
+		t.Errorf("tokens to a remote client: %d, want 403", w.Code)
+	}
+}
+
 func TestCatalogReads(t *testing.T) {
 	e := start(t, Config{})
 	var p pc.Product
