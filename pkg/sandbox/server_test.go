@@ -398,12 +398,18 @@ func TestLedgerOverHTTP(t *testing.T) {
 	if resp.StatusCode != 200 || len(entries) != 1 || entries[0].Kind != LedgerCart || entries[0].RequestID == "" {
 		t.Errorf("ledger: %d %+v", resp.StatusCode, entries)
 	}
-	req := httptest.NewRequest("GET", "/_sandbox/ledger", nil)
+	forbiddenToRemote(t, e, "/_sandbox/ledger")
+}
+
+// forbiddenToRemote: path is refused to a client that is not on loopback.
+func forbiddenToRemote(t *testing.T, e *env, path string) {
+	t.Helper()
+	req := httptest.NewRequest("GET", path, nil)
 	req.RemoteAddr = "192.0.2.10:4000" // documentation range: never a real peer; no traffic is sent
 	w := httptest.NewRecorder()
 	e.sb.ServeHTTP(w, req)
 	if w.Code != http.StatusForbidden {
-		t.Errorf("ledger to a remote client: %d, want 403", w.Code)
+		t.Errorf("%s to a remote client: %d, want 403", path, w.Code)
 	}
 }
 
@@ -420,13 +426,7 @@ func TestTokensOverHTTP(t *testing.T) {
 	if resp.StatusCode != 200 || len(tokens) != 2 || tokens[0] != e.token || tokens[1] != second {
 		t.Errorf("tokens: %d %q, want the two issued", resp.StatusCode, tokens)
 	}
-	req := httptest.NewRequest("GET", "/_sandbox/tokens", nil)
-	req.RemoteAddr = "192.0.2.10:4000" // documentation range: never a real peer; no traffic is sent
-	w := httptest.NewRecorder()
-	e.sb.ServeHTTP(w, req)
-	if w.Code != http.StatusForbidden {
-		t.Errorf("tokens to a remote client: %d, want 403", w.Code)
-	}
+	forbiddenToRemote(t, e, "/_sandbox/tokens")
 }
 
 func TestCatalogReads(t *testing.T) {
