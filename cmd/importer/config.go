@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/BurntSushi/toml"
 	"github.com/spf13/cobra"
@@ -29,9 +30,10 @@ type configFile struct {
 	settings map[string][]string
 }
 
-// secretKeys may not be in a config file: secrets belong in the
+// secretKeys, and keys ending in -KEY (client-secret, refresh-token,
+// smtp-password), may not be in a config file: secrets belong in the
 // environment or the owner-only credentials file.
-var secretKeys = []string{"client-secret", "refresh-token", "password", "smtp-password", "token", "secret"}
+var secretKeys = []string{"secret", "token", "password"}
 
 // loadConfig reads a YAML (.yaml, .yml) or TOML (.toml) config file.
 func loadConfig(path string) (*configFile, error) {
@@ -42,9 +44,15 @@ func loadConfig(path string) (*configFile, error) {
 	raw := map[string]any{}
 	switch strings.ToLower(filepath.Ext(path)) {
 	case ".yaml", ".yml":
+		// Decoded as nodes, so a value is the text written: YAML would make
+		// batch: 2026-11-01 a time, and print it back as another string.
+		nodes := map[string]yaml.Node{}
 		dec := yaml.NewDecoder(bytes.NewReader(b))
-		if err := dec.Decode(&raw); err != nil && !errors.Is(err, io.EOF) { // io.EOF: an empty file
+		if err := dec.Decode(&nodes); err != nil && !errors.Is(err, io.EOF) { // io.EOF: an empty file
 			return nil, fmt.Errorf("config %s: %w", path, err)
+		}
+		for k, n := range nodes {
+			raw[k] = yamlValue(&n)
 		}
 	case ".toml":
 		if _, err := toml.Decode(string(b), &raw); err != nil {
@@ -70,8 +78,42 @@ func loadConfig(path string) (*configFile, error) {
 	return c, nil
 }
 
+// yamlValue is a node as configValues takes it: text, a list, a section.
+func yamlValue(n *yaml.Node) any {
+	switch n.Kind {
+	case yaml.ScalarNode:
+		if n.Tag == "!!null" {
+			return nil
+		}
+		return n.Value
+	case yaml.SequenceNode:
+		list := make([]any, len(n.Content))
+		for i, c := range n.Content {
+			list[i] = yamlValue(c)
+		}
+		return list
+	case yaml.AliasNode:
+		return yamlValue(n.Alias)
+	default:
+		return map[string]any{}
+	}
+}
+
 func configValues(v any) ([]string, error) {
 	switch v := v.(type) {
+	case time.Time:
+		// TOML's dates and times, written back as they were written: the
+		// decoder marks local ones by the name of their zone.
+		layout := time.RFC3339Nano
+		switch v.Location().String() {
+		case "date-local":
+			layout = time.DateOnly
+		case "datetime-local":
+			layout = "2006-01-02T15:04:05.999999999"
+		case "time-local":
+			layout = "15:04:05.999999999"
+		}
+		return []string{v.Format(layout)}, nil
 	case []any:
 		var out []string
 		for _, e := range v {

@@ -112,6 +112,34 @@ func TestConfigCheck(t *testing.T) {
 	}
 }
 
+// TestConfigValuesAsWritten: a value reaches its flag as it was written,
+// also where YAML or TOML would read a date.
+func TestConfigValuesAsWritten(t *testing.T) {
+	dir := t.TempDir()
+	for _, tt := range []struct{ file, text string }{
+		{"a.yaml", "batch: 2026-11-01\nnotify: [https://example.com/a, https://example.com/b]\n"},
+		{"b.yml", "batch: \"2026-11-01\"\nnotify:\n  - https://example.com/a\n  - https://example.com/b\n"},
+		{"c.toml", "batch = 2026-11-01\nnotify = [\"https://example.com/a\", \"https://example.com/b\"]\n"},
+	} {
+		t.Run(tt.file, func(t *testing.T) {
+			c, err := loadConfig(writeFile(t, dir, tt.file, tt.text))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := c.settings["batch"]; len(got) != 1 || got[0] != "2026-11-01" {
+				t.Errorf("batch %q, want 2026-11-01", got)
+			}
+			if got := c.settings["notify"]; len(got) != 2 || got[1] != "https://example.com/b" {
+				t.Errorf("notify %q", got)
+			}
+		})
+	}
+	c, err := loadConfig(writeFile(t, dir, "d.toml", "batch = 2026-11-01T09:30:00Z\n"))
+	if err != nil || c.settings["batch"][0] != "2026-11-01T09:30:00Z" {
+		t.Errorf("a TOML date-time: %v %v", c, err)
+	}
+}
+
 // TestWatchFromConfig: a cron line needs only the config file.
 func TestWatchFromConfig(t *testing.T) {
 	base, env, _ := external(t)
