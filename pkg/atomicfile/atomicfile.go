@@ -4,14 +4,21 @@
 package atomicfile
 
 import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 )
 
-// Write writes path with write.
+// Write writes path with write. The file gets the permissions a plain
+// os.Create would give it (0666 less the umask), so the people who drop a
+// sheet into a shared folder can read its results; os.CreateTemp would
+// make it 0600, readable by the importer's user alone.
 func Write(path string, write func(io.Writer) error) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
+	tmp, err := create(path)
 	if err != nil {
 		return err
 	}
@@ -28,4 +35,19 @@ func Write(path string, write func(io.Writer) error) error {
 		return err
 	}
 	return os.Rename(tmp.Name(), path)
+}
+
+// create makes a new temporary file beside path.
+func create(path string) (*os.File, error) {
+	for range 100 {
+		var b [6]byte
+		_, _ = rand.Read(b[:])
+		name := filepath.Join(filepath.Dir(path), "."+filepath.Base(path)+"."+hex.EncodeToString(b[:])+".tmp")
+		f, err := os.OpenFile(name, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o666)
+		if errors.Is(err, fs.ErrExist) {
+			continue
+		}
+		return f, err
+	}
+	return nil, &fs.PathError{Op: "create temporary file for", Path: path, Err: fs.ErrExist}
 }

@@ -58,7 +58,9 @@ type look struct {
 var ErrLocked = errors.New("another importer is watching this inbox")
 
 // Open prepares dir as an inbox and locks it for this process (until it
-// exits, or Close): two watchers would resume the same jobs.
+// exits, or Close): two watchers would resume the same jobs. Directories
+// are made 0777 less the umask, like any new one, so the operator's umask
+// decides who on a shared inbox may read the results.
 func Open(dir string, settle time.Duration) (*Inbox, error) {
 	info, err := os.Stat(dir)
 	if err != nil {
@@ -68,7 +70,7 @@ func Open(dir string, settle time.Duration) (*Inbox, error) {
 		return nil, fmt.Errorf("inbox %s is not a directory", dir)
 	}
 	for _, sub := range []string{Processing, Done, Failed} {
-		if err := os.MkdirAll(filepath.Join(dir, sub), 0o750); err != nil {
+		if err := os.MkdirAll(filepath.Join(dir, sub), 0o777); err != nil {
 			return nil, fmt.Errorf("inbox: %w", err)
 		}
 	}
@@ -304,7 +306,7 @@ func unique(parent, name string, create bool) (string, error) {
 			p = filepath.Join(parent, fmt.Sprintf("%s-%d", name, n))
 		}
 		if create {
-			err := os.Mkdir(p, 0o750)
+			err := os.Mkdir(p, 0o777)
 			if err == nil {
 				return p, nil
 			}
