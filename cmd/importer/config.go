@@ -270,10 +270,8 @@ func (c *configFile) checkValues() []string {
 		problems = append(problems, "endpoint: "+err.Error())
 	}
 	if o.credentials != "" {
-		if info, err := os.Stat(o.credentials); err != nil {
-			problems = append(problems, "credentials: "+err.Error())
-		} else if info.Mode().Perm()&0o077 != 0 {
-			problems = append(problems, fmt.Sprintf("credentials file %s can be read by others (mode %v); run chmod 600 %s", o.credentials, info.Mode().Perm(), o.credentials))
+		if err := checkCredentialsFile(o.credentials); err != nil {
+			problems = append(problems, err.Error())
 		}
 	}
 	if o.inbox != "" {

@@ -25,12 +25,8 @@ const (
 func loadCredentials(file string, getenv func(string) string) (pc.Credentials, error) {
 	vals := map[string]string{}
 	if file != "" {
-		info, err := os.Stat(file)
-		if err != nil {
-			return pc.Credentials{}, fmt.Errorf("credentials file: %w", err)
-		}
-		if info.Mode().Perm()&0o077 != 0 {
-			return pc.Credentials{}, fmt.Errorf("credentials file %s can be read by others (mode %v); run chmod 600 %s", file, info.Mode().Perm(), file)
+		if err := checkCredentialsFile(file); err != nil {
+			return pc.Credentials{}, err
 		}
 		f, err := os.Open(file)
 		if err != nil {
@@ -70,6 +66,18 @@ func loadCredentials(file string, getenv func(string) string) (pc.Credentials, e
 		return c, fmt.Errorf("missing credentials: %s (set them in the environment or a --credentials file, or use --sandbox)", strings.Join(missing, ", "))
 	}
 	return c, nil
+}
+
+// checkCredentialsFile refuses a credentials file others could read.
+func checkCredentialsFile(file string) error {
+	info, err := os.Stat(file)
+	if err != nil {
+		return fmt.Errorf("credentials file: %w", err)
+	}
+	if info.Mode().Perm()&0o077 != 0 {
+		return fmt.Errorf("credentials file %s can be read by others (mode %v); run chmod 600 %s", file, info.Mode().Perm(), file)
+	}
+	return nil
 }
 
 // checkURL refuses plain http except to loopback.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 
@@ -69,7 +70,8 @@ func (r *redactor) add(secrets ...string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for _, s := range secrets {
-		if len(s) < 6 {
+		// Each run of a long watch registers its secrets again: keep one.
+		if len(s) < 6 || slices.Contains(r.secrets, s) {
 			continue
 		}
 		r.secrets = append(r.secrets, s)

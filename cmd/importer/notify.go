@@ -129,7 +129,7 @@ func (a *app) message(input string, sum *report.Summary, runErr error, filed str
 			text = append(text, "Stopped: "+a.secrets.redact(ee.err.Error()))
 		}
 		text = append(text, fmt.Sprintf("%d rows in %d carts, %d orders. Batch %s, run %s.", sum.Rows, len(sum.Carts), len(sum.Orders), sum.Batch, sum.RunID))
-		for _, k := range errorKinds(sum) {
+		for _, k := range report.TallyKinds(sum.Problems, true) {
 			text = append(text, fmt.Sprintf("- %s: %d (rows %s)", k.Kind, k.Count, report.RowList(k.Rows, 10)))
 		}
 		results := sum.Results

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
-	"sort"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -172,7 +171,7 @@ func printSummary(w io.Writer, s *report.Summary, verb string) {
 		fmt.Fprintf(w, "    Orders: %d", len(s.Orders))
 	}
 	fmt.Fprintln(w)
-	if kinds := errorKinds(s); len(kinds) > 0 {
+	if kinds := report.TallyKinds(s.Problems, true); len(kinds) > 0 {
 		fmt.Fprintln(w, "  Problems by kind:")
 		kw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 		for _, k := range kinds {
@@ -222,28 +221,4 @@ func problemGroups(problems []report.ProblemEntry) []string {
 		lines = append(lines, where+": "+g.first.Message)
 	}
 	return lines
-}
-
-// errorKinds tallies the problems that are errors by kind, most first;
-// notes (such as an order still provisioning) are left to the workbook.
-func errorKinds(s *report.Summary) []report.KindTally {
-	var out []report.KindTally
-	at := map[string]int{}
-	for _, p := range s.Problems {
-		if p.Severity != "error" {
-			continue
-		}
-		n, ok := at[p.Kind]
-		if !ok {
-			n = len(out)
-			at[p.Kind] = n
-			out = append(out, report.KindTally{Kind: p.Kind})
-		}
-		out[n].Count++
-		if rows := out[n].Rows; len(rows) == 0 || rows[len(rows)-1] != p.Row {
-			out[n].Rows = append(out[n].Rows, p.Row)
-		}
-	}
-	sort.SliceStable(out, func(i, j int) bool { return out[i].Count > out[j].Count })
-	return out
 }

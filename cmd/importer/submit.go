@@ -100,21 +100,21 @@ func (o *submitOptions) check() error {
 
 // submitSheet is submit without the notifications; sum is nil when the run
 // could not be done.
-func (a *app) submitSheet(ctx context.Context, input string, o submitOptions) (sum *report.Summary, err error) {
+func (a *app) submitSheet(ctx context.Context, input string, o submitOptions) (*report.Summary, error) {
 	a.notifySecrets(o.notifyOptions)
 	if err := o.check(); err != nil {
-		return sum, failEnv(err)
+		return nil, failEnv(err)
 	}
 	runID := newRunID()
 	log := a.log.WithFields(logrus.Fields{"run_id": runID, "file": input})
 	c, err := check(log, input, o.sheetOptions)
 	if err != nil {
-		return sum, err
+		return nil, err
 	}
 	batch := strings.ReplaceAll(o.batch, "{name}", defaultBatch(input))
 	if o.plan != "" {
 		if batch, err = checkPlan(c, o.plan, batch); err != nil {
-			return sum, err
+			return nil, err
 		}
 		log.WithField("plan", o.plan).Info("the sheet is exactly what the plan approved")
 	}
@@ -152,16 +152,16 @@ func (a *app) submitSheet(ctx context.Context, input string, o submitOptions) (s
 
 	env, err := a.connect(log, o)
 	if err != nil {
-		return sum, err
+		return nil, err
 	}
 	defer env.close()
 	if _, err := env.tokens.Token(); err != nil {
-		return sum, failEnv(err) // before any cart is created
+		return nil, failEnv(err) // before any cart is created
 	}
 	statePath := o.state
 	if statePath == "" {
 		if statePath, err = defaultStatePath(o.sandbox, batch); err != nil {
-			return sum, failEnv(err)
+			return nil, failEnv(err)
 		}
 		if o.sandbox {
 			defer os.RemoveAll(filepath.Dir(statePath))
@@ -170,7 +170,7 @@ func (a *app) submitSheet(ctx context.Context, input string, o submitOptions) (s
 	run.Journal = statePath
 	journal, err := submit.OpenJournal(statePath)
 	if err != nil {
-		return sum, failEnv(err)
+		return nil, failEnv(err)
 	}
 	defer journal.Close()
 	stopTelling := context.AfterFunc(ctx, func() {
@@ -199,7 +199,7 @@ func (a *app) submitSheet(ctx context.Context, input string, o submitOptions) (s
 	}
 	sum, ferr := a.finish(results, run, c.out, o.sheetOptions, "Submitted")
 	if ferr != nil {
-		return sum, ferr
+		return nil, ferr
 	}
 	log.WithFields(statusFields(sum.Statuses)).WithField("results", c.out).Info("submitted")
 	if err != nil {

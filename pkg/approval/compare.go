@@ -3,6 +3,7 @@ package approval
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"reflect"
 	"slices"
 	"sort"
@@ -87,20 +88,15 @@ func Differences(approved, now *Plan) []string {
 // lineDifferences names the fields of a line that differ.
 func lineDifferences(a, b Line) []string {
 	fa, fb := fields(a), fields(b)
-	names := map[string]bool{}
-	for k := range fa {
-		names[k] = true
-	}
+	names := slices.Sorted(maps.Keys(fa))
 	for k := range fb {
-		names[k] = true
+		if _, ok := fa[k]; !ok {
+			names = append(names, k)
+		}
 	}
-	var sortedNames []string
-	for k := range names {
-		sortedNames = append(sortedNames, k)
-	}
-	sort.Strings(sortedNames)
+	slices.Sort(names)
 	var out []string
-	for _, k := range sortedNames {
+	for _, k := range names {
 		if !reflect.DeepEqual(fa[k], fb[k]) {
 			out = append(out, fmt.Sprintf("%s %s, in the plan %s", k, show(fb[k]), show(fa[k])))
 		}

@@ -71,7 +71,6 @@ func Summarize(run *Run, results string) *Summary {
 		Customers: []CustomerTally{}, Kinds: []KindTally{}, Problems: []ProblemEntry{}, Carts: []CartSummary{},
 	}
 	customers := map[string]int{}
-	kinds := map[string]int{}
 	orders := map[string]bool{}
 	for i := range run.Rows {
 		r, o := &run.Rows[i], &run.Outcomes[i]
@@ -100,19 +99,9 @@ func Summarize(run *Run, results string) *Summary {
 				Row: r.Line, Column: p.Field.String(), Severity: sev, Kind: p.Kind,
 				Message: p.Message, Text: Describe(r, p),
 			})
-			k, ok := kinds[p.Kind]
-			if !ok {
-				k = len(s.Kinds)
-				kinds[p.Kind] = k
-				s.Kinds = append(s.Kinds, KindTally{Kind: p.Kind})
-			}
-			s.Kinds[k].Count++
-			if rows := s.Kinds[k].Rows; len(rows) == 0 || rows[len(rows)-1] != r.Line {
-				s.Kinds[k].Rows = append(s.Kinds[k].Rows, r.Line)
-			}
 		}
 	}
-	sort.SliceStable(s.Kinds, func(i, j int) bool { return s.Kinds[i].Count > s.Kinds[j].Count })
+	s.Kinds = TallyKinds(s.Problems, false)
 	for _, c := range run.Carts {
 		cs := CartSummary{Name: c.Name, CustomerID: c.Key.CustomerID, CartGroup: c.Key.Group, Statuses: map[string]int{}, Request: c.Request}
 		for _, i := range c.Rows {
@@ -122,6 +111,30 @@ func Summarize(run *Run, results string) *Summary {
 		s.Carts = append(s.Carts, cs)
 	}
 	return s
+}
+
+// TallyKinds counts problems by kind, with the rows of each, most first;
+// errorsOnly leaves out notes (such as an order still provisioning).
+func TallyKinds(problems []ProblemEntry, errorsOnly bool) []KindTally {
+	out := []KindTally{}
+	at := map[string]int{}
+	for _, p := range problems {
+		if errorsOnly && p.Severity != "error" {
+			continue
+		}
+		n, ok := at[p.Kind]
+		if !ok {
+			n = len(out)
+			at[p.Kind] = n
+			out = append(out, KindTally{Kind: p.Kind})
+		}
+		out[n].Count++
+		if rows := out[n].Rows; len(rows) == 0 || rows[len(rows)-1] != p.Row {
+			out[n].Rows = append(out[n].Rows, p.Row)
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Count > out[j].Count })
+	return out
 }
 
 // WriteSummary writes the summary as indented JSON, atomically.
