@@ -1,6 +1,7 @@
 package submit
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -26,42 +27,137 @@ var (
 // holds an exclusive lock on the file for as long as it is open, which is
 // what stops two runs on one journal.
 type Journal struct {
-	db   *bolt.DB
-	path string
+	db *bolt.DB
 }
 
-// OpenJournal opens (or creates) the journal at path.
-func OpenJournal(path string) (*Journal, error) {
+// OpenJournal opens (or creates) the journal at path and checks every
+// record in it: a journal that cannot be read whole, or holds a record that
+// fails its checksum or says what this version does not understand, is
+// refused (ErrCorrupt) before anything is sent.
+func OpenJournal(path string) (j *Journal, err error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("journal %s: %w", path, err)
 	}
-	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: 500 * time.Millisecond})
+	var db *bolt.DB
+	// bbolt panics on some damaged files ("invalid freelist page") instead
+	// of returning an error.
+	defer func() {
+		if p := recover(); p != nil {
+			if db != nil {
+				db.Close()
+			}
+			j, err = nil, fmt.Errorf("journal %s: %w: %v; %s", path, ErrCorrupt, p, corruptHint)
+		}
+	}()
+	db, err = bolt.Open(path, 0o600, &bolt.Options{Timeout: 500 * time.Millisecond})
 	if errors.Is(err, bolterrors.ErrTimeout) {
 		return nil, fmt.Errorf("journal %s: %w; wait for it to finish (or stop it) and run again", path, ErrLocked)
 	}
 	if err != nil {
+		return nil, fmt.Errorf("journal %s: %w: %v; %s", path, ErrCorrupt, err, corruptHint)
+	}
+	if err := db.Update(verify); err != nil {
+		db.Close()
+		if errors.Is(err, ErrCorrupt) {
+			err = fmt.Errorf("%w; %s", err, corruptHint)
+		}
 		return nil, fmt.Errorf("journal %s: %w", path, err)
 	}
-	err = db.Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{bucketAttempts, bucketRows} {
-			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
+	return &Journal{db: db}, nil
+}
+
+// corruptHint is what to do with a damaged journal.
+const corruptHint = "nothing was sent; restore the journal from a backup, or ask for help: " +
+	"running without it could order again what it records as ordered"
+
+// Journal formats: 1 wrote plain JSON records; 2 adds a checksum to each.
+var (
+	bucketMeta   = []byte("meta")
+	keyFormat    = []byte("format")
+	formatRecord = 2
+)
+
+// verify checks the file's pages and every record, creating the buckets of
+// a new journal and upgrading a format-1 journal to checksummed records.
+func verify(tx *bolt.Tx) error {
+	for err := range tx.Check() {
+		return fmt.Errorf("%w: %v", ErrCorrupt, err)
+	}
+	meta := tx.Bucket(bucketMeta)
+	legacy := meta == nil && (tx.Bucket(bucketAttempts) != nil || tx.Bucket(bucketRows) != nil)
+	if meta != nil {
+		var format int
+		raw := meta.Get(keyFormat)
+		if raw == nil {
+			return fmt.Errorf("%w: it has no format record", ErrCorrupt)
+		}
+		if err := decodeRecord(keyFormat, raw, &format, false); err != nil {
+			return err
+		}
+		if format != formatRecord {
+			return fmt.Errorf("%w: format %d is not one this version reads (a newer importer wrote it?)", ErrCorrupt, format)
+		}
+	}
+	for _, name := range [][]byte{bucketMeta, bucketAttempts, bucketRows} {
+		if _, err := tx.CreateBucketIfNotExists(name); err != nil {
+			return err
+		}
+	}
+	if err := checkBucket(tx.Bucket(bucketAttempts), legacy, func(k, raw []byte) error {
+		var a Attempt
+		if err := decodeRecord(k, raw, &a, legacy); err != nil {
+			return err
+		}
+		return a.check()
+	}); err != nil {
+		return err
+	}
+	if err := checkBucket(tx.Bucket(bucketRows), legacy, func(k, raw []byte) error {
+		var r RowRecord
+		if err := decodeRecord(k, raw, &r, legacy); err != nil {
+			return err
+		}
+		return r.check(k)
+	}); err != nil {
+		return err
+	}
+	v, err := encodeRecord(keyFormat, formatRecord)
+	if err != nil {
+		return err
+	}
+	return tx.Bucket(bucketMeta).Put(keyFormat, v)
+}
+
+// checkBucket checks every record of a bucket; in a legacy journal it also
+// rewrites each one with its checksum.
+func checkBucket(b *bolt.Bucket, legacy bool, check func(k, raw []byte) error) error {
+	upgraded := map[string][]byte{}
+	err := b.ForEach(func(k, raw []byte) error {
+		if err := check(k, raw); err != nil {
+			return err
+		}
+		if legacy && len(raw) > 0 && raw[0] == '{' {
+			v, err := encodeRecord(k, json.RawMessage(raw))
+			if err != nil {
 				return err
 			}
+			upgraded[string(k)] = v
 		}
 		return nil
 	})
 	if err != nil {
-		db.Close()
-		return nil, fmt.Errorf("journal %s: %w", path, err)
+		return err
 	}
-	return &Journal{db: db, path: path}, nil
+	for k, v := range upgraded {
+		if err := b.Put([]byte(k), v); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Close releases the journal.
 func (j *Journal) Close() error { return j.db.Close() }
-
-// Path is where the journal lives.
-func (j *Journal) Path() string { return j.path }
 
 // Attempt states, in the order a cart goes through them.
 const (
@@ -135,7 +231,7 @@ func (j *Journal) Attempt(batch, id string) (*Attempt, error) {
 	if !ok || err != nil {
 		return nil, err
 	}
-	return &a, nil
+	return &a, a.check()
 }
 
 // Attempts lists a batch's attempts.
@@ -144,10 +240,13 @@ func (j *Journal) Attempts(batch string) ([]*Attempt, error) {
 	prefix := []byte(batch + "\x00")
 	err := j.db.View(func(tx *bolt.Tx) error {
 		c := tx.Bucket(bucketAttempts).Cursor()
-		for k, v := c.Seek(prefix); k != nil && len(k) >= len(prefix) && string(k[:len(prefix)]) == string(prefix); k, v = c.Next() {
+		for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
 			var a Attempt
-			if err := json.Unmarshal(v, &a); err != nil {
-				return fmt.Errorf("attempt %q: %w", k, err)
+			if err := decodeRecord(k, v, &a, false); err != nil {
+				return err
+			}
+			if err := a.check(); err != nil {
+				return err
 			}
 			out = append(out, &a)
 		}
@@ -156,42 +255,27 @@ func (j *Journal) Attempts(batch string) ([]*Attempt, error) {
 	return out, err
 }
 
-// PutRows records row outcomes in one durable write.
-func (j *Journal) PutRows(batch string, rows map[string]RowRecord) error {
-	return j.db.Update(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucketRows)
-		for k, r := range rows {
-			v, err := json.Marshal(r)
-			if err != nil {
-				return err
-			}
-			if err := b.Put(key(batch, k), v); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-}
-
 // Finish records an attempt's final state and its rows' outcomes in one
 // durable write, so a crash cannot leave one without the other.
 func (j *Journal) Finish(a *Attempt, rows map[string]RowRecord) error {
 	a.Updated = time.Now().UTC()
-	av, err := json.Marshal(a)
+	ak := key(a.Batch, a.ID)
+	av, err := encodeRecord(ak, a)
 	if err != nil {
 		return err
 	}
 	return j.db.Update(func(tx *bolt.Tx) error {
-		if err := tx.Bucket(bucketAttempts).Put(key(a.Batch, a.ID), av); err != nil {
+		if err := tx.Bucket(bucketAttempts).Put(ak, av); err != nil {
 			return err
 		}
 		b := tx.Bucket(bucketRows)
 		for k, r := range rows {
-			v, err := json.Marshal(r)
+			rk := key(a.Batch, k)
+			v, err := encodeRecord(rk, r)
 			if err != nil {
 				return err
 			}
-			if err := b.Put(key(a.Batch, k), v); err != nil {
+			if err := b.Put(rk, v); err != nil {
 				return err
 			}
 		}
@@ -202,15 +286,32 @@ func (j *Journal) Finish(a *Attempt, rows map[string]RowRecord) error {
 // Row returns a row's record, or nil.
 func (j *Journal) Row(batch, rowKey string) (*RowRecord, error) {
 	var r RowRecord
-	ok, err := j.get(bucketRows, key(batch, rowKey), &r)
+	k := key(batch, rowKey)
+	ok, err := j.get(bucketRows, k, &r)
 	if !ok || err != nil {
 		return nil, err
 	}
-	return &r, nil
+	return &r, r.check(k)
+}
+
+// HasBatch reports whether the journal holds anything of a batch.
+func (j *Journal) HasBatch(batch string) (bool, error) {
+	prefix := []byte(batch + "\x00")
+	found := false
+	err := j.db.View(func(tx *bolt.Tx) error {
+		for _, b := range [][]byte{bucketAttempts, bucketRows} {
+			k, _ := tx.Bucket(b).Cursor().Seek(prefix)
+			if k != nil && bytes.HasPrefix(k, prefix) {
+				found = true
+			}
+		}
+		return nil
+	})
+	return found, err
 }
 
 func (j *Journal) put(bucket, k []byte, v any) error {
-	b, err := json.Marshal(v)
+	b, err := encodeRecord(k, v)
 	if err != nil {
 		return err
 	}
@@ -228,5 +329,5 @@ func (j *Journal) get(bucket, k []byte, v any) (bool, error) {
 	if err != nil || raw == nil {
 		return false, err
 	}
-	return true, json.Unmarshal(raw, v)
+	return true, decodeRecord(k, raw, v, false)
 }
