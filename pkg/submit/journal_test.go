@@ -215,4 +215,3 @@ func mustEncode(t *testing.T, k []byte, v any) []byte {
 	}
 	return b
 }
-
