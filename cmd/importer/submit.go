@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/cspimporter/importer/pkg/ingest"
 	"github.com/cspimporter/importer/pkg/order"
 	pc "github.com/cspimporter/importer/pkg/partnercenter"
 	"github.com/cspimporter/importer/pkg/report"
@@ -38,6 +39,7 @@ type submitOptions struct {
 	state       string
 	batch       string
 	plan        string
+	orderAgain  bool
 }
 
 func newSubmitCmd(a *app) *cobra.Command {
@@ -85,6 +87,7 @@ func (o *submitOptions) register(f *pflag.FlagSet, perSheet bool) {
 	f.BoolVar(&o.skipInvalid, "skip-invalid", false, "hold back carts with an invalid row and submit the others")
 	f.StringVar(&o.state, "state", "", "the journal file (default: one per batch in the user's state directory)")
 	f.StringVar(&o.batch, "batch", "", "batch name; {name} is SHEET's base name (default: the plan's with --plan, else {name})")
+	f.BoolVar(&o.orderAgain, "order-again", false, "send even though a results workbook shows this batch ordered and the journal has no record of it (a wiped or another journal); rows the sheet itself shows ordered are still never sent")
 	if perSheet {
 		f.StringVar(&o.plan, "plan", "", "the approved plan (from validate --plan): refuse, sending nothing, unless SHEET is exactly what it approved")
 	}
@@ -173,6 +176,13 @@ func (a *app) submitSheet(ctx context.Context, input string, o submitOptions) (*
 		return nil, failEnv(err)
 	}
 	defer journal.Close()
+	// A --sandbox run without --state has a throwaway journal and a fresh
+	// simulator: nothing it could order again is real.
+	if !o.sandbox || o.state != "" {
+		if err := checkEvidence(log, journal, c, batch, o.orderAgain); err != nil {
+			return nil, err
+		}
+	}
 	stopTelling := context.AfterFunc(ctx, func() {
 		log.Warn("Interrupted: no new cart is started; finishing the carts in flight and writing the results workbook. " +
 			"Interrupt again to stop at once (safe: running the same command again picks up where this run stopped).")
@@ -337,4 +347,52 @@ func defaultStatePath(forSandbox bool, batch string) (string, error) {
 		dir = filepath.Join(home, ".local", "state")
 	}
 	return filepath.Join(dir, "importer", name), nil
+}
+
+// checkEvidence refuses to send when the journal has no record of the batch
+// but a results workbook of it (the input given back, or the results path)
+// shows rows ordered: the journal was wiped, or this is another one, and
+// sending could order everything again.
+func checkEvidence(log logrus.FieldLogger, j *submit.Journal, c *checked, batch string, orderAgain bool) error {
+	known, err := j.HasBatch(batch)
+	if err != nil {
+		return failEnv(err)
+	}
+	if known {
+		return nil
+	}
+	for _, path := range []string{c.input, c.out} {
+		rows := c.sheet.Rows
+		if path != c.input {
+			if _, err := os.Stat(path); err != nil {
+				continue
+			}
+			s, err := ingest.Read(path, ingest.Options{Sheet: c.sheet.Name})
+			if err != nil {
+				log.WithError(err).Warn("the existing results workbook could not be read to see what it says was ordered")
+				continue
+			}
+			rows = s.Rows
+		}
+		n := 0
+		for i := range rows {
+			if rows[i].Earlier.Ordered() {
+				n++
+			}
+		}
+		if n == 0 {
+			continue
+		}
+		if written, err := report.WrittenBatch(path); err != nil || (written != "" && written != batch) {
+			continue // another batch's results
+		}
+		if orderAgain {
+			log.WithFields(logrus.Fields{"results": path, "ordered_rows": n}).Warn("--order-again: sending although this results workbook shows rows of the batch ordered and the journal has no record of it")
+			return nil
+		}
+		return fail(fmt.Errorf("nothing was sent: %s shows %d rows of batch %s ordered, but the journal has no record of this batch "+
+			"(was it deleted, or is this another computer's or --state's journal?); sending could order them again. "+
+			"Run with the journal that ordered them, or, if you really mean to order again, add --order-again", path, n, batch))
+	}
+	return nil
 }

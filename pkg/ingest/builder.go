@@ -110,6 +110,9 @@ func (b *builder) missing(cells []string, line int, missing []order.Field) error
 func (b *builder) row(line int, cells []string) order.Row {
 	r := order.Row{Sheet: b.sheet.Name, Line: line, Cells: cells}
 	for i, c := range b.sheet.Columns {
+		if c.Result >= 0 && i < len(cells) {
+			earlier(&r.Earlier, c.Result, trim(cells[i]))
+		}
 		if c.Field == order.NoField || i >= len(cells) {
 			continue
 		}
@@ -155,4 +158,19 @@ func plainNumber(v string) string {
 		return v
 	}
 	return strconv.FormatFloat(f, 'f', -1, 64)
+}
+
+// earlier keeps a result column an earlier run wrote (an index into
+// order.SubmitResultColumns).
+func earlier(e *order.Earlier, result int, v string) {
+	switch order.SubmitResultColumns[result] {
+	case "Import Status":
+		e.Status = v
+	case "Cart Id":
+		e.CartID = v
+	case "Order Id":
+		e.OrderID = v
+	case "Subscription Id":
+		e.SubscriptionID = v
+	}
 }

@@ -1,6 +1,9 @@
 package order
 
-import "fmt"
+import (
+	"fmt"
+	"strings"
+)
 
 // Row is one line of the order sheet, as text, with where it came from.
 // Values hold the trimmed text of each known column; Cells hold every cell
@@ -10,6 +13,23 @@ type Row struct {
 	Line   int // the row number a spreadsheet shows, 1-based
 	Values [numFields]string
 	Cells  []string
+	// Earlier is what an earlier run wrote into the row's result columns,
+	// when the sheet is a results workbook given back.
+	Earlier Earlier
+}
+
+// Earlier is a row's result columns as read.
+type Earlier struct {
+	Status, CartID, OrderID, SubscriptionID string
+}
+
+// Ordered reports whether the row says it was ordered (Ordered, or Skipped
+// as ordered before), with the order's id: evidence enough never to send
+// it again.
+func (e Earlier) Ordered() bool {
+	st := strings.TrimSpace(e.Status)
+	return (strings.EqualFold(st, string(StatusOrdered)) || strings.EqualFold(st, string(StatusSkipped))) &&
+		strings.TrimSpace(e.OrderID) != ""
 }
 
 // Get returns the text of a known column.

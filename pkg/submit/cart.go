@@ -33,6 +33,13 @@ func (r *runner) cart(ctx context.Context, c *order.Cart) error {
 				})
 			continue
 		}
+		if e := r.plan.Rows[i].Earlier; e.Ordered() {
+			// Whatever the journal says (it may have been wiped): the sheet
+			// itself is evidence.
+			r.set([]int{i}, order.StatusSkipped, order.Note, fmt.Sprintf("ordered earlier: order %s (the sheet says so); nothing sent", e.OrderID),
+				func(o *order.Outcome) { o.CartID, o.OrderID, o.SubscriptionID = e.CartID, e.OrderID, e.SubscriptionID })
+			continue
+		}
 		if rec != nil && rec.Status == string(order.StatusUnknown) {
 			// Checked out, but the answer did not say what became of the
 			// row: sending it again could buy it twice.

@@ -2,6 +2,7 @@ package submit
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"os"
 	"path/filepath"
@@ -214,4 +215,34 @@ func mustEncode(t *testing.T, k []byte, v any) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// TestSheetSaysOrdered: a row the sheet shows ordered (a results workbook
+// given back) is never sent, whatever the journal says.
+func TestSheetSaysOrdered(t *testing.T) {
+	w := newWorld(t, sandbox.Config{})
+	p := plan(t, clean)
+	p.Rows[0].Earlier = order.Earlier{Status: "Ordered", OrderID: "o-1", CartID: "c-1"}
+	p.Rows[1].Earlier = order.Earlier{Status: " skipped ", OrderID: "o-2"}
+	p.Rows[2].Earlier = order.Earlier{Status: "Ordered"} // no order id: no evidence
+	p.Rows[3].Earlier = order.Earlier{Status: "Failed", OrderID: "o-4"}
+	j, err := OpenJournal(filepath.Join(w.dir, "journal.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	if err := Run(context.Background(), w.client, j, p, Options{Batch: "b", RunID: "r"}); err != nil {
+		t.Fatal(err)
+	}
+	for i, want := range []order.Status{order.StatusSkipped, order.StatusSkipped, order.StatusOrdered, order.StatusOrdered} {
+		if got := p.Outcomes[i].Status; got != want {
+			t.Errorf("row %d: %s, want %s", p.Rows[i].Line, got, want)
+		}
+	}
+	if o := p.Outcomes[0]; o.OrderID != "o-1" || o.CartID != "c-1" || !strings.Contains(o.Problems[len(o.Problems)-1].Message, "ordered earlier: order o-1") {
+		t.Errorf("row 0: %+v", o)
+	}
+	if lines, _ := w.orderedLines(); lines != 28 {
+		t.Errorf("%d lines ordered, want 28", lines)
+	}
 }
