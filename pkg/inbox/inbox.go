@@ -17,6 +17,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -24,6 +25,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/cspimporter/importer/pkg/atomicfile"
 )
 
 // Subdirectories of an inbox.
@@ -209,6 +212,15 @@ func (b *Inbox) Claim(sheet string) (*Job, error) {
 		return nil, fmt.Errorf("claim %s: %w", sheet, err)
 	}
 	j := &Job{Dir: dir, Sheet: sheet, inbox: b}
+	// The marker names the sheet before anything is moved, so a resumed job
+	// never mistakes the results it wrote for the user's sheet.
+	if err := atomicfile.Write(j.Path(Marker), func(w io.Writer) error {
+		_, err := io.WriteString(w, sheet+"\n")
+		return err
+	}); err != nil {
+		_ = os.Remove(dir)
+		return nil, fmt.Errorf("claim %s: %w", sheet, err)
+	}
 	plan := PlanFor(sheet)
 	if err := os.Rename(filepath.Join(b.Dir, plan), j.Path(plan)); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("claim %s: %w", sheet, err)
@@ -242,16 +254,16 @@ func (b *Inbox) Pending() ([]*Job, error) {
 		j := &Job{Dir: dir, inbox: b}
 		for _, f := range files {
 			name := f.Name()
-			switch {
-			case strings.HasPrefix(name, ".") && strings.HasSuffix(name, ".tmp"):
+			if strings.HasPrefix(name, ".") && strings.HasSuffix(name, ".tmp") {
 				// A write the killed run did not finish; the rerun writes
 				// the file again.
 				if err := os.Remove(filepath.Join(dir, name)); err != nil {
 					return nil, fmt.Errorf("inbox: %w", err)
 				}
-			case f.Type().IsRegular() && IsSheet(name) && !strings.Contains(name, ".results."):
-				j.Sheet = name
 			}
+		}
+		if j.Sheet, err = sheetOf(dir, files); err != nil {
+			return nil, fmt.Errorf("inbox: %w", err)
 		}
 		if j.Sheet == "" {
 			b.putBack(j)
@@ -262,10 +274,61 @@ func (b *Inbox) Pending() ([]*Job, error) {
 	return jobs, nil
 }
 
-// putBack returns what a half-claimed job holds to the inbox.
+// Marker is the file in a job directory that names the job's sheet.
+const Marker = ".importer-job"
+
+// sheetOf names the sheet of a job directory: the one its marker names, if
+// it is there. A directory from a version without markers is read by
+// elimination: X.results.xlsx beside a sheet X.xlsx (or X.csv) is X's
+// results, so re-dropping orders.results.xlsx is not confused with the
+// orders.results.results.xlsx it produces.
+func sheetOf(dir string, files []fs.DirEntry) (string, error) {
+	have := map[string]bool{}
+	for _, f := range files {
+		if f.Type().IsRegular() {
+			have[f.Name()] = true
+		}
+	}
+	if have[Marker] {
+		b, err := os.ReadFile(filepath.Join(dir, Marker))
+		if err != nil {
+			return "", err
+		}
+		if name := strings.TrimSpace(string(b)); have[name] {
+			return name, nil
+		}
+		return "", nil
+	}
+	ours := map[string]bool{}
+	for name := range have {
+		if IsSheet(name) {
+			ours[strings.TrimSuffix(name, filepath.Ext(name))+".results.xlsx"] = true
+		}
+	}
+	var sheets []string
+	for name := range have {
+		if IsSheet(name) && !ours[name] {
+			sheets = append(sheets, name)
+		}
+	}
+	if len(sheets) != 1 {
+		if len(sheets) > 1 {
+			return "", fmt.Errorf("%s holds several sheets (%s) and no %s naming its own; file them by hand", dir, strings.Join(sheets, ", "), Marker)
+		}
+		return "", nil
+	}
+	return sheets[0], nil
+}
+
+// putBack returns what a half-claimed job holds to the inbox: the sheet's
+// plan, the only thing a claim moves before the sheet.
 func (b *Inbox) putBack(j *Job) {
 	files, _ := os.ReadDir(j.Dir)
 	for _, f := range files {
+		if f.Name() == Marker {
+			_ = os.Remove(j.Path(Marker))
+			continue
+		}
 		_ = os.Rename(j.Path(f.Name()), filepath.Join(b.Dir, f.Name()))
 	}
 	_ = os.Remove(j.Dir)

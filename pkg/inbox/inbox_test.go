@@ -192,8 +192,8 @@ func TestPending(t *testing.T) {
 	if len(jobs) != 1 || jobs[0].Sheet != "a.xlsx" {
 		t.Fatalf("pending %+v, want a.xlsx", jobs)
 	}
-	if files, _ := os.ReadDir(jobs[0].Dir); len(files) != 1 {
-		t.Errorf("the killed run's half-written file is left: %v", files)
+	if files := names(t, jobs[0].Dir); !slices.Equal(files, []string{Marker, "a.xlsx"}) {
+		t.Errorf("job directory holds %v; the killed run's half-written file must be gone", files)
 	}
 	if _, err := os.Stat(filepath.Join(b.Dir, "b.plan.json")); err != nil {
 		t.Error("the half-claimed plan was not put back in the inbox")
@@ -216,4 +216,58 @@ func TestOneWatcherPerInbox(t *testing.T) {
 		t.Fatalf("after the first closed: %v", err)
 	}
 	b2.Close()
+}
+
+func names(t *testing.T, dir string) []string {
+	t.Helper()
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, e := range entries {
+		out = append(out, e.Name())
+	}
+	return out
+}
+
+// TestPendingResultsNamedSheet: a results workbook given back as a sheet
+// (orders.results.xlsx) and killed once its own results are written is
+// resumed as that sheet, not as two sheets (which ordered everything twice).
+func TestPendingResultsNamedSheet(t *testing.T) {
+	b, _ := open(t)
+	put(t, b, "orders.results.xlsx", "sheet", time.Now())
+	j, err := b.Claim("orders.results.xlsx")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(j.Path("orders.results.results.xlsx"), []byte("results"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// A job directory of a version without markers, in the same state.
+	legacy := filepath.Join(b.Dir, Processing, "legacy.results")
+	if err := os.Mkdir(legacy, 0o750); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"legacy.results.xlsx", "legacy.results.results.xlsx", "legacy.results.summary.json"} {
+		if err := os.WriteFile(filepath.Join(legacy, name), []byte(name), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	jobs, err := b.Pending()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, j := range jobs {
+		got = append(got, filepath.Base(j.Dir)+"/"+j.Sheet)
+	}
+	slices.Sort(got)
+	want := []string{"legacy.results/legacy.results.xlsx", "orders.results/orders.results.xlsx"}
+	if !slices.Equal(got, want) {
+		t.Errorf("pending %v, want %v", got, want)
+	}
+	if inbox := names(t, b.Dir); !slices.Equal(inbox, []string{Done, Failed, Processing}) {
+		t.Errorf("files were put back into the inbox: %v", inbox)
+	}
 }
