@@ -2,8 +2,10 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -15,6 +17,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/cspimporter/importer/pkg/atomicfile"
 	"github.com/cspimporter/importer/pkg/ingest"
 	"github.com/cspimporter/importer/pkg/order"
 	pc "github.com/cspimporter/importer/pkg/partnercenter"
@@ -153,6 +156,17 @@ func (a *app) submitSheet(ctx context.Context, input string, o submitOptions) (*
 		return sum, &exitError{code: exitProblem}
 	}
 
+	// Everything that could fail after buying is tried first: a results
+	// workbook that cannot be written must stop the run before a cart is
+	// created, not after carts were bought.
+	if err := report.CheckWorkbook(ctx, run, c.out); err != nil {
+		return nil, fail(fmt.Errorf("nothing was sent: %w", err))
+	}
+	if o.summary != "" {
+		if err := checkWritable(o.summary); err != nil {
+			return nil, fail(fmt.Errorf("nothing was sent: --summary %s cannot be written: %w", o.summary, err))
+		}
+	}
 	env, err := a.connect(log, o)
 	if err != nil {
 		return nil, err
@@ -209,7 +223,7 @@ func (a *app) submitSheet(ctx context.Context, input string, o submitOptions) (*
 	}
 	sum, ferr := a.finish(results, run, c.out, o.sheetOptions, "Submitted")
 	if ferr != nil {
-		return nil, ferr
+		return a.rescue(results, log, run, o, statePath, ferr)
 	}
 	log.WithFields(statusFields(sum.Statuses)).WithField("results", c.out).Info("submitted")
 	if err != nil {
@@ -395,4 +409,82 @@ func checkEvidence(log logrus.FieldLogger, j *submit.Journal, c *checked, batch 
 			"Run with the journal that ordered them, or, if you really mean to order again, add --order-again", path, n, batch))
 	}
 	return nil
+}
+
+// checkWritable: can a file be written at path (not a folder, its folder
+// takes files)? Nothing is left behind.
+func checkWritable(path string) error {
+	if info, err := os.Stat(path); err == nil && info.IsDir() {
+		return errors.New("it is a folder")
+	}
+	return atomicfile.Try(path, func(io.Writer) error { return nil })
+}
+
+// rescue is what a submission does when its results could not be written
+// after it bought (the disk filled up, the folder went away): the outcomes
+// are not lost. They go into a results workbook and a JSON summary in the
+// state directory, every row's outcome is printed, and the run exits 1
+// saying what was bought and where the outcomes are. A rerun writes the
+// results workbook from the journal.
+func (a *app) rescue(ctx context.Context, log logrus.FieldLogger, run *report.Run, o submitOptions, statePath string, writeErr error) (*report.Summary, error) {
+	dir := filepath.Dir(statePath)
+	if o.sandbox && o.state == "" {
+		dir = os.TempDir() // the sandbox's state directory goes away with the run
+	}
+	stem := batchUnsafe.ReplaceAllString(run.Batch, "_") + "-" + run.RunID
+	book := filepath.Join(dir, stem+".results.xlsx")
+	where := []string{}
+	if err := report.WriteWorkbook(ctx, run, book); err != nil {
+		log.WithError(err).Error("the results workbook could not be written in the state directory either")
+		book = ""
+	} else {
+		where = append(where, book)
+	}
+	sum := report.Summarize(run, book)
+	for _, p := range []string{o.summary, filepath.Join(dir, stem+".summary.json")} {
+		if p == "" {
+			continue
+		}
+		if err := report.WriteSummary(p, sum); err != nil {
+			log.WithError(err).WithField("summary", p).Error("the JSON summary could not be written")
+			continue
+		}
+		where = append(where, p)
+	}
+	ordered := 0
+	for i := range run.Outcomes {
+		if run.Outcomes[i].Status == order.StatusOrdered {
+			ordered++
+		}
+	}
+	if o.json {
+		enc := json.NewEncoder(a.stdout)
+		enc.SetIndent("", "  ")
+		_ = enc.Encode(sum)
+	} else {
+		printOutcomes(a.stdout, run)
+		printSummary(a.stdout, sum, "Submitted")
+	}
+	if len(where) == 0 {
+		where = append(where, "the lines above and the journal "+statePath+" (run the same command again to write the results workbook)")
+	}
+	err := fmt.Errorf("%d rows ordered; the results could not be written: %v; the outcomes are in %s",
+		ordered, writeErr, strings.Join(where, " and "))
+	log.Error(err.Error())
+	return sum, &exitError{code: exitProblem, err: err}
+}
+
+// printOutcomes prints every row's outcome, one line each.
+func printOutcomes(w io.Writer, run *report.Run) {
+	for i := range run.Outcomes {
+		oc := &run.Outcomes[i]
+		line := fmt.Sprintf("row %d: %s", run.Rows[i].Line, oc.Status)
+		if oc.OrderID != "" {
+			line += ", order " + oc.OrderID
+		}
+		if m := report.Message(oc); m != "" {
+			line += ": " + m
+		}
+		fmt.Fprintln(w, line)
+	}
 }

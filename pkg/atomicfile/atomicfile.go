@@ -37,6 +37,26 @@ func Write(path string, write func(io.Writer) error) error {
 	return os.Rename(tmp.Name(), path)
 }
 
+// Try writes what Write would, to a temporary file beside path, and
+// removes it: it proves, before anything depends on it, that the file can
+// be produced and that its folder takes it. path itself is not touched.
+func Try(path string, write func(io.Writer) error) error {
+	tmp, err := create(path)
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if err := write(tmp); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return err
+	}
+	return tmp.Close()
+}
+
 // create makes a new temporary file beside path.
 func create(path string) (*os.File, error) {
 	for range 100 {

@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 	"unicode"
@@ -172,5 +173,32 @@ func earlier(e *order.Earlier, result int, v string) {
 		e.OrderID = v
 	case "Subscription Id":
 		e.SubscriptionID = v
+	}
+}
+
+// annotate adds what was wrong with a row's cells as read: bytes that are
+// not text make the row Invalid; a cell too long for Excel gets a Note,
+// since the results workbook can show only the first 32,767 characters.
+func (b *builder) annotate(r *order.Row, probs []cellProblem) {
+	for _, p := range probs {
+		field, name := order.NoField, columnName(p.col+1)
+		if p.col < len(b.sheet.Columns) {
+			field = b.sheet.Columns[p.col].Field
+			if h := trim(b.sheet.Columns[p.col].Header); h != "" {
+				name = h
+			}
+		}
+		where := ""
+		if field == order.NoField {
+			where = "column " + name + ": "
+		}
+		if p.bad {
+			r.Problems = append(r.Problems, order.Problem{Field: field, Kind: "encoding", Severity: order.Error,
+				Message: where + "the cell has bytes that are not UTF-8 text (shown as \uFFFD); the file is UTF-8 but for these; fix the cell, or save the file again as \"CSV UTF-8\" in Excel"})
+		}
+		if p.chars > 0 {
+			r.Problems = append(r.Problems, order.Problem{Field: field, Kind: "too long", Severity: order.Note,
+				Message: fmt.Sprintf("%sthe cell has %d characters; an Excel cell holds at most %d, so the results workbook shows only the first %d", where, p.chars, maxCellChars, maxCellChars)})
+		}
 	}
 }

@@ -1,64 +1,56 @@
 package ingest
 
 import (
-	"bufio"
 	"bytes"
-	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
-	"os"
+	"strings"
 	"unicode/utf8"
 
+	"golang.org/x/text/encoding"
 	"golang.org/x/text/encoding/charmap"
 	"golang.org/x/text/encoding/unicode"
-	"golang.org/x/text/transform"
 
 	"github.com/cspimporter/importer/pkg/order"
 )
 
-// readCSV streams a CSV file as Excel writes it: UTF-8 with or without a
+// readCSV reads a CSV file as Excel writes it: UTF-8 with or without a
 // BOM, UTF-16 (with a BOM, or detected), or Windows-1252; ',' ';' or tab
-// separated, optionally announced by a "sep=;" first line.
-func readCSV(path string) (*Sheet, error) {
-	enc, err := sniffEncoding(path)
+// separated, optionally announced by a "sep=;" first line. Quotes are read
+// strictly (see csvParser): a stray quote is an error naming its line, not
+// a cell that swallows the rest of the file.
+func readCSV(data []byte) (*Sheet, error) {
+	enc := sniffEncoding(data)
+	text, err := decode(data, enc)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%w: %v", ErrCorrupt, err)
 	}
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
+	s := &Sheet{Format: CSV, Encoding: enc}
+	sep, skip := sniffSeparator(text)
+	s.Separator = rune(sep)
+	p := &csvParser{s: text[skip:], sep: sep, line: 1, rowSeps: countOutsideQuotes(firstLine(text[skip:]), sep)}
+	offset := 0
+	if skip > 0 {
+		offset = 1
 	}
-	defer f.Close()
-
-	r := bufio.NewReaderSize(decoder(f, enc), 64<<10)
-	s := &Sheet{Path: path, Format: CSV, Encoding: enc}
-	line := 1
-	sep, skipped, err := sniffSeparator(r)
-	if err != nil {
-		return nil, err
-	}
-	if skipped {
-		line = 2
-	}
-	s.Separator = sep
-
-	cr := csv.NewReader(r)
-	cr.Comma = sep
-	cr.FieldsPerRecord = -1
-	cr.LazyQuotes = true
 	b := newBuilder(s, func(_ order.Field, v string) string { return v })
 	for {
-		rec, err := cr.Read()
+		rec, line, err := p.record()
 		if errors.Is(err, io.EOF) {
 			break
 		}
 		if err != nil {
-			return nil, fmt.Errorf("%w: %v", ErrCorrupt, err)
-		}
-		at, _ := cr.FieldPos(0)
-		if err := b.add(at+line-1, rec); err != nil {
 			return nil, err
+		}
+		line += offset
+		probs := cellProblems(rec, enc == encUTF8Bad)
+		added := len(s.Rows)
+		if err := b.add(line, rec); err != nil {
+			return nil, err
+		}
+		if len(s.Rows) > added && len(probs) > 0 {
+			b.annotate(&s.Rows[added], probs)
 		}
 	}
 	if err := b.finish(); err != nil {
@@ -67,36 +59,63 @@ func readCSV(path string) (*Sheet, error) {
 	return s, nil
 }
 
+// cellProblem is something wrong with one cell as read: bytes that are
+// not UTF-8 (replaced by U+FFFD), or more characters than Excel can hold.
+type cellProblem struct {
+	col   int
+	bad   bool
+	chars int
+}
+
+// cellProblems checks (and mends) a record's cells.
+func cellProblems(rec []string, checkUTF8 bool) []cellProblem {
+	var out []cellProblem
+	for i, v := range rec {
+		p := cellProblem{col: i}
+		if checkUTF8 && !utf8.ValidString(v) {
+			rec[i] = strings.ToValidUTF8(v, "\uFFFD")
+			p.bad = true
+		}
+		if n := utf8.RuneCountInString(rec[i]); n > maxCellChars {
+			p.chars = n
+		}
+		if p.bad || p.chars > 0 {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
 // Encodings readCSV recognises.
 const (
 	encUTF8    = "UTF-8"
 	encUTF8BOM = "UTF-8 (BOM)"
+	encUTF8Bad = "UTF-8 (with bytes that are not UTF-8)"
 	encUTF16LE = "UTF-16LE"
 	encUTF16BE = "UTF-16BE"
 	encCP1252  = "Windows-1252"
 )
 
 // sniffEncoding looks at the BOM, then at the pattern of zero bytes (UTF-16
-// without a BOM), then checks that the whole file is valid UTF-8; anything
-// else is taken as Windows-1252, which is what Excel's "CSV" writes on a
-// western-European Windows.
-func sniffEncoding(path string) (string, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return "", err
-	}
-	defer f.Close()
-	br := bufio.NewReaderSize(f, 64<<10)
-	head, _ := br.Peek(4096)
+// without a BOM), then at the bytes as UTF-8: valid throughout, it is
+// UTF-8; valid in its multi-byte characters but for a few stray bytes, it
+// is still UTF-8 (with the stray bytes marked, not the whole file decoded
+// as Windows-1252, which turns "Müller" into "MÃ¼ller"); otherwise it is
+// Windows-1252, which is what Excel's "CSV" writes on a western-European
+// Windows.
+func sniffEncoding(data []byte) string {
 	switch {
-	case bytes.HasPrefix(head, []byte{0xEF, 0xBB, 0xBF}):
-		return encUTF8BOM, nil
-	case bytes.HasPrefix(head, []byte{0xFF, 0xFE}):
-		return encUTF16LE, nil
-	case bytes.HasPrefix(head, []byte{0xFE, 0xFF}):
-		return encUTF16BE, nil
+	case bytes.HasPrefix(data, []byte{0xEF, 0xBB, 0xBF}):
+		if utf8.Valid(data) {
+			return encUTF8BOM
+		}
+		return encUTF8Bad
+	case bytes.HasPrefix(data, []byte{0xFF, 0xFE}):
+		return encUTF16LE
+	case bytes.HasPrefix(data, []byte{0xFE, 0xFF}):
+		return encUTF16BE
 	}
-	if len(head) >= 4 {
+	if head := data[:min(len(data), 4096)]; len(head) >= 4 {
 		var even, odd int
 		for i, c := range head {
 			if c == 0 {
@@ -110,104 +129,87 @@ func sniffEncoding(path string) (string, error) {
 		half := len(head) / 2
 		switch {
 		case odd > half*3/4:
-			return encUTF16LE, nil
+			return encUTF16LE
 		case even > half*3/4:
-			return encUTF16BE, nil
+			return encUTF16BE
 		}
 	}
-	valid, err := validUTF8(br)
-	if err != nil {
-		return "", err
+	if utf8.Valid(data) {
+		return encUTF8
 	}
-	if valid {
-		return encUTF8, nil
+	multi, bad := 0, 0
+	for i := 0; i < len(data); {
+		r, n := utf8.DecodeRune(data[i:])
+		switch {
+		case r == utf8.RuneError && n == 1:
+			bad++
+		case n > 1:
+			multi++
+		}
+		i += n
 	}
-	return encCP1252, nil
+	if multi > 0 && multi >= bad {
+		return encUTF8Bad
+	}
+	return encCP1252
 }
 
-// validUTF8 checks a stream in chunks, carrying an incomplete rune over.
-func validUTF8(r io.Reader) (bool, error) {
-	buf := make([]byte, 64<<10)
-	carry := 0
-	for {
-		n, err := r.Read(buf[carry:])
-		n += carry
-		end := n
-		// Hold back a rune cut in two by the chunk boundary.
-		if start := lastRuneStart(buf[:end]); start < end && !utf8.FullRune(buf[start:end]) {
-			end = start
-		}
-		if !utf8.Valid(buf[:end]) {
-			return false, nil
-		}
-		carry = copy(buf, buf[end:n])
-		if errors.Is(err, io.EOF) {
-			return carry == 0 || utf8.Valid(buf[:carry]), nil
-		}
-		if err != nil {
-			return false, err
-		}
-	}
-}
-
-func lastRuneStart(b []byte) int {
-	for i := len(b) - 1; i >= 0 && i >= len(b)-utf8.UTFMax; i-- {
-		if utf8.RuneStart(b[i]) {
-			return i
-		}
-	}
-	return len(b)
-}
-
-func decoder(r io.Reader, enc string) io.Reader {
+// decode turns the file into UTF-8 text (bad bytes of a UTF-8 file are
+// kept for cellProblems to find and name).
+func decode(data []byte, enc string) (string, error) {
+	var d *encoding.Decoder
 	switch enc {
 	case encUTF8BOM:
-		return transform.NewReader(r, unicode.UTF8BOM.NewDecoder())
+		return string(data[3:]), nil
+	case encUTF8Bad:
+		return string(bytes.TrimPrefix(data, []byte{0xEF, 0xBB, 0xBF})), nil
 	case encUTF16LE:
-		return transform.NewReader(r, unicode.UTF16(unicode.LittleEndian, unicode.UseBOM).NewDecoder())
+		d = unicode.UTF16(unicode.LittleEndian, unicode.UseBOM).NewDecoder()
 	case encUTF16BE:
-		return transform.NewReader(r, unicode.UTF16(unicode.BigEndian, unicode.UseBOM).NewDecoder())
+		d = unicode.UTF16(unicode.BigEndian, unicode.UseBOM).NewDecoder()
 	case encCP1252:
-		return transform.NewReader(r, charmap.Windows1252.NewDecoder())
+		d = charmap.Windows1252.NewDecoder()
+	default:
+		return string(data), nil
 	}
-	return r
+	out, err := d.Bytes(data)
+	return string(out), err
 }
 
 // sniffSeparator picks the separator that splits the first line into the
 // most fields (quotes respected). A "sep=X" line, which Excel honours, wins
-// and is consumed.
-func sniffSeparator(r *bufio.Reader) (sep rune, skippedLine bool, err error) {
-	head, err := r.Peek(64 << 10)
-	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, bufio.ErrBufferFull) {
-		return 0, false, fmt.Errorf("%w: %v", ErrCorrupt, err)
-	}
-	first := head
-	if i := bytes.IndexAny(head, "\r\n"); i >= 0 {
-		first = head[:i]
-	}
-	if len(first) == 5 && bytes.EqualFold(first[:4], []byte("sep=")) {
-		sep := rune(first[4])
-		// Consume the line and its line ending.
+// and is skipped: skip is its length with its line end.
+func sniffSeparator(text string) (sep byte, skip int) {
+	first := firstLine(text)
+	if len(first) == 5 && strings.EqualFold(first[:4], "sep=") {
 		n := len(first)
-		for n < len(head) && (head[n] == '\r' || head[n] == '\n') && n < len(first)+2 {
+		if strings.HasPrefix(text[n:], "\r\n") {
+			n += 2
+		} else if n < len(text) {
 			n++
 		}
-		_, _ = r.Discard(n)
-		return sep, true, nil
+		return first[4], n
 	}
-	best, bestN := ',', 0
-	for _, c := range []rune{',', ';', '\t', '|'} {
-		if n := countOutsideQuotes(first, byte(c)); n > bestN {
+	best, bestN := byte(','), 0
+	for _, c := range []byte{',', ';', '\t', '|'} {
+		if n := countOutsideQuotes(first, c); n > bestN {
 			best, bestN = c, n
 		}
 	}
-	return best, false, nil
+	return best, 0
 }
 
-func countOutsideQuotes(line []byte, c byte) int {
+func firstLine(text string) string {
+	if i := strings.IndexAny(text, "\r\n"); i >= 0 {
+		return text[:i]
+	}
+	return text
+}
+
+func countOutsideQuotes(line string, c byte) int {
 	n, quoted := 0, false
-	for _, b := range line {
-		switch {
+	for i := 0; i < len(line); i++ {
+		switch b := line[i]; {
 		case b == '"':
 			quoted = !quoted
 		case b == c && !quoted:

@@ -194,14 +194,19 @@ func TestUnsupportedExtension(t *testing.T) {
 	}
 }
 
-func TestValidUTF8AcrossChunks(t *testing.T) {
-	// A multi-byte rune straddling the 64 KiB chunk boundary is valid.
+func TestSniffEncodingWholeFile(t *testing.T) {
+	// The whole file decides, not its first chunk.
 	s := strings.Repeat("a", 64<<10-1) + "€" + "tail"
-	if ok, err := validUTF8(strings.NewReader(s)); err != nil || !ok {
-		t.Errorf("validUTF8 = %v, %v; want true", ok, err)
+	tests := []struct{ data, want string }{
+		{s, encUTF8},
+		{s + "\xff", encUTF8Bad}, // UTF-8 but for one stray byte
+		{strings.Repeat("a", 64<<10) + "M\xfcller", encCP1252}, // no UTF-8 characters at all
+		{"\xef\xbb\xbfM\xc3\xbcller \xfc", encUTF8Bad},
 	}
-	if ok, _ := validUTF8(strings.NewReader(s + "\xff")); ok {
-		t.Error("validUTF8 accepted an invalid byte")
+	for _, tt := range tests {
+		if got := sniffEncoding([]byte(tt.data)); got != tt.want {
+			t.Errorf("sniffEncoding(%.20q…) = %s, want %s", tt.data[len(tt.data)-min(len(tt.data), 12):], got, tt.want)
+		}
 	}
 }
 
@@ -214,6 +219,7 @@ func FuzzReadCSV(f *testing.F) {
 	} {
 		f.Add([]byte(seed))
 	}
+	hostileSeeds(f, ".csv")
 	dir := f.TempDir()
 	f.Fuzz(func(t *testing.T, data []byte) {
 		p := filepath.Join(dir, "fuzz.csv")

@@ -1,7 +1,11 @@
 package ingest
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
+	"io"
+	"os"
 	"path/filepath"
 	"strings"
 )
@@ -15,26 +19,59 @@ type Options struct {
 }
 
 // Read reads an order sheet, choosing the reader by the file's extension.
-// Errors name the file.
+// The file is read once, whole, into Sheet.Data: everything after (the
+// plan's hash, the results copy) works from those bytes, never from the
+// path again, so a sheet edited or deleted mid-run cannot change what the
+// results say was read. Errors name the file.
 func Read(path string, opt Options) (*Sheet, error) {
 	limit := opt.UnzipLimit
 	if limit <= 0 {
 		limit = DefaultUnzipLimit
 	}
-	var (
-		s   *Sheet
-		err error
-	)
-	switch strings.ToLower(filepath.Ext(path)) {
-	case ".xlsx", ".xlsm":
-		s, err = readXLSX(path, opt.Sheet, limit)
-	case ".csv", ".txt", ".tsv":
-		s, err = readCSV(path)
-	default:
-		err = fmt.Errorf("%w: use an .xlsx workbook or a .csv file", ErrUnsupported)
-	}
+	s, err := read(path, opt.Sheet, limit)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return s, nil
+}
+
+func read(path, sheet string, limit int64) (*Sheet, error) {
+	var parse func(data []byte) (*Sheet, error)
+	switch strings.ToLower(filepath.Ext(path)) {
+	case ".xlsx", ".xlsm":
+		parse = func(data []byte) (*Sheet, error) { return readXLSX(data, sheet, limit) }
+	case ".csv", ".txt", ".tsv":
+		parse = readCSV
+	default:
+		return nil, fmt.Errorf("%w: use an .xlsx workbook or a .csv file", ErrUnsupported)
+	}
+	data, err := readFile(path, limit)
+	if err != nil {
+		return nil, err
+	}
+	s, err := parse(data)
+	if err != nil {
+		return nil, err
+	}
+	s.Path, s.Data = path, data
+	sum := sha256.Sum256(data)
+	s.SHA256 = hex.EncodeToString(sum[:])
+	return s, nil
+}
+
+// readFile reads a whole file, refusing one larger than limit.
+func readFile(path string, limit int64) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(data)) > limit {
+		return nil, fmt.Errorf("%w (%d MiB)", ErrTooLarge, limit>>20)
+	}
+	return data, nil
 }

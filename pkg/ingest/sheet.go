@@ -66,6 +66,9 @@ type Sheet struct {
 	Rows       []order.Row
 	Encoding   string // CSV only: how the bytes were decoded
 	Separator  rune   // CSV only
+	// Data is the file as read, once; SHA256 its hash, in hex.
+	Data   []byte
+	SHA256 string
 }
 
 // ColumnsOf returns the indexes of every column read into f (several for

@@ -276,6 +276,7 @@ func FuzzReadXLSX(f *testing.F) {
 	f.Add(seed)
 	f.Add(seed[:len(seed)/3])
 	f.Add([]byte("PK\x03\x04garbage"))
+	hostileSeeds(f, ".xlsx")
 	dir := f.TempDir()
 	f.Fuzz(func(t *testing.T, data []byte) {
 		p := filepath.Join(dir, "fuzz.xlsx")

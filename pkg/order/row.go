@@ -13,6 +13,9 @@ type Row struct {
 	Line   int // the row number a spreadsheet shows, 1-based
 	Values [numFields]string
 	Cells  []string
+	// Problems were found while reading the row (bytes that are not text,
+	// a cell too long for Excel); they join the row's outcome.
+	Problems []Problem
 	// Earlier is what an earlier run wrote into the row's result columns,
 	// when the sheet is a results workbook given back.
 	Earlier Earlier

@@ -2,6 +2,7 @@ package report
 
 import (
 	"archive/zip"
+	"bytes"
 	"compress/flate"
 	"context"
 	"encoding/xml"
@@ -14,8 +15,6 @@ import (
 	"strings"
 
 	"github.com/xuri/excelize/v2"
-
-	"github.com/cspimporter/importer/pkg/atomicfile"
 )
 
 // maxStyleTwins bounds how many of the user's cell styles get a highlighted
@@ -27,13 +26,19 @@ const maxStyleTwins = 2000
 // which the orders sheet is a stub, so it never holds or re-encodes the
 // (possibly huge) sheet; the real orders sheet is then streamed from the
 // input through rewriteSheet while the rest of the archive is copied raw.
-func copyWorkbook(ctx context.Context, run *Run, out string) error {
-	in, err := zip.OpenReader(run.Input)
+func copyWorkbook(ctx context.Context, run *Run, out string, save saver) error {
+	data := run.Data
+	if data == nil {
+		var err error
+		if data, err = os.ReadFile(run.Input); err != nil {
+			return err
+		}
+	}
+	in, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
 	if err != nil {
 		return err
 	}
-	defer in.Close()
-	part, err := sheetPart(&in.Reader, run.Sheet)
+	part, err := sheetPart(in, run.Sheet)
 	if err != nil {
 		return err
 	}
@@ -43,7 +48,7 @@ func copyWorkbook(ctx context.Context, run *Run, out string) error {
 		return err
 	}
 	defer stub.remove()
-	if err := stubArchive(&in.Reader, stub, part); err != nil {
+	if err := stubArchive(in, stub, part); err != nil {
 		return err
 	}
 
@@ -92,7 +97,7 @@ func copyWorkbook(ctx context.Context, run *Run, out string) error {
 			sheet = e
 		}
 	}
-	return atomicfile.Write(out, func(w io.Writer) error {
+	return save(func(w io.Writer) error {
 		return assemble(ctx, stage.File, w, part, sheet, edits)
 	})
 }

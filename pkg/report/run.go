@@ -12,7 +12,10 @@ import (
 
 // Run is everything a report is written from.
 type Run struct {
-	Input      string // path of the order sheet
+	Input string // path of the order sheet
+	// Data is the sheet's bytes as read: the results copy is made from
+	// them, never by opening Input again (it may have changed since).
+	Data       []byte
 	Format     string // "xlsx" or "csv"
 	Sheet      string // worksheet read; "" for CSV
 	HeaderLine int

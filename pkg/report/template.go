@@ -2,11 +2,13 @@ package report
 
 import (
 	"fmt"
+	"io"
 	"strconv"
 	"strings"
 
 	"github.com/xuri/excelize/v2"
 
+	"github.com/cspimporter/importer/pkg/atomicfile"
 	"github.com/cspimporter/importer/pkg/order"
 )
 
@@ -62,7 +64,10 @@ func WriteTemplate(path string, productTypes []string) error {
 	if err := buildTemplate(f, productTypes); err != nil {
 		return fmt.Errorf("template: %w", err)
 	}
-	if err := saveAtomic(f, path); err != nil {
+	if err := atomicfile.Write(path, func(w io.Writer) error {
+		_, err := f.WriteTo(w)
+		return err
+	}); err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	return nil

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
 	"strconv"
 
 	"github.com/xuri/excelize/v2"
@@ -21,16 +22,58 @@ var UnzipLimit int64 = 1 << 30
 // XLSX input it is a copy of the user's workbook with the result columns
 // added to the orders sheet; for a CSV input, a new workbook.
 func WriteWorkbook(ctx context.Context, run *Run, out string) error {
-	var err error
-	if run.Format == "xlsx" {
-		err = copyWorkbook(ctx, run, out)
-	} else {
-		err = newWorkbook(ctx, run, out)
-	}
-	if err != nil {
+	if err := render(ctx, run, out, func(w func(io.Writer) error) error { return atomicfile.Write(out, w) }); err != nil {
 		return fmt.Errorf("write results workbook %s: %w", out, err)
 	}
 	return nil
+}
+
+// CheckWorkbook produces the whole results workbook of run, as WriteWorkbook
+// would, into a temporary file beside out, and removes it: before buying,
+// it proves that out is not a folder, that its folder takes files, and that
+// this workbook's results can be written at all. out is not touched.
+func CheckWorkbook(ctx context.Context, run *Run, out string) error {
+	if info, err := os.Stat(out); err == nil && info.IsDir() {
+		return fmt.Errorf("the results workbook %s is a folder; name a file with -o", out)
+	}
+	if err := render(ctx, run, out, func(w func(io.Writer) error) error { return atomicfile.Try(out, w) }); err != nil {
+		return fmt.Errorf("the results workbook %s cannot be written: %w", out, err)
+	}
+	return nil
+}
+
+// saver writes a finished workbook's bytes somewhere.
+type saver func(write func(io.Writer) error) error
+
+func render(ctx context.Context, run *Run, out string, save saver) error {
+	if err := checkRoom(run); err != nil {
+		return err
+	}
+	if run.Format == "xlsx" {
+		return copyWorkbook(ctx, run, out, save)
+	}
+	return newWorkbook(ctx, run, out, save)
+}
+
+// checkRoom refuses a sheet with no room for the result columns to the
+// right of its last used column: Excel has 16,384 columns (A to XFD).
+func checkRoom(run *Run) error {
+	rcols := resultColumns(run)
+	if last := rcols[len(rcols)-1]; last > maxColumns {
+		return fmt.Errorf("the orders sheet uses columns up to %s, so there is no room for the %d result columns (an Excel sheet ends at column XFD); "+
+			"delete the empty or unneeded columns at the right of the sheet and try again", columnLetters(last-len(rcols)), len(rcols))
+	}
+	return nil
+}
+
+const maxColumns = 16384
+
+func columnLetters(col int) string {
+	name, err := excelize.ColumnNumberToName(col)
+	if err != nil {
+		return strconv.Itoa(col)
+	}
+	return name
 }
 
 // resultColumns places the result columns: where the sheet already has them
@@ -103,7 +146,7 @@ func offending(o *order.Outcome, fcols map[order.Field][]int) []int {
 
 // newWorkbook writes a CSV's rows, at their own row numbers so messages
 // match, followed by the result columns; streamed, for large files.
-func newWorkbook(ctx context.Context, run *Run, out string) error {
+func newWorkbook(ctx context.Context, run *Run, out string, save saver) error {
 	f := excelize.NewFile()
 	defer f.Close()
 	if err := fillNewWorkbook(ctx, f, run); err != nil {
@@ -112,7 +155,10 @@ func newWorkbook(ctx context.Context, run *Run, out string) error {
 	if err := writeSummarySheet(f, run, out); err != nil {
 		return fmt.Errorf("summary: %w", err)
 	}
-	return saveAtomic(f, out)
+	return save(func(w io.Writer) error {
+		_, err := f.WriteTo(w)
+		return err
+	})
 }
 
 func fillNewWorkbook(ctx context.Context, f *excelize.File, run *Run) error {
@@ -210,11 +256,4 @@ func cellValue(cols []order.Column, j int, v string) any {
 		}
 	}
 	return v
-}
-
-func saveAtomic(f *excelize.File, out string) error {
-	return atomicfile.Write(out, func(w io.Writer) error {
-		_, err := f.WriteTo(w)
-		return err
-	})
 }

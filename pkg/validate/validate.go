@@ -58,7 +58,7 @@ func (v *Validator) Check(rows []order.Row) *Result {
 	}
 	res := &Result{Carts: carts, CartOf: cartOf, Outcomes: make([]order.Outcome, len(rows))}
 	for i, c := range checks {
-		o := order.Outcome{Problems: c.problems, Status: order.StatusValid}
+		o := order.Outcome{Problems: append(append([]order.Problem(nil), rows[i].Problems...), c.problems...), Status: order.StatusValid}
 		if o.Failed() {
 			o.Status = order.StatusInvalid
 		}
