@@ -204,7 +204,7 @@ func validateFile(path, out string) error {
 		return err
 	}
 	res := validate.New(validate.Options{}).Check(s.Rows)
-	run := &report.Run{Input: path, Format: string(s.Format), Sheet: s.Name, HeaderLine: s.HeaderLine,
+	run := &report.Run{Input: path, Data: s.Data, Format: string(s.Format), Sheet: s.Name, HeaderLine: s.HeaderLine,
 		Columns: s.Columns, Rows: s.Rows, Outcomes: res.Outcomes, Carts: res.Carts, CartOf: res.CartOf,
 		Mode: "benchmark", Finished: time.Now()}
 	return report.WriteWorkbook(context.Background(), run, out)
@@ -264,7 +264,7 @@ func BenchmarkPhases(b *testing.B) {
 				t1 := time.Now()
 				res := validate.New(validate.Options{}).Check(s.Rows)
 				t2 := time.Now()
-				run := &report.Run{Input: path, Format: string(s.Format), Sheet: s.Name, HeaderLine: s.HeaderLine,
+				run := &report.Run{Input: path, Data: s.Data, Format: string(s.Format), Sheet: s.Name, HeaderLine: s.HeaderLine,
 					Columns: s.Columns, Rows: s.Rows, Outcomes: res.Outcomes, Carts: res.Carts, CartOf: res.CartOf, Finished: t2}
 				if err := report.WriteWorkbook(context.Background(), run, filepath.Join(b.TempDir(), "o.xlsx")); err != nil {
 					b.Fatal(err)

@@ -84,6 +84,9 @@ func check(log logrus.FieldLogger, input string, o sheetOptions) (*checked, erro
 		return nil, fail(err)
 	}
 	log.WithFields(logrus.Fields{"file": input, "rows": len(sheet.Rows), "sheet": sheet.Name, "encoding": sheet.Encoding}).Debug("read order sheet")
+	if sheet.Format == ingest.XLSX && report.HasMacros(sheet.Data) {
+		log.WithField("file", input).Warn("the workbook has macros: the results workbook is a plain workbook without them (the input is not changed)")
+	}
 	res := validate.New(validate.Options{Catalog: catalog, Attest: o.attest, Today: now}).Check(sheet.Rows)
 	return &checked{input: input, out: out, now: now, sheet: sheet, res: res}, nil
 }

@@ -376,9 +376,12 @@ func faultsEndToEnd(t *testing.T, faults, attempts string, seed int, reruns *int
 	base, env, _ := external(t, "--faults", faults, "--seed", fmt.Sprint(seed), "--token-lifetime", "3s")
 	dir, name := sample(t, "monthly-orders.xlsx")
 	state := filepath.Join(dir, "j")
+	// Under the harsh faults a settling checkout is answered in a run with
+	// a chance of about one in two, so a few runs in a row can leave the
+	// same rows Unknown: 8 runs fell short about once in 50 seeds.
 	for run := 1; ; run++ {
-		if run > 8 {
-			t.Fatal("the batch did not finish in 8 runs")
+		if run > 14 {
+			t.Fatal("the batch did not finish in 14 runs")
 		}
 		cmd := submitTo(t, dir, base, env, "--state", state, "--timeout", "1s", "--max-attempts", attempts, "--concurrency", "4", "--json", name)
 		var stderr strings.Builder

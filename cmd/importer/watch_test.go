@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cspimporter/importer/pkg/inbox"
 	"github.com/cspimporter/importer/pkg/sandbox"
 )
 
@@ -56,12 +57,13 @@ func drop(t *testing.T, inbox, sample, as string) {
 	}
 }
 
-// tree lists the files under dir, relative, sorted (the lock left out).
+// tree lists the files under dir, relative, sorted (the watcher's own lock
+// and job markers left out).
 func tree(t *testing.T, dir string) []string {
 	t.Helper()
 	var out []string
 	_ = filepath.Walk(dir, func(p string, info os.FileInfo, err error) error {
-		if err == nil && !info.IsDir() && info.Name() != ".lock" {
+		if err == nil && !info.IsDir() && info.Name() != ".lock" && info.Name() != inbox.Marker {
 			rel, _ := filepath.Rel(dir, p)
 			out = append(out, rel)
 		}
@@ -403,4 +405,36 @@ func (s *syncBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
+}
+
+// TestWatchResultsNamedSheetKilled: orders.results.xlsx dropped back into
+// the inbox (as the README suggests for a fixed results workbook), and the
+// watch killed once its own orders.results.results.xlsx was written: the
+// rerun resumes that one sheet. It took its own results for a second sheet
+// and ordered 60 lines for 30.
+func TestWatchResultsNamedSheetKilled(t *testing.T) {
+	base, env, _ := external(t)
+	in := newInbox(t)
+	drop(t, in, "monthly-orders.xlsx", "orders.results.xlsx")
+	// The state a kill leaves: the job claimed, the results written, the
+	// sheet not filed. A first run does the claiming and writing.
+	if code, out := runCode(t, watchCmd(t, in, base, env, "--once")); code != 0 {
+		t.Fatalf("first run: exit %d\n%s", code, out)
+	}
+	done := filepath.Join(in, "done", "orders.results")
+	job := filepath.Join(in, "processing", "orders.results")
+	if err := os.Rename(done, job); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(job, inbox.Marker), []byte("orders.results.xlsx\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, out := runCode(t, watchCmd(t, in, base, env, "--once")); code != 0 {
+		t.Fatalf("rerun: exit %d\n%s", code, out)
+	}
+	want := []string{"done/orders.results/orders.results.results.xlsx", "done/orders.results/orders.results.summary.json", "done/orders.results/orders.results.xlsx"}
+	if got := tree(t, in); !slices.Equal(got, want) {
+		t.Errorf("inbox %v, want %v", got, want)
+	}
+	checkLedger(t, base)
 }

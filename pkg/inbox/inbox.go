@@ -337,6 +337,11 @@ func (b *Inbox) putBack(j *Job) {
 // Finish files the job under done/ (ok) or failed/, in one rename, and
 // returns where it went.
 func (j *Job) Finish(ok bool) (string, error) {
+	// Filed, the directory holds only the sheet and its results; a kill
+	// between these two steps leaves a job that is read by elimination.
+	if err := os.Remove(j.Path(Marker)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return "", fmt.Errorf("file %s: %w", j.Sheet, err)
+	}
 	sub := Failed
 	if ok {
 		sub = Done

@@ -205,7 +205,9 @@ var hostileCases = []hostile{
 	xlsxCase("shared-strings-damaged", replaceIn("xl/sharedStrings.xml", "Customer 5", "AT&T"), 0, ErrCorrupt, "xl/sharedStrings.xml"),
 	xlsxCase("workbook-damaged", replaceIn("xl/workbook.xml", "<sheets>", "<sheets><oops>"), 0, ErrCorrupt, "xl/workbook.xml"),
 	xlsxCase("relationships-damaged", replaceIn("xl/_rels/workbook.xml.rels", "</Relationships>", ""), 0, ErrCorrupt, "workbook.xml.rels"),
-	xlsxCase("styles-damaged-unread", replaceIn("xl/styles.xml", "<fonts", "<fonts&"), 10, nil, ""), // not read: the reader takes no style
+	// The results copy carries the styles over: damaged, they are refused
+	// before anything is sent.
+	xlsxCase("styles-damaged", replaceIn("xl/styles.xml", "<fonts", "<fonts&"), 0, ErrCorrupt, "xl/styles.xml"),
 	// Huge cells: Excel holds at most 32,767 characters in a cell.
 	xlsxCase("long-shared-string", replaceIn("xl/sharedStrings.xml", "Customer 5", strings.Repeat("x", 40000)), 0, ErrCorrupt, "row 7, column A: the cell holds 40000 characters"),
 	xlsxCase("long-unused-shared-string", func(p []part) []part {
@@ -245,7 +247,7 @@ var hostileCases = []hostile{
 	xlsxCase("empty-styles", func(p []part) []part { return edit(p, "xl/styles.xml", func(string) string { return "" }) }, 10, nil, ""),
 	xlsxCase("macro-enabled", func(p []part) []part {
 		p = edit(p, "[Content_Types].xml", func(s string) string {
-			s = strings.Replace(s, "sheet.main+xml", "sheet.macroEnabled.main+xml", 1)
+			s = strings.Replace(s, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml", "application/vnd.ms-excel.sheet.macroEnabled.main+xml", 1)
 			return strings.Replace(s, "</Types>", `<Default Extension="bin" ContentType="application/vnd.ms-office.vbaProject"/></Types>`, 1)
 		})
 		p = edit(p, "xl/_rels/workbook.xml.rels", func(s string) string {

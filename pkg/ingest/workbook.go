@@ -12,6 +12,7 @@ import (
 type workbookInfo struct {
 	sheets   []sheetRef
 	strings  string // part name of the shared strings, "" if none
+	styles   string // part name of the styles, "" if none
 	date1904 bool
 }
 
@@ -98,6 +99,9 @@ func (a *archive) readWorkbook() (*workbookInfo, error) {
 	for _, r := range rels {
 		if r.kind == "sharedStrings" && !r.external {
 			wb.strings = r.target
+		}
+		if r.kind == "styles" && !r.external {
+			wb.styles = r.target
 		}
 	}
 	err = a.each(part, func(tok xml.Token) error {

@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"bytes"
+	"encoding/xml"
 	"fmt"
 	"slices"
 	"strconv"
@@ -67,6 +68,14 @@ func readXLSX(data []byte, sheet string, limit int64) (*Sheet, error) {
 	ref := wb.sheets[slices.Index(names, name)]
 	if !ref.worksheet {
 		return nil, fmt.Errorf("%w: sheet %s is a chart or dialog sheet, not a sheet of cells; choose another with --sheet", ErrUnsupported, name)
+	}
+	// The reader takes no style, but the results copy carries the styles
+	// over: a damaged styles part is refused now, not after buying. (A
+	// missing or empty one is fine: the copy gets plain styles.)
+	if wb.styles != "" && a.has(wb.styles) && a.parts[strings.ToLower(wb.styles)].UncompressedSize64 > 0 {
+		if err := a.each(wb.styles, func(xml.Token) error { return nil }); err != nil {
+			return nil, err
+		}
 	}
 	ss, err := a.readSharedStrings(wb.strings)
 	if err != nil {

@@ -106,10 +106,22 @@ func copyWorkbook(ctx context.Context, run *Run, out string, save saver) error {
 // of the part named sheet.
 func stubArchive(in *zip.Reader, w io.Writer, sheet string) error {
 	zw := zip.NewWriter(w)
+	fx := planFixes(in)
+	wroteStyles := false
 	for _, e := range in.File {
 		if e.Name != sheet {
-			if err := zw.Copy(e); err != nil {
-				return err
+			body, keep, changed := fx.fix(in, e)
+			switch {
+			case !keep:
+			case !changed:
+				if err := zw.Copy(e); err != nil {
+					return err
+				}
+			default:
+				wroteStyles = wroteStyles || e.Name == fx.stylesPart
+				if err := writeEntry(zw, e.Name, body); err != nil {
+					return err
+				}
 			}
 			continue
 		}
@@ -122,7 +134,21 @@ func stubArchive(in *zip.Reader, w io.Writer, sheet string) error {
 			return err
 		}
 	}
+	if fx.stylesPart != "" && !wroteStyles {
+		if err := writeEntry(zw, fx.stylesPart, minimalStyles); err != nil {
+			return err
+		}
+	}
 	return zw.Close()
+}
+
+func writeEntry(zw *zip.Writer, name, body string) error {
+	w, err := zw.Create(name)
+	if err != nil {
+		return err
+	}
+	_, err = io.WriteString(w, body)
+	return err
 }
 
 // tmpFile is a temporary file that is removed when done with.
@@ -233,12 +259,12 @@ func assemble(ctx context.Context, stage *os.File, w io.Writer, part string, she
 }
 
 // sheetPart finds the archive path of a worksheet through workbook.xml and
-// its relationships.
+// its relationships. Attributes are matched by local name, so Strict Open
+// XML's namespaces read like the transitional ones.
 func sheetPart(zr *zip.Reader, sheet string) (string, error) {
 	var wb struct {
 		Sheets []struct {
-			Name string `xml:"name,attr"`
-			RID  string `xml:"http://schemas.openxmlformats.org/officeDocument/2006/relationships id,attr"`
+			Attrs []xml.Attr `xml:",any,attr"`
 		} `xml:"sheets>sheet"`
 	}
 	var rels struct {
@@ -254,11 +280,20 @@ func sheetPart(zr *zip.Reader, sheet string) (string, error) {
 		return "", err
 	}
 	for _, s := range wb.Sheets {
-		if s.Name != sheet {
+		var name, rid string
+		for _, a := range s.Attrs {
+			switch {
+			case a.Name.Local == "name" && a.Name.Space == "":
+				name = a.Value
+			case a.Name.Local == "id" && strings.HasSuffix(a.Name.Space, "relationships"):
+				rid = a.Value
+			}
+		}
+		if name != sheet {
 			continue
 		}
 		for _, r := range rels.Rels {
-			if r.ID == s.RID {
+			if r.ID == rid {
 				if strings.HasPrefix(r.Target, "/") {
 					return strings.TrimPrefix(r.Target, "/"), nil
 				}

@@ -24,21 +24,25 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 
 var now = time.Date(2026, 11, 21, 9, 30, 0, 0, time.UTC)
 
-// results validates input and writes its results workbook to a temp dir.
-func results(t *testing.T, input string) (string, *Run) {
+// runOf reads and validates input.
+func runOf(t *testing.T, input string) *Run {
 	t.Helper()
 	s, err := ingest.Read(input, ingest.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	res := validate.New(validate.Options{Today: now}).Check(s.Rows)
-	run := &Run{
-		Input: filepath.Base(input), Format: string(s.Format), Sheet: s.Name, HeaderLine: s.HeaderLine,
+	return &Run{
+		Input: input, Data: s.Data, Format: string(s.Format), Sheet: s.Name, HeaderLine: s.HeaderLine,
 		Columns: s.Columns, Rows: s.Rows, Outcomes: res.Outcomes, Carts: res.Carts, CartOf: res.CartOf,
 		Mode: "dry run (validate)", Finished: now,
 	}
-	// WriteWorkbook opens run.Input for an XLSX copy.
-	run.Input = input
+}
+
+// results validates input and writes its results workbook to a temp dir.
+func results(t *testing.T, input string) (string, *Run) {
+	t.Helper()
+	run := runOf(t, input)
 	out := filepath.Join(t.TempDir(), "out.results.xlsx")
 	if err := WriteWorkbook(context.Background(), run, out); err != nil {
 		t.Fatal(err)

@@ -74,6 +74,7 @@ func (rw *sheetRewriter) run() error {
 			rw.write(piece)
 			continue
 		}
+		piece = transitional(piece)
 		kind, name := parseTag(piece)
 		switch {
 		case name == "worksheet" && kind == startTag:

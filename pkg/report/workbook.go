@@ -45,7 +45,14 @@ func CheckWorkbook(ctx context.Context, run *Run, out string) error {
 // saver writes a finished workbook's bytes somewhere.
 type saver func(write func(io.Writer) error) error
 
-func render(ctx context.Context, run *Run, out string, save saver) error {
+func render(ctx context.Context, run *Run, out string, save saver) (err error) {
+	// excelize panics on some workbooks it cannot handle; that must be an
+	// error (found by CheckWorkbook before buying), never a crash.
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("this workbook cannot be copied with its results (%v); save it in Excel as \"Excel Workbook (*.xlsx)\" and try again", p)
+		}
+	}()
 	if err := checkRoom(run); err != nil {
 		return err
 	}
@@ -170,6 +177,10 @@ func fillNewWorkbook(ctx context.Context, f *excelize.File, run *Run) error {
 	if err != nil {
 		return err
 	}
+	colWidth := 18.0
+	if err := f.SetSheetProps(sheet, &excelize.SheetPropsOptions{DefaultColWidth: &colWidth}); err != nil {
+		return err
+	}
 	sw, err := f.NewStreamWriter(sheet)
 	if err != nil {
 		return err
@@ -180,18 +191,13 @@ func fillNewWorkbook(ctx context.Context, f *excelize.File, run *Run) error {
 		return err
 	}
 	rcols := resultColumns(run)
-	widths := map[int]float64{}
-	for i := range run.Columns {
-		widths[i+1] = 18
-	}
+	// The sheet's columns get the default width, and only the result
+	// columns one of their own: excelize keeps column widths as a list
+	// it flattens to one entry per column and searches for every cell, so
+	// widths set on 16,000 input columns made writing take minutes.
 	for i := range rcols {
-		widths[rcols[i]] = resultWidths[i]
-	}
-	for col := 1; col <= rcols[len(rcols)-1]; col++ {
-		if w, ok := widths[col]; ok {
-			if err := sw.SetColWidth(col, col, w); err != nil {
-				return err
-			}
+		if err := sw.SetColWidth(rcols[i], rcols[i], resultWidths[i]); err != nil {
+			return err
 		}
 	}
 	width := rcols[len(rcols)-1]
