@@ -7,6 +7,7 @@ import (
 	"os"
 	"sort"
 	"strings"
+	"syscall"
 
 	pc "github.com/cspimporter/importer/pkg/partnercenter"
 )
@@ -68,14 +69,23 @@ func loadCredentials(file string, getenv func(string) string) (pc.Credentials, e
 	return c, nil
 }
 
-// checkCredentialsFile refuses a credentials file others could read.
+// checkCredentialsFile refuses a credentials file others could read, or
+// one that is not the user's own (as ssh does with its keys): whoever owns
+// it could change the credentials, or read them. A symlink is judged by
+// the file it points to.
 func checkCredentialsFile(file string) error {
 	info, err := os.Stat(file)
 	if err != nil {
 		return fmt.Errorf("credentials file: %w", err)
 	}
+	if !info.Mode().IsRegular() {
+		return fmt.Errorf("credentials file %s is not a regular file", file)
+	}
 	if info.Mode().Perm()&0o077 != 0 {
 		return fmt.Errorf("credentials file %s can be read by others (mode %v); run chmod 600 %s", file, info.Mode().Perm(), file)
+	}
+	if st, ok := info.Sys().(*syscall.Stat_t); ok && int(st.Uid) != os.Getuid() {
+		return fmt.Errorf("credentials file %s belongs to user %d, not to you (user %d); use a file of your own (chown it, or copy it and chmod 600)", file, st.Uid, os.Getuid())
 	}
 	return nil
 }

@@ -94,12 +94,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	var ee *exitError
 	if errors.As(err, &ee) {
 		if ee.err != nil {
-			fmt.Fprintf(stderr, "importer: %s\n", a.secrets.redact(ee.err.Error()))
+			fmt.Fprintf(stderr, "importer: %s\n", printableLines(a.secrets.redact(ee.err.Error())))
 		}
 		return ee.code
 	}
 	// Cobra's own errors: unknown flags, wrong argument counts.
-	fmt.Fprintf(stderr, "importer: %v\nRun 'importer --help' for usage.\n", err)
+	fmt.Fprintf(stderr, "importer: %s\nRun 'importer --help' for usage.\n", printable(err.Error()))
 	return exitFailed
 }
 

@@ -145,7 +145,7 @@ func printSummary(w io.Writer, s *report.Summary, verb string) {
 			fmt.Fprintf(w, "… and more; every problem is in the results workbook\n")
 			break
 		}
-		fmt.Fprintln(w, g)
+		fmt.Fprintln(w, printable(g))
 	}
 	if len(groups) > 0 {
 		fmt.Fprintln(w)
@@ -178,14 +178,14 @@ func printSummary(w io.Writer, s *report.Summary, verb string) {
 		fmt.Fprintln(w, "  Problems by kind:")
 		kw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 		for _, k := range kinds {
-			fmt.Fprintf(kw, "    %s\t%d\trows %s\n", k.Kind, k.Count, report.RowList(k.Rows, 12))
+			fmt.Fprintf(kw, "    %s\t%d\trows %s\n", printable(k.Kind), k.Count, report.RowList(k.Rows, 12))
 		}
 		kw.Flush()
 	}
 	if s.Batch != "" {
-		fmt.Fprintf(w, "  Batch: %s    Run: %s\n  Journal: %s\n", s.Batch, s.RunID, s.Journal)
+		fmt.Fprintf(w, "  Batch: %s    Run: %s\n  Journal: %s\n", printable(s.Batch), printable(s.RunID), printable(s.Journal))
 	}
-	fmt.Fprintf(w, "Results workbook: %s\n", s.Results)
+	fmt.Fprintf(w, "Results workbook: %s\n", printable(s.Results))
 }
 
 // problemGroups are the error lines: one per problem, except that the same

@@ -485,6 +485,6 @@ func printOutcomes(w io.Writer, run *report.Run) {
 		if m := report.Message(oc); m != "" {
 			line += ": " + m
 		}
-		fmt.Fprintln(w, line)
+		fmt.Fprintln(w, printable(line))
 	}
 }
