@@ -1,7 +1,11 @@
 package sandbox
 
 import (
+	"bytes"
+	"context"
+	"errors"
 	"fmt"
+	"io"
 	"math"
 	"net/http"
 	"strconv"
@@ -85,18 +89,43 @@ func (s *Server) endpoint(op string, authed bool, h http.HandlerFunc) http.Handl
 			}
 		}
 
+		// The whole body is read before the request counts as the one that
+		// runs its request id: a client that stalls or goes away while
+		// sending it must neither hold up a retry with the same id nor
+		// leave its read error as that id's answer.
+		if r.Method == http.MethodPost || r.Method == http.MethodPut {
+			body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
+			if err != nil {
+				echo(w.Header())
+				var tooLarge *http.MaxBytesError
+				if errors.As(err, &tooLarge) {
+					writeError(w, http.StatusRequestEntityTooLarge, pc.CodeInvalidInput, fmt.Sprintf("Invalid request input: the body is over %d bytes.", maxBody))
+					return
+				}
+				writeError(w, http.StatusBadRequest, pc.CodeInvalidInput, "Invalid request input: the body could not be read.")
+				return
+			}
+			r.Body = io.NopCloser(bytes.NewReader(body))
+		}
+
 		// A request id the client sent again on a create, update or
 		// checkout gets the first answer, and nothing is done twice.
 		key := ""
 		if clientRequestID != "" && (r.Method == http.MethodPost || r.Method == http.MethodPut) && authed && !s.cfg.ForgetRequestIDs {
 			key = r.Method + " " + strings.ToLower(r.URL.Path) + " " + clientRequestID
-			if rec := s.awaitReplay(key); rec != nil {
+			rec, err := s.awaitReplay(r.Context(), key)
+			if err != nil {
+				return // the client went away while another call with its id ran
+			}
+			if rec != nil {
 				if fault == FaultLostResponse {
 					panic(http.ErrAbortHandler)
 				}
 				rec.writeTo(w)
 				return
 			}
+			// Whatever happens in the handler, the id is released.
+			defer s.releaseReplay(key)
 		}
 		b := newBuffer()
 		h(b, r)
@@ -115,23 +144,32 @@ func (s *Server) endpoint(op string, authed bool, h http.HandlerFunc) http.Handl
 	})
 }
 
+// maxBody bounds a request body; a cart of the most lines Partner Center
+// takes is far smaller.
+const maxBody = 4 << 20
+
 // awaitReplay returns the stored answer for key, or registers the caller as
-// the one that runs it (waiting while another call with the key runs).
-func (s *Server) awaitReplay(key string) *recorded {
+// the one that runs it (waiting while another call with the key runs, for
+// as long as the waiting client stays).
+func (s *Server) awaitReplay(ctx context.Context, key string) (*recorded, error) {
 	for {
 		s.mu.Lock()
 		if rec, ok := s.replays[key]; ok {
 			s.mu.Unlock()
-			return rec
+			return rec, nil
 		}
 		ch, running := s.inflight[key]
 		if !running {
 			s.inflight[key] = make(chan struct{})
 			s.mu.Unlock()
-			return nil
+			return nil, nil
 		}
 		s.mu.Unlock()
-		<-ch
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
 	}
 }
 
@@ -143,6 +181,12 @@ func (s *Server) finishReplay(key string, rec *recorded) {
 	if rec.status < 500 {
 		s.replays[key] = rec
 	}
+}
+
+// releaseReplay lets the next call with key run (or read its answer).
+func (s *Server) releaseReplay(key string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	if ch, ok := s.inflight[key]; ok {
 		close(ch)
 		delete(s.inflight, key)

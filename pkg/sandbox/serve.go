@@ -15,7 +15,14 @@ func (s *Server) Serve(ctx context.Context, addr string, ready func(baseURL stri
 	if err != nil {
 		return err
 	}
-	srv := &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
+	read := s.cfg.ReadTimeout
+	if read <= 0 {
+		read = 30 * time.Second
+	}
+	// Stalled headers or bodies are cut off; an answer may take as long as
+	// the hang fault does (a minute), and idle connections are closed.
+	srv := &http.Server{Handler: s, ReadHeaderTimeout: min(read, 10*time.Second), ReadTimeout: read,
+		WriteTimeout: 2 * time.Minute, IdleTimeout: time.Minute, MaxHeaderBytes: 64 << 10}
 	if ready != nil {
 		ready("http://" + ln.Addr().String())
 	}

@@ -66,6 +66,10 @@ type Config struct {
 	ForgetRequestIDs     bool
 	RefuseRepeatCheckout bool
 
+	// ReadTimeout bounds how long Serve waits for a request's headers and
+	// body (default 30s), so stalled clients cannot hold connections open.
+	ReadTimeout time.Duration
+
 	Now func() time.Time // default time.Now
 }
 
