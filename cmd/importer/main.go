@@ -16,6 +16,8 @@ import (
 	"github.com/sirupsen/logrus"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
+
+	"github.com/cspimporter/importer/pkg/report"
 )
 
 // Exit codes, the same for every command.
@@ -33,6 +35,8 @@ type exitError struct {
 	// env: the surroundings stopped the run (sign-in, the journal), not
 	// the sheet; a watched inbox keeps the sheet to try again.
 	env bool
+	// told: the failure has been notified already.
+	told bool
 }
 
 func (e *exitError) Error() string {
@@ -70,6 +74,9 @@ type app struct {
 	logFormat      string
 	verbose        bool
 	config         string
+	// submit submits one sheet of a watch; nil is submitWith. Tests
+	// replace it to make a sheet fail in ways no input should.
+	submit func(ctx context.Context, input string, o submitOptions, env *remote) (*report.Summary, error)
 }
 
 // registerPersistent adds the flags every command has.
@@ -81,11 +88,20 @@ func (a *app) registerPersistent(pf *pflag.FlagSet) {
 
 // run executes the command line and returns the exit code.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	return newApp(stdout, stderr).run(ctx, args)
+}
+
+func newApp(stdout, stderr io.Writer) *app {
 	a := &app{stdout: stdout, stderr: stderr, log: logrus.New(), secrets: &redactor{}}
 	a.log.SetOutput(stderr)
+	return a
+}
+
+func (a *app) run(ctx context.Context, args []string) int {
+	stderr := a.stderr
 	root := newRootCmd(a)
 	root.SetArgs(args)
-	root.SetOut(stdout)
+	root.SetOut(a.stdout)
 	root.SetErr(stderr)
 	err := root.ExecuteContext(ctx)
 	if err == nil {

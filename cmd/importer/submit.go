@@ -107,6 +107,13 @@ func (o *submitOptions) check() error {
 // submitSheet is submit without the notifications; sum is nil when the run
 // could not be done.
 func (a *app) submitSheet(ctx context.Context, input string, o submitOptions) (*report.Summary, error) {
+	return a.submitWith(ctx, input, o, nil)
+}
+
+// submitWith is submitSheet with a connection to Partner Center given by
+// the caller (nil: one of its own, for this sheet): a watch shares one,
+// so that its rate limit and its token are the tenant's, not each sheet's.
+func (a *app) submitWith(ctx context.Context, input string, o submitOptions, shared *remote) (*report.Summary, error) {
 	a.notifySecrets(o.notifyOptions)
 	if err := o.check(); err != nil {
 		return nil, failEnv(err)
@@ -167,11 +174,13 @@ func (a *app) submitSheet(ctx context.Context, input string, o submitOptions) (*
 			return nil, fail(fmt.Errorf("nothing was sent: --summary %s cannot be written: %w", o.summary, err))
 		}
 	}
-	env, err := a.connect(log, o)
-	if err != nil {
-		return nil, err
+	env := shared
+	if env == nil {
+		if env, err = a.connect(log, o); err != nil {
+			return nil, err
+		}
+		defer env.close()
 	}
-	defer env.close()
 	if _, err := env.tokens.Token(); err != nil {
 		return nil, failEnv(err) // before any cart is created
 	}

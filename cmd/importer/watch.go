@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -109,6 +110,22 @@ type watcher struct {
 	// streak counts passes in a row that the surroundings stopped; only
 	// the first of a streak is notified.
 	streak int
+	// env is the one connection to Partner Center of the whole watch: one
+	// token and one rate limiter, so --rate is the tenant's budget, shared
+	// by every sheet.
+	env *remote
+}
+
+// connection returns the watch's connection, made on first use.
+func (w *watcher) connection() (*remote, error) {
+	if w.env == nil {
+		env, err := w.a.connect(w.log, w.o.submitOptions)
+		if err != nil {
+			return nil, err
+		}
+		w.env = env
+	}
+	return w.env, nil
 }
 
 func (a *app) runWatch(ctx context.Context, o watchOptions) error {
@@ -122,6 +139,12 @@ func (a *app) runWatch(ctx context.Context, o watchOptions) error {
 	}
 	defer box.Close()
 	w := &watcher{a: a, o: o, box: box, log: a.log.WithField("inbox", o.inbox), told: map[string]bool{}}
+	defer func() {
+		if w.env != nil {
+			w.env.close()
+		}
+	}()
+	box.Skipped = func(name, why string) { w.log.WithField("file", name).Warnf("not taken: %s", why) }
 	stopTelling := context.AfterFunc(ctx, func() {
 		w.log.Warn("Interrupted: finishing the sheet in hand, then stopping. Interrupt again to stop at once " +
 			"(safe: the next run resumes the sheet left in processing/).")
@@ -136,10 +159,12 @@ func (a *app) runWatch(ctx context.Context, o watchOptions) error {
 		case err == nil:
 			w.streak, pause = 0, 0
 		case o.once || !errors.As(err, &ee) || !ee.env:
+			w.troubled(ctx, err)
 			return err
 		default:
 			// A running watch outlasts a sign-in outage: it tries again,
 			// pausing longer each time.
+			w.troubled(ctx, err)
 			w.streak++
 			pause = min(max(2*pause, o.poll), maxPause)
 			w.log.Warnf("trying again in %v", pause)
@@ -154,6 +179,17 @@ func (a *app) runWatch(ctx context.Context, o watchOptions) error {
 		}
 	}
 	return w.result()
+}
+
+// troubled tells the webhooks and mailboxes that the inbox itself could
+// not be worked (the first time of a streak): a sheet's own trouble is told
+// by runJob.
+func (w *watcher) troubled(ctx context.Context, err error) {
+	var ee *exitError
+	if w.streak > 0 || errors.As(err, &ee) && ee.told {
+		return
+	}
+	w.a.notify(ctx, w.o.notifyOptions, w.o.inbox, nil, err, "")
 }
 
 func (w *watcher) result() error {
@@ -202,8 +238,9 @@ func (w *watcher) pass(ctx context.Context) error {
 		delete(w.told, name)
 		j, err := w.box.Claim(name)
 		if err != nil {
-			w.log.WithField("file", name).Errorf("%v", err)
-			continue
+			// Not the sheet's fault: the inbox cannot be worked (read-only,
+			// say). Saying nothing would leave every sheet waiting forever.
+			return failEnv(fmt.Errorf("the inbox %s cannot be worked: %w; nothing was sent", w.o.inbox, err))
 		}
 		if err := w.handle(ctx, j); err != nil {
 			return err
@@ -213,7 +250,7 @@ func (w *watcher) pass(ctx context.Context) error {
 }
 
 func (w *watcher) handle(ctx context.Context, j *inbox.Job) error {
-	ok, err := w.a.runJob(ctx, j, w.o, w.log.WithField("file", j.Sheet), w.streak == 0)
+	ok, err := w.a.runJob(ctx, j, w.o, w.log.WithField("file", j.Sheet), w.streak == 0, w.connection)
 	if err == nil && !ok {
 		w.failed++
 	}
@@ -224,7 +261,7 @@ func (w *watcher) handle(ctx context.Context, j *inbox.Job) error {
 // error means the sheet could not be tried through no fault of its own
 // (sign-in, the journal): it stays in processing/ for the next pass.
 // notifyTrouble: notify such a failure (the first of a streak only).
-func (a *app) runJob(ctx context.Context, j *inbox.Job, wo watchOptions, log logrus.FieldLogger, notifyTrouble bool) (ok bool, err error) {
+func (a *app) runJob(ctx context.Context, j *inbox.Job, wo watchOptions, log logrus.FieldLogger, notifyTrouble bool, connection func() (*remote, error)) (ok bool, err error) {
 	o := wo.submitOptions
 	o.out = j.Path(j.Stem() + ".results.xlsx")
 	o.summary = j.Path(j.Stem() + ".summary.json")
@@ -235,9 +272,11 @@ func (a *app) runJob(ctx context.Context, j *inbox.Job, wo watchOptions, log log
 	if wo.requirePlan && o.plan == "" {
 		// Only a job resumed from processing/ can get here without one.
 		runErr = fail(fmt.Errorf("no approved plan %s beside the sheet (--require-plan)", inbox.PlanFor(j.Sheet)))
+	} else if env, err := connection(); err != nil {
+		runErr = err
 	} else {
 		// The sheet in hand is finished even when the watch is interrupted.
-		sum, runErr = a.submitSheet(context.WithoutCancel(ctx), j.Input(), o)
+		sum, runErr = a.submitSafely(context.WithoutCancel(ctx), j.Input(), o, env, log)
 	}
 	var ee *exitError
 	if errors.As(runErr, &ee) && ee.env {
@@ -245,13 +284,18 @@ func (a *app) runJob(ctx context.Context, j *inbox.Job, wo watchOptions, log log
 		if notifyTrouble {
 			a.notify(ctx, o.notifyOptions, j.Sheet, nil, runErr, "")
 		}
+		ee.told = true
 		return false, runErr
 	}
 	ok = runErr == nil
-	if errors.As(runErr, &ee) && ee.err != nil && ee.code == exitFailed {
+	if errors.As(runErr, &ee) && ee.err != nil && (ee.code == exitFailed || sum == nil) {
 		msg := a.secrets.redact(ee.err.Error())
+		head := "%s could not be submitted; nothing was sent:\n%s\n"
+		if ee.code != exitFailed {
+			head = "%s could not be finished:\n%s\n"
+		}
 		if err := atomicfile.Write(j.Path(j.Stem()+".error.txt"), func(w io.Writer) error {
-			_, err := fmt.Fprintf(w, "%s could not be submitted; nothing was sent:\n%s\n", j.Sheet, msg)
+			_, err := fmt.Fprintf(w, head, j.Sheet, msg)
 			return err
 		}); err != nil {
 			log.Errorf("write the error file: %v", err)
@@ -265,4 +309,22 @@ func (a *app) runJob(ctx context.Context, j *inbox.Job, wo watchOptions, log log
 	log.WithFields(logrus.Fields{"to": dest, "ok": ok}).Info("filed")
 	a.notify(ctx, o.notifyOptions, j.Sheet, sum, runErr, dest)
 	return ok, nil
+}
+
+// submitSafely submits one sheet of a watch; a panic (a bug, or an input
+// no one foresaw) becomes that sheet's failure instead of taking the watch
+// down, which blocked the inbox for every later sheet.
+func (a *app) submitSafely(ctx context.Context, input string, o submitOptions, env *remote, log logrus.FieldLogger) (sum *report.Summary, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			log.WithField("panic", p).Errorf("internal error: %s", debug.Stack())
+			sum, err = nil, &exitError{code: exitProblem, err: fmt.Errorf("internal error while handling the sheet (%v); "+
+				"anything it bought is in the journal: drop the sheet into the inbox again to learn what was ordered and to write its results (nothing is ordered twice)", p)}
+		}
+	}()
+	submit := a.submit
+	if submit == nil {
+		submit = a.submitWith
+	}
+	return submit(ctx, input, o, env)
 }

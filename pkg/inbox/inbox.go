@@ -47,8 +47,13 @@ type Inbox struct {
 	Settle time.Duration
 	Now    func() time.Time
 
-	seen map[string]look
-	lock *os.File
+	// Skipped, if set, is told once of each file with a sheet's name that
+	// is not taken, and why (a symlink, say).
+	Skipped func(name, why string)
+
+	seen    map[string]look
+	skipped map[string]bool
+	lock    *os.File
 }
 
 type look struct {
@@ -88,7 +93,7 @@ func Open(dir string, settle time.Duration) (*Inbox, error) {
 		}
 		return nil, fmt.Errorf("inbox: lock: %w", err)
 	}
-	return &Inbox{Dir: dir, Settle: settle, Now: time.Now, seen: map[string]look{}, lock: lock}, nil
+	return &Inbox{Dir: dir, Settle: settle, Now: time.Now, seen: map[string]look{}, skipped: map[string]bool{}, lock: lock}, nil
 }
 
 // Close lets another watcher have the inbox.
@@ -124,7 +129,11 @@ func (b *Inbox) Ready() ([]string, error) {
 	var ready []string
 	present := map[string]bool{}
 	for _, e := range entries {
-		if !e.Type().IsRegular() || !IsSheet(e.Name()) {
+		if !IsSheet(e.Name()) {
+			continue
+		}
+		if !e.Type().IsRegular() {
+			b.skip(e)
 			continue
 		}
 		info, err := e.Info()
@@ -152,6 +161,24 @@ func (b *Inbox) Ready() ([]string, error) {
 	}
 	sort.Strings(ready)
 	return ready, nil
+}
+
+// skip tells once why a file with a sheet's name is not taken. A symlink
+// is not followed: it could point anywhere the importer may read, and the
+// sheet it names could change under the run.
+func (b *Inbox) skip(e fs.DirEntry) {
+	if b.skipped[e.Name()] || b.Skipped == nil {
+		return
+	}
+	b.skipped[e.Name()] = true
+	why := "it is not a regular file"
+	switch {
+	case e.Type()&fs.ModeSymlink != 0:
+		why = "it is a symbolic link; copy the sheet itself into the inbox"
+	case e.IsDir():
+		why = "it is a folder"
+	}
+	b.Skipped(e.Name(), why)
 }
 
 // Wait looks at the inbox, waits for Settle, and returns what is ready

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 )
@@ -269,5 +270,29 @@ func TestPendingResultsNamedSheet(t *testing.T) {
 	}
 	if inbox := names(t, b.Dir); !slices.Equal(inbox, []string{Done, Failed, Processing}) {
 		t.Errorf("files were put back into the inbox: %v", inbox)
+	}
+}
+
+// TestSymlinkSkipped: a symlink with a sheet's name is not taken, and the
+// watch is told why, once.
+func TestSymlinkSkipped(t *testing.T) {
+	b, c := open(t)
+	target := filepath.Join(t.TempDir(), "elsewhere.xlsx")
+	if err := os.WriteFile(target, []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(target, filepath.Join(b.Dir, "link.xlsx")); err != nil {
+		t.Fatal(err)
+	}
+	var told []string
+	b.Skipped = func(name, why string) { told = append(told, name+": "+why) }
+	for range 3 {
+		if r := ready(t, b); len(r) != 0 {
+			t.Fatalf("ready %v", r)
+		}
+		c.t = c.t.Add(10 * time.Second)
+	}
+	if len(told) != 1 || !strings.Contains(told[0], "link.xlsx: it is a symbolic link") {
+		t.Errorf("told %q, want once that link.xlsx is a symbolic link", told)
 	}
 }
