@@ -207,3 +207,52 @@ func statusesOfInput(t *testing.T, path string) (map[string]int, int, []string) 
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+// TestResultsDiskFull: the results folder's disk fills up after carts were
+// bought (a small tmpfs, where the machine lets a test mount one): the
+// outcomes go to the state directory and the run exits 1 naming them.
+func TestResultsDiskFull(t *testing.T) {
+	base, env, _ := external(t, "--checkout-time", "400ms")
+	dir, name := sample(t, "monthly-orders.xlsx")
+	outDir := filepath.Join(dir, "results")
+	if err := os.Mkdir(outDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := exec.Command("mount", "-t", "tmpfs", "-o", "size=512k", "tmpfs", outDir).Run(); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("mount a tmpfs (needs root): %v", err)
+		}
+		t.Skip("a full disk needs a tmpfs mount (root); skipped")
+	}
+	t.Cleanup(func() { _ = exec.Command("umount", outDir).Run() })
+	state := filepath.Join(dir, "state", "nov.journal")
+	wait := startSubmit(t, submitTo(t, dir, base, env, "--state", state, "--concurrency", "2", "-o", filepath.Join(outDir, "nov.xlsx"), name))
+	waitForOrder(t, base)
+	// Fill the disk.
+	f, err := os.Create(filepath.Join(outDir, "filler"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	chunk := make([]byte, 64<<10)
+	for {
+		if _, err := f.Write(chunk); err != nil {
+			break
+		}
+	}
+	f.Close()
+	code, stdout, stderr := wait()
+	if code != 1 || !strings.Contains(stderr, "30 rows ordered; the results could not be written") || !strings.Contains(stderr, "no space left on device") {
+		t.Fatalf("exit %d, want 1 naming the full disk\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
+	}
+	rescued, _ := filepath.Glob(filepath.Join(dir, "state", "monthly-orders-*.results.xlsx"))
+	if len(rescued) != 1 {
+		t.Fatalf("no results workbook in the state directory: %v", rescued)
+	}
+	if st, ids, _ := statusesOf(t, rescued[0]); st["Ordered"] != 30 || ids != 30 {
+		t.Errorf("rescued workbook: %v, %d order ids", st, ids)
+	}
+	if entries, _ := os.ReadDir(outDir); len(entries) != 1 {
+		t.Errorf("temporary files were left on the full disk: %v", entries)
+	}
+	checkLedger(t, base)
+}
