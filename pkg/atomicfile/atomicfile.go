@@ -18,6 +18,20 @@ import (
 // sheet into a shared folder can read its results; os.CreateTemp would
 // make it 0600, readable by the importer's user alone.
 func Write(path string, write func(io.Writer) error) error {
+	return writeTemp(path, write, func(tmp string) error { return os.Rename(tmp, path) })
+}
+
+// Try writes what Write would, to a temporary file beside path, and
+// removes it: it proves, before anything depends on it, that the file can
+// be produced and that its folder takes it. path itself is not touched.
+func Try(path string, write func(io.Writer) error) error {
+	return writeTemp(path, write, func(string) error { return nil })
+}
+
+// writeTemp writes and syncs a temporary file beside path, then calls
+// finish with its name; the temporary file is removed unless finish
+// renamed it.
+func writeTemp(path string, write func(io.Writer) error, finish func(tmp string) error) error {
 	tmp, err := create(path)
 	if err != nil {
 		return err
@@ -34,27 +48,7 @@ func Write(path string, write func(io.Writer) error) error {
 	if err := tmp.Close(); err != nil {
 		return err
 	}
-	return os.Rename(tmp.Name(), path)
-}
-
-// Try writes what Write would, to a temporary file beside path, and
-// removes it: it proves, before anything depends on it, that the file can
-// be produced and that its folder takes it. path itself is not touched.
-func Try(path string, write func(io.Writer) error) error {
-	tmp, err := create(path)
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if err := write(tmp); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	return tmp.Close()
+	return finish(tmp.Name())
 }
 
 // create makes a new temporary file beside path.

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -350,5 +351,35 @@ func hostileSeeds(f *testing.F, ext string) {
 			f.Fatal(err)
 		}
 		f.Add(b)
+	}
+}
+
+// TestReadXLSXCellKinds: what each kind of cell reads as.
+func TestReadXLSXCellKinds(t *testing.T) {
+	row := `<row r="2"><c r="A2" t="inlineStr"><is><r><t>Con</t></r><r><t>toso</t></r><rPh><t>コントソ</t></rPh></is></c>` +
+		`<c r="B2" t="str"><f>A1</f><v>` + cust + `</v></c><c r="C2" t="inlineStr"><is><t>` + sku + `</t></is></c>` +
+		`<c r="D2"><v> 7 </v></c><c r="E2" t="inlineStr"><is><t>monthly</t></is></c>` +
+		`<c r="F2" t="d"><v>2027-03-31T00:00:00Z</v></c><c r="G2" t="b"><v>1</v></c><c r="H2" t="e"><v>#N/A</v></c>` +
+		`<c r="I2" t="inlineStr"><is><t>line_x000D_break</t></is></c></row>`
+	head := `<row r="1"><c r="A1" t="inlineStr"><is><t>Customer Name</t></is></c><c r="B1" t="inlineStr"><is><t>CustomerId</t></is></c>` +
+		`<c r="C1" t="inlineStr"><is><t>CatalogItemId</t></is></c><c r="D1" t="inlineStr"><is><t>Quantity</t></is></c>` +
+		`<c r="E1" t="inlineStr"><is><t>BillingCycle</t></is></c><c r="F1" t="inlineStr"><is><t>CustomTermEndDate</t></is></c>` +
+		`<c r="G1" t="inlineStr"><is><t>Flag</t></is></c><c r="H1" t="inlineStr"><is><t>Err</t></is></c><c r="I1" t="inlineStr"><is><t>Note</t></is></c></row>`
+	parts := edit(baseParts(nsMain, nsRel), sheetPart, func(string) string { return sheetXML(nsMain, head+row) })
+	parts = edit(parts, "xl/workbook.xml", func(s string) string { return strings.Replace(s, "<?xml version=\"1.0\" encoding=\"UTF-8\"", "<?xml version=\"1.0\" encoding=\"utf8\"", 1) })
+	p := filepath.Join(t.TempDir(), "kinds.xlsx")
+	if err := os.WriteFile(p, zipParts(t, parts), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s, err := Read(p, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"Contoso", cust, sku, " 7 ", "monthly", "2027-03-31", "1", "#N/A", "line\rbreak"}
+	if got := s.Rows[0].Cells; !slices.Equal(got, want) {
+		t.Errorf("cells %q, want %q", got, want)
+	}
+	if q := s.Rows[0].Get(order.Quantity); q != "7" {
+		t.Errorf("Quantity %q", q)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 )
 
@@ -166,6 +167,13 @@ func (r *sheetReader) endCell() error {
 		v = s
 	case "inlineStr", "str":
 		v = unescapeX(raw)
+	case "d": // an ISO 8601 date (Strict workbooks): the date is what a sheet means
+		v = raw
+		if len(raw) >= 10 {
+			if _, err := time.Parse("2006-01-02", raw[:10]); err == nil {
+				v = raw[:10]
+			}
+		}
 	default: // numbers, booleans (1/0), errors (#N/A), ISO dates ("d")
 		v = raw
 	}

@@ -6,6 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
+
+	"golang.org/x/text/encoding/charmap"
 )
 
 // maxRun bounds one piece of a part's XML (a run of text, a tag, a comment):
@@ -35,10 +38,19 @@ func (a *archive) decoder(name string) (*partDecoder, error) {
 	}
 	d := xml.NewDecoder(bufio.NewReaderSize(&runGuard{r: rc}, 64<<10))
 	d.Strict = true
-	// Parts say UTF-8 (or UTF-16, which Excel never writes); anything else
-	// is refused rather than guessed.
-	d.CharsetReader = func(label string, _ io.Reader) (io.Reader, error) {
-		return nil, fmt.Errorf("the part is in %q; only UTF-8 is read", label)
+	// Excel writes UTF-8; other generators sometimes declare it in another
+	// spelling, or a Latin-1 encoding. Anything else is refused rather
+	// than guessed.
+	d.CharsetReader = func(label string, in io.Reader) (io.Reader, error) {
+		switch strings.ToLower(strings.ReplaceAll(label, "_", "-")) {
+		case "utf8", "ascii", "us-ascii":
+			return in, nil
+		case "iso-8859-1", "latin1", "latin-1":
+			return charmap.ISO8859_1.NewDecoder().Reader(in), nil
+		case "windows-1252", "cp1252":
+			return charmap.Windows1252.NewDecoder().Reader(in), nil
+		}
+		return nil, fmt.Errorf("the part is in %q; only UTF-8 (and Latin-1) is read", label)
 	}
 	return &partDecoder{Decoder: d, name: name, rc: rc}, nil
 }
