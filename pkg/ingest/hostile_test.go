@@ -366,7 +366,9 @@ func TestReadXLSXCellKinds(t *testing.T) {
 		`<c r="E1" t="inlineStr"><is><t>BillingCycle</t></is></c><c r="F1" t="inlineStr"><is><t>CustomTermEndDate</t></is></c>` +
 		`<c r="G1" t="inlineStr"><is><t>Flag</t></is></c><c r="H1" t="inlineStr"><is><t>Err</t></is></c><c r="I1" t="inlineStr"><is><t>Note</t></is></c></row>`
 	parts := edit(baseParts(nsMain, nsRel), sheetPart, func(string) string { return sheetXML(nsMain, head+row) })
-	parts = edit(parts, "xl/workbook.xml", func(s string) string { return strings.Replace(s, "<?xml version=\"1.0\" encoding=\"UTF-8\"", "<?xml version=\"1.0\" encoding=\"utf8\"", 1) })
+	parts = edit(parts, "xl/workbook.xml", func(s string) string {
+		return strings.Replace(s, "<?xml version=\"1.0\" encoding=\"UTF-8\"", "<?xml version=\"1.0\" encoding=\"utf8\"", 1)
+	})
 	p := filepath.Join(t.TempDir(), "kinds.xlsx")
 	if err := os.WriteFile(p, zipParts(t, parts), 0o644); err != nil {
 		t.Fatal(err)
