@@ -406,8 +406,11 @@ func checkEvidence(log logrus.FieldLogger, j *submit.Journal, c *checked, batch 
 		if n == 0 {
 			continue
 		}
-		if written, err := report.WrittenBatch(path); err != nil || (written != "" && written != batch) {
-			continue // another batch's results
+		// Another batch's results are no evidence against this one; where
+		// the batch cannot be told (a CSV, a Summary sheet that is gone),
+		// the rows are.
+		if written, err := report.WrittenBatch(path); err == nil && written != "" && written != batch {
+			continue
 		}
 		if orderAgain {
 			log.WithFields(logrus.Fields{"results": path, "ordered_rows": n}).Warn("--order-again: sending although this results workbook shows rows of the batch ordered and the journal has no record of it")
