@@ -198,7 +198,7 @@ func (b *builder) annotate(r *order.Row, probs []cellProblem) {
 		}
 		if p.chars > 0 {
 			r.Problems = append(r.Problems, order.Problem{Field: field, Kind: "too long", Severity: order.Note,
-				Message: fmt.Sprintf("%sthe cell has %d characters; an Excel cell holds at most %d, so the results workbook shows only the first %d", where, p.chars, maxCellChars, maxCellChars)})
+				Message: fmt.Sprintf("%sthe cell has %d characters; an Excel cell holds at most 32,767, so the results workbook shows only the first 32,767", where, p.chars)})
 		}
 	}
 }

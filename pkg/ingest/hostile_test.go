@@ -385,3 +385,36 @@ func TestReadXLSXCellKinds(t *testing.T) {
 		t.Errorf("Quantity %q", q)
 	}
 }
+
+// TestCSVCellProblems: bytes that are not UTF-8 make their row Invalid,
+// naming the column, while the rest of the file reads as UTF-8; a cell too
+// long for Excel gets a Note.
+func TestCSVCellProblems(t *testing.T) {
+	s, err := Read(filepath.Join(hostileDir, "utf8-with-bad-bytes.csv"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Encoding != encUTF8Bad || s.Rows[0].Cells[0] != "Müller" {
+		t.Errorf("read as %s: %q", s.Encoding, s.Rows[0].Cells[0])
+	}
+	bad := s.Rows[2]
+	if bad.Cells[0] != "Bad \uFFFD byte" || len(bad.Problems) != 1 || bad.Problems[0].Severity != order.Error ||
+		!strings.Contains(bad.Problems[0].Message, "column Customer Name: the cell has bytes that are not UTF-8") {
+		t.Errorf("row %d: %q %+v", bad.Line, bad.Cells[0], bad.Problems)
+	}
+	for i, r := range s.Rows {
+		if i != 2 && len(r.Problems) > 0 {
+			t.Errorf("row %d has problems: %+v", r.Line, r.Problems)
+		}
+	}
+
+	s, err = Read(filepath.Join(hostileDir, "long-cell.csv"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	long := s.Rows[5]
+	if len(long.Problems) != 1 || long.Problems[0].Severity != order.Note ||
+		!strings.Contains(long.Problems[0].Message, "the cell has 40000 characters; an Excel cell holds at most 32,767") {
+		t.Errorf("row %d: %+v", long.Line, long.Problems)
+	}
+}
