@@ -124,3 +124,20 @@ func exitCode(t *testing.T, err error) int {
 	t.Fatal(err)
 	return -1
 }
+
+// TestPlanBatchPattern: validate --plan and submit expand {name} in --batch
+// alike, so the README's own config (batch: contoso-{name}) submits the
+// approved sheet instead of refusing it.
+func TestPlanBatchPattern(t *testing.T) {
+	base, env, _ := external(t)
+	dir, name := sample(t, "monthly-orders.xlsx")
+	plan := filepath.Join(dir, "approved.json")
+	if r := importer(t, dir, "validate", clock, "--batch", "contoso-{name}", "--plan", plan, name); r.code != 0 || !strings.Contains(r.stdout, "batch contoso-monthly-orders,") {
+		t.Fatalf("validate --plan: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	b, err := submitTo(t, dir, base, env, "--state", filepath.Join(dir, "j"), "--batch", "contoso-{name}", "--plan", plan, name).CombinedOutput()
+	if code := exitCode(t, err); code != 0 {
+		t.Fatalf("submit of the approved sheet: exit %d\n%s", code, b)
+	}
+	checkLedger(t, base)
+}

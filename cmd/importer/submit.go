@@ -124,7 +124,10 @@ func (a *app) submitWith(ctx context.Context, input string, o submitOptions, sha
 	if err != nil {
 		return nil, err
 	}
-	batch := strings.ReplaceAll(o.batch, "{name}", defaultBatch(input))
+	batch := ""
+	if o.batch != "" {
+		batch = batchName(o.batch, input)
+	}
 	if o.plan != "" {
 		if batch, err = checkPlan(c, o.plan, batch); err != nil {
 			return nil, err
@@ -132,7 +135,7 @@ func (a *app) submitWith(ctx context.Context, input string, o submitOptions, sha
 		log.WithField("plan", o.plan).Info("the sheet is exactly what the plan approved")
 	}
 	if batch == "" {
-		batch = defaultBatch(input)
+		batch = batchName("", input)
 	}
 	log = log.WithField("batch", batch)
 	run := c.run("submit", true)
@@ -342,6 +345,16 @@ func startSandbox() (sb *sandbox.Server, base string, stop func(), err error) {
 }
 
 var batchUnsafe = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
+
+// batchName is the batch a --batch value names for input: {name} is the
+// input's base name, and no value means {name}. validate --plan and submit
+// must agree on it, or submit refuses the approved sheet.
+func batchName(pattern, input string) string {
+	if pattern == "" {
+		pattern = "{name}"
+	}
+	return strings.ReplaceAll(pattern, "{name}", defaultBatch(input))
+}
 
 // defaultBatch is the input's base name without extension or ".results".
 func defaultBatch(input string) string {

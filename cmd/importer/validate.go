@@ -36,10 +36,7 @@ It sends nothing anywhere.`,
 				return err
 			}
 			if plan != "" {
-				if batch == "" {
-					batch = defaultBatch(c.input)
-				}
-				p, err := planOf(c, batch)
+				p, err := planOf(c, batchName(batch, c.input))
 				if err == nil {
 					err = approval.Write(plan, p)
 				}
@@ -61,6 +58,6 @@ It sends nothing anywhere.`,
 	}
 	o.register(cmd.Flags(), true)
 	cmd.Flags().StringVar(&plan, "plan", "", "also write the plan of what the sheet would buy, for approval (see submit --plan)")
-	cmd.Flags().StringVar(&batch, "batch", "", "the batch the plan is for (default: SHEET's base name)")
+	cmd.Flags().StringVar(&batch, "batch", "", "the batch the plan is for; {name} is SHEET's base name (default: {name})")
 	return cmd
 }
