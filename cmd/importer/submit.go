@@ -239,7 +239,9 @@ func (a *app) submitWith(ctx context.Context, input string, o submitOptions, sha
 	}
 	log.WithFields(statusFields(sum.Statuses)).WithField("results", c.out).Info("submitted")
 	if err != nil {
-		return sum, &exitError{code: exitProblem, err: err}
+		// A sign-in that stopped the run mid-way is the surroundings' fault:
+		// a watch keeps the sheet and tries again.
+		return sum, &exitError{code: exitProblem, err: err, env: errors.As(err, new(*pc.AuthError))}
 	}
 	if ctx.Err() != nil {
 		log.Warn("Interrupted: carts in flight were finished; run the same command again to submit the rest.")

@@ -108,9 +108,14 @@ func (t *Tokens) Token() (string, error) {
 	return tok.AccessToken, nil
 }
 
-// Invalidate drops the cached token, so the next call signs in again.
-func (t *Tokens) Invalidate() {
+// Invalidate drops the cached token if it is the one a call was refused
+// with, so the next call signs in again. A token another worker fetched
+// meanwhile is kept: dropping it would make every worker that got a 401
+// with the old token sign in again, one after another.
+func (t *Tokens) Invalidate(used string) {
 	t.mu.Lock()
-	t.tok = nil
+	if t.tok != nil && t.tok.AccessToken == used {
+		t.tok = nil
+	}
 	t.mu.Unlock()
 }

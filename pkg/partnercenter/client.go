@@ -26,6 +26,9 @@ const DefaultEndpoint = "https://api.partnercenter.microsoft.com"
 const DefaultTokenURL = "https://login.microsoftonline.com/{tenant}/oauth2/token"
 
 // Options configure a Client.
+// DefaultMaxAttempts is MaxAttempts when Options leave it 0.
+const DefaultMaxAttempts = 6
+
 type Options struct {
 	Endpoint string
 	Tokens   *Tokens
@@ -78,7 +81,7 @@ func NewClient(opt Options) (*Client, error) {
 		opt.Timeout = 60 * time.Second
 	}
 	if opt.MaxAttempts <= 0 {
-		opt.MaxAttempts = 6
+		opt.MaxAttempts = DefaultMaxAttempts
 	}
 	if opt.MaxThrottled <= 0 {
 		opt.MaxThrottled = 20
@@ -214,8 +217,11 @@ func (c *Client) GetOrder(ctx context.Context, customer, orderID string) (*Order
 // 5xx (but 501), 408, timeouts and dropped connections with jittered
 // exponential backoff, at most MaxAttempts times; 429 after a pause every
 // caller honours, and 409 (in progress) after a growing wait, each at most
-// MaxThrottled times; 401 once, with a new token. Other answers are
-// returned as *APIError.
+// MaxThrottled times; 401 with a new token, within MaxAttempts (a 401
+// says the request was not processed: nothing about the request itself,
+// so Partner Center refusing every token is an *AuthError, a sign-in
+// failure, never a refusal of the request). Other answers are returned as
+// *APIError.
 func (c *Client) do(ctx context.Context, method, path, requestID string, body, out any) (Call, error) {
 	call := Call{RequestID: requestID, CorrelationID: NewID()}
 	var payload []byte
@@ -226,9 +232,8 @@ func (c *Client) do(ctx context.Context, method, path, requestID string, body, o
 		}
 		payload = b
 	}
-	reauthed := false
-	// Attempts that were throttled, found the work in progress, or needed a
-	// new token are free: they do not count against MaxAttempts.
+	// Attempts that were throttled or found the work in progress are free:
+	// they do not count against MaxAttempts.
 	free, throttled, waited := 0, 0, 0
 	var lastErr error
 	for {
@@ -237,6 +242,9 @@ func (c *Client) do(ctx context.Context, method, path, requestID string, body, o
 				lastErr = errors.New("retries exhausted")
 			}
 			var api *APIError
+			if errors.As(lastErr, &api) && api.Status == http.StatusUnauthorized {
+				return call, &AuthError{Code: "401", Description: "Partner Center refused every access token it was given (" + api.Error() + ")", Err: api}
+			}
 			if errors.As(lastErr, &api) {
 				return call, api
 			}
@@ -277,10 +285,10 @@ func (c *Client) do(ctx context.Context, method, path, requestID string, body, o
 		}
 		apiErr := apiError(resp, respBody, call)
 		switch {
-		case resp.StatusCode == http.StatusUnauthorized && !reauthed:
-			reauthed = true
-			free++ // the request was not processed
-			c.opt.Tokens.Invalidate()
+		case resp.StatusCode == http.StatusUnauthorized:
+			// Not processed: sign in again and resend (the same request id).
+			lastErr = apiErr
+			c.opt.Tokens.Invalidate(token)
 		case resp.StatusCode == http.StatusTooManyRequests:
 			throttled++
 			free++

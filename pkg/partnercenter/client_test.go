@@ -211,7 +211,11 @@ func TestThrottling(t *testing.T) {
 	}
 }
 
-func TestUnauthorizedRefreshesOnce(t *testing.T) {
+// TestUnauthorizedSignsInAgain: a 401 says the request was not processed:
+// the client signs in again and resends, within the request's attempts;
+// a Partner Center that refuses every token is a sign-in failure
+// (*AuthError), never a refusal of the request.
+func TestUnauthorizedSignsInAgain(t *testing.T) {
 	f := setup(t, sandbox.Config{}, pc.Options{})
 	calls := 0
 	f.rec.before = func(w http.ResponseWriter, r *http.Request) bool {
@@ -236,9 +240,9 @@ func TestUnauthorizedRefreshesOnce(t *testing.T) {
 		return false
 	}
 	_, call, err := f.client.CreateCart(context.Background(), customer, oneLine(1), "y")
-	var api *pc.APIError
-	if !errors.As(err, &api) || api.Status != 401 || call.Attempts != 2 {
-		t.Errorf("two 401s: %v after %d attempts, want a 401 error after 2", err, call.Attempts)
+	var auth *pc.AuthError
+	if !errors.As(err, &auth) || call.Attempts != pc.DefaultMaxAttempts {
+		t.Errorf("401s only: %v after %d attempts, want a sign-in error after %d", err, call.Attempts, pc.DefaultMaxAttempts)
 	}
 }
 

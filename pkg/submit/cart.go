@@ -122,6 +122,13 @@ func (r *runner) create(ctx context.Context, a *Attempt, attested bool, lines []
 	cart, call, err := r.api.CreateCart(ctx, a.CustomerID, cartRequest(attested, lines), a.CreateRequestID)
 	ids := func(o *order.Outcome) { o.RequestID, o.CorrelationID = call.RequestID, call.CorrelationID }
 	if err != nil {
+		var auth *pc.AuthError
+		if errors.As(err, &auth) {
+			// Not the rows' fault, and nothing was done: the run stops.
+			r.fail(err)
+			r.notSubmitted(rows, "not sent: "+err.Error()+"; nothing was bought; fix the sign-in and run the same command again")
+			return true, nil
+		}
 		var api *pc.APIError
 		if errors.As(err, &api) && !api.Transient() {
 			a.State = StateAbandoned
@@ -193,6 +200,14 @@ func (r *runner) checkout(ctx context.Context, a *Attempt, rows []int, resumed b
 		isAPI := errors.As(err, &api)
 		if isAPI && api.Code.Number == pc.CodeCartAlreadySubmitted {
 			return r.alreadySubmitted(a, rows, call, err)
+		}
+		if errors.As(err, new(*pc.AuthError)) {
+			// An earlier attempt may have been sent: the attempt stays
+			// checkout-sent, and the run stops until sign-in works again.
+			r.fail(err)
+			r.set(rows, order.StatusUnknown, order.Error, "the checkout could not be completed: "+err.Error()+
+				"; fix the sign-in and run the same command again: it asks again with the same request and never orders twice", ids)
+			return nil
 		}
 		refused := isAPI && (api.Status == 400 || api.Status == 403 || (api.Status == 404 && !resumed))
 		if refused {

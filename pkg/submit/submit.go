@@ -93,10 +93,14 @@ func Run(ctx context.Context, api API, j *Journal, plan *Plan, opt Options) erro
 			continue
 		}
 		interrupted := func() bool {
-			if ctx.Err() == nil {
+			switch {
+			case ctx.Err() != nil:
+				r.notSubmitted(c.Rows, "the run was interrupted before this cart was sent; run the same command again")
+			case r.fatal() != nil:
+				r.notSubmitted(c.Rows, "not sent: the run stopped ("+r.fatal().Error()+"); nothing was bought for this cart; fix that and run the same command again")
+			default:
 				return false
 			}
-			r.notSubmitted(c.Rows, "the run was interrupted before this cart was sent; run the same command again")
 			done(c.Rows)
 			return true
 		}
