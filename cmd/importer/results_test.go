@@ -2,6 +2,9 @@ package main
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -255,4 +258,24 @@ func TestResultsDiskFull(t *testing.T) {
 		t.Errorf("temporary files were left on the full disk: %v", entries)
 	}
 	checkLedger(t, base)
+}
+
+// TestSummaryRecordsTheInputHash: the summary names the hash of the bytes
+// that were read, so a run can be tied to the very file it checked.
+func TestSummaryRecordsTheInputHash(t *testing.T) {
+	dir, name := sample(t, "monthly-orders.xlsx")
+	r := importer(t, dir, "validate", "--json", clock, name)
+	var s struct {
+		SHA256 string `json:"sha256"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &s); err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(filepath.Join(dir, name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum := sha256.Sum256(data); s.SHA256 != hex.EncodeToString(sum[:]) {
+		t.Errorf("sha256 %q, want the file's", s.SHA256)
+	}
 }

@@ -93,7 +93,7 @@ func check(log logrus.FieldLogger, input string, o sheetOptions) (*checked, erro
 
 func (c *checked) run(mode string, submit bool) *report.Run {
 	return &report.Run{
-		Input: c.input, Data: c.sheet.Data, Format: string(c.sheet.Format), Sheet: c.sheet.Name, HeaderLine: c.sheet.HeaderLine,
+		Input: c.input, Data: c.sheet.Data, SHA256: c.sheet.SHA256, Format: string(c.sheet.Format), Sheet: c.sheet.Name, HeaderLine: c.sheet.HeaderLine,
 		Columns: c.sheet.Columns, Rows: c.sheet.Rows, Outcomes: c.res.Outcomes, Carts: c.res.Carts, CartOf: c.res.CartOf,
 		Mode: mode, Finished: c.now, Submit: submit,
 	}

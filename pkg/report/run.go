@@ -16,6 +16,7 @@ type Run struct {
 	// Data is the sheet's bytes as read: the results copy is made from
 	// them, never by opening Input again (it may have changed since).
 	Data       []byte
+	SHA256     string // of Data, in hex
 	Format     string // "xlsx" or "csv"
 	Sheet      string // worksheet read; "" for CSV
 	HeaderLine int

@@ -13,6 +13,7 @@ import (
 // Summary is the machine-readable account of a run (--json).
 type Summary struct {
 	Input     string          `json:"input"`
+	SHA256    string          `json:"sha256,omitempty"` // of the input's bytes as read
 	Sheet     string          `json:"sheet,omitempty"`
 	Results   string          `json:"results,omitempty"`
 	Mode      string          `json:"mode"`
@@ -66,7 +67,7 @@ type CartSummary struct {
 // Summarize counts a run.
 func Summarize(run *Run, results string) *Summary {
 	s := &Summary{
-		Input: run.Input, Sheet: run.Sheet, Results: results, Mode: run.Mode, Batch: run.Batch, RunID: run.RunID, Journal: run.Journal,
+		Input: run.Input, SHA256: run.SHA256, Sheet: run.Sheet, Results: results, Mode: run.Mode, Batch: run.Batch, RunID: run.RunID, Journal: run.Journal,
 		Rows: len(run.Rows), Statuses: map[string]int{},
 		Customers: []CustomerTally{}, Kinds: []KindTally{}, Problems: []ProblemEntry{}, Carts: []CartSummary{},
 	}

@@ -70,6 +70,9 @@ func writeSummarySheet(f *excelize.File, run *Run, out string) error {
 	}
 	put(st.title, summaryTitle)
 	put(0, "Input", run.Input)
+	if run.SHA256 != "" {
+		put(0, "Input SHA-256", run.SHA256)
+	}
 	put(0, "Orders sheet", sheetName)
 	put(0, "Run", run.Mode)
 	for _, kv := range [][2]string{{"Batch", run.Batch}, {"Run id", run.RunID}, {"Journal", run.Journal}} {
