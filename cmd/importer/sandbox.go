@@ -39,7 +39,11 @@ until interrupted.`,
 	}
 	f := cmd.Flags()
 	f.StringVar(&o.addr, "addr", o.addr, "address to listen on (loopback unless you say otherwise)")
-	f.StringVar(&o.catalog, "catalog", "", "catalog JSON file, in the shape of pkg/sandbox/catalog.json (default: built in)")
+	f.StringVar(&o.catalog, "sandbox-catalog", "", "catalog JSON file, in the shape of pkg/sandbox/catalog.json (default: built in)")
+	// --catalog is validate's catalog CSV everywhere else; the sandbox's
+	// old name for its JSON stays for one release.
+	f.StringVar(&o.catalog, "catalog", "", "deprecated: use --sandbox-catalog")
+	_ = f.MarkDeprecated("catalog", "use --sandbox-catalog (--catalog is the catalog CSV of validate and submit)")
 	f.StringVar(&o.faults, "faults", "", "faults to inject, e.g. create:500:0.1,checkout:timeout-after-commit:0.05,any:429:0.05,latency:50ms")
 	f.Uint64Var(&o.seed, "seed", 0, "seed for ids and faults, for repeatable runs")
 	f.IntVar(&o.partnerRPM, "partner-rpm", 0, "requests per minute allowed per partner tenant (0: unlimited)")

@@ -85,12 +85,20 @@ func TestSandboxCommandBadFlags(t *testing.T) {
 	dir := t.TempDir()
 	for _, args := range [][]string{
 		{"sandbox", "--faults", "create:418:0.5"},
-		{"sandbox", "--catalog", "missing.json"},
+		{"sandbox", "--sandbox-catalog", "missing.json"},
+		{"sandbox", "--catalog", "missing.json"}, // the deprecated name still works
 		{"sandbox", "--addr", "127.0.0.1:99999"},
 	} {
 		r := importer(t, dir, args...)
 		if r.code != 2 || !strings.HasPrefix(r.stderr, "importer: ") {
 			t.Errorf("%v: exit %d %q", args, r.code, r.stderr)
 		}
+	}
+}
+
+func TestSandboxCatalogDeprecatedName(t *testing.T) {
+	r := importer(t, t.TempDir(), "sandbox", "--catalog", "missing.json")
+	if !strings.Contains(r.stderr, "--catalog has been deprecated, use --sandbox-catalog") || !strings.Contains(r.stderr, "missing.json") {
+		t.Errorf("exit %d %q: want a deprecation warning and the file's error", r.code, r.stderr)
 	}
 }

@@ -1,9 +1,6 @@
 package order
 
-import (
-	"fmt"
-	"strings"
-)
+import "strings"
 
 // Row is one line of the order sheet, as text, with where it came from.
 // Values hold the trimmed text of each known column; Cells hold every cell
@@ -40,11 +37,3 @@ func (r *Row) Get(f Field) string { return r.Values[f] }
 
 // Set stores the text of a known column.
 func (r *Row) Set(f Field, v string) { r.Values[f] = v }
-
-// Where names the row for messages: "sheet Orders, row 14".
-func (r *Row) Where() string {
-	if r.Sheet == "" {
-		return fmt.Sprintf("row %d", r.Line)
-	}
-	return fmt.Sprintf("sheet %s, row %d", r.Sheet, r.Line)
-}
