@@ -88,7 +88,7 @@ func submitOnce(b *testing.B, sheet string, carts int, latency time.Duration, rp
 	if err != nil {
 		b.Fatal(err)
 	}
-	if _, err := tokens.Token(); err != nil { // signed in before the clock starts, as the CLI does
+	if _, err := tokens.Token(context.Background()); err != nil { // signed in before the clock starts, as the CLI does
 		b.Fatal(err)
 	}
 	s, err := ingest.Read(sheet, ingest.Options{})

@@ -184,7 +184,7 @@ func (a *app) submitWith(ctx context.Context, input string, o submitOptions, sha
 		}
 		defer env.close()
 	}
-	if _, err := env.tokens.Token(); err != nil {
+	if _, err := env.tokens.Token(ctx); err != nil {
 		return nil, failEnv(err) // before any cart is created
 	}
 	statePath := o.state

@@ -52,30 +52,31 @@ func (e *AuthError) Unwrap() error { return e.Err }
 // Tokens hands out access tokens, fetching a new one shortly before the
 // cached one expires, or at once after Invalidate (a 401 mid-run).
 type Tokens struct {
-	fetch func() (*oauth2.Token, error)
+	fetch func(ctx context.Context) (*oauth2.Token, error)
 
 	mu      sync.Mutex
 	tok     *oauth2.Token
 	fetched time.Time
 }
 
-// NewTokens signs in with creds at tokenURL. hc is used for the token
-// requests; the tokens are fetched with a background context, never a
-// request's, so a cancelled call cannot poison later refreshes.
+// NewTokens signs in with creds at tokenURL; hc is used for the token
+// requests. Each fetch makes its own token source with the caller's
+// context, so a cancelled call fails only its own fetch and nothing
+// cached keeps a dead context.
 func NewTokens(creds Credentials, tokenURL string, hc *http.Client) *Tokens {
-	ctx := context.WithValue(context.Background(), oauth2.HTTPClient, hc)
-	var fetch func() (*oauth2.Token, error)
+	with := func(ctx context.Context) context.Context { return context.WithValue(ctx, oauth2.HTTPClient, hc) }
+	var fetch func(ctx context.Context) (*oauth2.Token, error)
 	if creds.RefreshToken != "" {
 		cfg := &oauth2.Config{ClientID: creds.ClientID, ClientSecret: creds.ClientSecret,
 			Endpoint: oauth2.Endpoint{TokenURL: tokenURL, AuthStyle: oauth2.AuthStyleInParams}}
-		fetch = func() (*oauth2.Token, error) {
+		fetch = func(ctx context.Context) (*oauth2.Token, error) {
 			// An expired token with the refresh token makes the source refresh.
-			return cfg.TokenSource(ctx, &oauth2.Token{RefreshToken: creds.RefreshToken, Expiry: time.Unix(1, 0)}).Token()
+			return cfg.TokenSource(with(ctx), &oauth2.Token{RefreshToken: creds.RefreshToken, Expiry: time.Unix(1, 0)}).Token()
 		}
 	} else {
 		cfg := &clientcredentials.Config{ClientID: creds.ClientID, ClientSecret: creds.ClientSecret, TokenURL: tokenURL,
 			EndpointParams: url.Values{"resource": {Resource}}, AuthStyle: oauth2.AuthStyleInParams}
-		fetch = func() (*oauth2.Token, error) { return cfg.Token(ctx) }
+		fetch = func(ctx context.Context) (*oauth2.Token, error) { return cfg.Token(with(ctx)) }
 	}
 	return &Tokens{fetch: fetch}
 }
@@ -83,7 +84,7 @@ func NewTokens(creds Credentials, tokenURL string, hc *http.Client) *Tokens {
 // Token returns a valid access token. It refreshes when a fifth of the
 // token's life (at most two minutes) is left, so no call goes out with a
 // token about to expire.
-func (t *Tokens) Token() (string, error) {
+func (t *Tokens) Token(ctx context.Context) (string, error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if t.tok != nil && t.tok.AccessToken != "" {
@@ -96,7 +97,7 @@ func (t *Tokens) Token() (string, error) {
 		}
 	}
 	fetched := time.Now()
-	tok, err := t.fetch()
+	tok, err := t.fetch(ctx)
 	if err != nil {
 		var re *oauth2.RetrieveError
 		if errors.As(err, &re) {

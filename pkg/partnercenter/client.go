@@ -258,7 +258,7 @@ func (c *Client) do(ctx context.Context, method, path, requestID string, body, o
 				return call, err
 			}
 		}
-		token, err := c.opt.Tokens.Token()
+		token, err := c.opt.Tokens.Token(ctx)
 		if err != nil {
 			return call, err
 		}

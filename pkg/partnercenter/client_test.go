@@ -307,13 +307,13 @@ func TestSignInErrors(t *testing.T) {
 	tenant, id, secret, refresh := sb.Credentials()
 	tokURL := pc.TokenURL(srv.URL+"/{tenant}/oauth2/token", tenant)
 	bad := pc.NewTokens(pc.Credentials{TenantID: tenant, ClientID: id, ClientSecret: "wr0ng-Secret"}, tokURL, srv.Client())
-	_, err := bad.Token()
+	_, err := bad.Token(context.Background())
 	var ae *pc.AuthError
 	if !errors.As(err, &ae) || ae.Code != "invalid_client" || strings.Contains(err.Error(), "wr0ng-Secret") {
 		t.Errorf("bad secret: %v", err)
 	}
 	appUser := pc.NewTokens(pc.Credentials{TenantID: tenant, ClientID: id, ClientSecret: secret, RefreshToken: refresh}, tokURL, srv.Client())
-	if tok, err := appUser.Token(); err != nil || tok == "" {
+	if tok, err := appUser.Token(context.Background()); err != nil || tok == "" {
 		t.Errorf("App+User refresh: %v", err)
 	}
 }
