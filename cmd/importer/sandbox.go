@@ -62,6 +62,11 @@ func runSandbox(cmd *cobra.Command, stdout, stderr io.Writer, o sandboxOptions) 
 		}
 		cfg.Faults = fs
 	}
+	if cmd.Flags().Changed("catalog") {
+		// pflag's own deprecation notice goes into cobra's flag buffer, so
+		// nobody would see it.
+		fmt.Fprintln(stderr, "warning: sandbox --catalog is deprecated: use --sandbox-catalog (--catalog is the catalog CSV of validate and submit)")
+	}
 	if o.catalog != "" {
 		c, err := sandbox.LoadCatalog(o.catalog)
 		if err != nil {

@@ -86,7 +86,6 @@ func TestSandboxCommandBadFlags(t *testing.T) {
 	for _, args := range [][]string{
 		{"sandbox", "--faults", "create:418:0.5"},
 		{"sandbox", "--sandbox-catalog", "missing.json"},
-		{"sandbox", "--catalog", "missing.json"}, // the deprecated name still works
 		{"sandbox", "--addr", "127.0.0.1:99999"},
 	} {
 		r := importer(t, dir, args...)
@@ -98,7 +97,7 @@ func TestSandboxCommandBadFlags(t *testing.T) {
 
 func TestSandboxCatalogDeprecatedName(t *testing.T) {
 	r := importer(t, t.TempDir(), "sandbox", "--catalog", "missing.json")
-	if !strings.Contains(r.stderr, "--catalog has been deprecated, use --sandbox-catalog") || !strings.Contains(r.stderr, "missing.json") {
+	if r.code != 2 || !strings.Contains(r.stderr, "warning: sandbox --catalog is deprecated: use --sandbox-catalog") || !strings.Contains(r.stderr, "importer: sandbox catalog: open missing.json") {
 		t.Errorf("exit %d %q: want a deprecation warning and the file's error", r.code, r.stderr)
 	}
 }
