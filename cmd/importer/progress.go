@@ -53,16 +53,9 @@ func (p *progress) cartDone(rows []int) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	for _, i := range rows {
-		switch p.outcomes[i].Status {
-		case order.StatusOrdered, order.StatusCreated:
+		if p.outcomes[i].Bought() {
 			p.ordered++
-		case order.StatusSkipped:
-			if p.outcomes[i].Failed() {
-				p.notYet++
-			} else {
-				p.ordered++ // ordered by an earlier run
-			}
-		default:
+		} else {
 			p.notYet++
 		}
 	}

@@ -124,10 +124,7 @@ func (a *app) finish(ctx context.Context, run *report.Run, out string, o sheetOp
 }
 
 // defaultResultsPath is NAME.results.xlsx beside the input.
-func defaultResultsPath(input string) string {
-	ext := filepath.Ext(input)
-	return strings.TrimSuffix(input, ext) + ".results.xlsx"
-}
+func defaultResultsPath(input string) string { return report.ResultsPath(input) }
 
 func same(a, b string) bool {
 	aa, err1 := filepath.Abs(a)

@@ -268,17 +268,10 @@ func newRunID() string {
 	return time.Now().UTC().Format("20060102T150405Z") + "-" + pc.NewID()[:8]
 }
 
-// allBought: every row ordered (or created, with --create-only), now or in
-// an earlier run of the batch.
+// allBought: every row bought, now or in an earlier run of the batch.
 func allBought(outcomes []order.Outcome) bool {
 	for i := range outcomes {
-		o := &outcomes[i]
-		switch o.Status {
-		case order.StatusOrdered, order.StatusCreated, order.StatusSkipped:
-			if o.Failed() {
-				return false
-			}
-		default:
+		if !outcomes[i].Bought() {
 			return false
 		}
 	}
@@ -459,7 +452,7 @@ func (a *app) rescue(ctx context.Context, log logrus.FieldLogger, run *report.Ru
 		dir = os.TempDir() // the sandbox's state directory goes away with the run
 	}
 	stem := batchUnsafe.ReplaceAllString(run.Batch, "_") + "-" + run.RunID
-	book := filepath.Join(dir, stem+".results.xlsx")
+	book := report.ResultsPath(filepath.Join(dir, stem+".xlsx"))
 	where := []string{}
 	if err := report.WriteWorkbook(ctx, run, book); err != nil {
 		log.WithError(err).Error("the results workbook could not be written in the state directory either")
@@ -468,7 +461,7 @@ func (a *app) rescue(ctx context.Context, log logrus.FieldLogger, run *report.Ru
 		where = append(where, book)
 	}
 	sum := report.Summarize(run, book)
-	for _, p := range []string{o.summary, filepath.Join(dir, stem+".summary.json")} {
+	for _, p := range []string{o.summary, report.SummaryPath(filepath.Join(dir, stem+".xlsx"))} {
 		if p == "" {
 			continue
 		}

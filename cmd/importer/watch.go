@@ -263,8 +263,8 @@ func (w *watcher) handle(ctx context.Context, j *inbox.Job) error {
 // notifyTrouble: notify such a failure (the first of a streak only).
 func (a *app) runJob(ctx context.Context, j *inbox.Job, wo watchOptions, log logrus.FieldLogger, notifyTrouble bool, connection func() (*remote, error)) (ok bool, err error) {
 	o := wo.submitOptions
-	o.out = j.Path(j.Stem() + ".results.xlsx")
-	o.summary = j.Path(j.Stem() + ".summary.json")
+	o.out = report.ResultsPath(j.Input())
+	o.summary = report.SummaryPath(j.Input())
 	o.plan = j.Plan()
 	log.WithField("dir", j.Dir).Info("processing")
 	var runErr error

@@ -61,3 +61,16 @@ func (o *Outcome) Failed() bool {
 	}
 	return false
 }
+
+// Bought reports whether the row's line is bought: ordered (or, with
+// --create-only, carted) now, or Skipped as ordered by an earlier run. A
+// row Skipped because its cart was held back is not.
+func (o *Outcome) Bought() bool {
+	switch o.Status {
+	case StatusOrdered, StatusCreated:
+		return true
+	case StatusSkipped:
+		return !o.Failed()
+	}
+	return false
+}

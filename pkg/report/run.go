@@ -4,6 +4,7 @@ package report
 
 import (
 	"fmt"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -75,3 +76,19 @@ func Describe(r *order.Row, p order.Problem) string {
 	}
 	return where + ": " + p.Message
 }
+
+// Where a run's files go by default, named after the sheet: orders.xlsx
+// gets orders.results.xlsx and orders.summary.json beside it. One rule for
+// every front end, so a watch, a rescue and the CLI never disagree.
+const (
+	ResultsSuffix = ".results.xlsx"
+	SummarySuffix = ".summary.json"
+)
+
+// ResultsPath is the default results workbook of the sheet at input.
+func ResultsPath(input string) string { return stem(input) + ResultsSuffix }
+
+// SummaryPath is the default JSON summary of the sheet at input.
+func SummaryPath(input string) string { return stem(input) + SummarySuffix }
+
+func stem(path string) string { return strings.TrimSuffix(path, filepath.Ext(path)) }
