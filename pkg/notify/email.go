@@ -18,6 +18,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/cspimporter/importer/pkg/retry"
 )
 
 // MaxAttachment is the largest file attached to an email; a bigger one is
@@ -45,27 +47,21 @@ func (e *Email) Send(ctx context.Context, m Message) error {
 	if err != nil {
 		return fmt.Errorf("email: %w", err)
 	}
-	attempts := e.Attempts
-	if attempts <= 0 {
-		attempts = 3
+	p := retry.Policy{Attempts: e.Attempts, Base: e.Backoff}
+	if p.Attempts <= 0 {
+		p.Attempts = 3
 	}
-	pause := e.Backoff
-	if pause <= 0 {
-		pause = 2 * time.Second
+	if p.Base <= 0 {
+		p.Base = 2 * time.Second
 	}
-	for n := 1; ; n++ {
-		err = e.send(ctx, msg)
+	err = retry.Do(ctx, p, func(int) (time.Duration, error) {
+		err := e.send(ctx, msg)
 		var perm *textproto.Error
-		if err == nil || n == attempts || (errors.As(err, &perm) && perm.Code >= 500) {
-			break
+		if errors.As(err, &perm) && perm.Code >= 500 { // refused for good: 4xx is "try later"
+			return 0, retry.Permanent(err)
 		}
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("email via %s: %w", e.Server, ctx.Err())
-		case <-time.After(pause):
-		}
-		pause *= 2
-	}
+		return 0, err
+	})
 	if err != nil {
 		return fmt.Errorf("email via %s: %w", e.Server, err)
 	}

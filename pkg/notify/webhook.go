@@ -15,6 +15,8 @@ import (
 	"net/url"
 	"strconv"
 	"time"
+
+	"github.com/cspimporter/importer/pkg/retry"
 )
 
 // Message is what a run reports.
@@ -64,36 +66,25 @@ func (w *Webhook) Send(ctx context.Context, m Message) error {
 	if client == nil {
 		client = &http.Client{Timeout: 15 * time.Second}
 	}
-	attempts := max(w.Attempts, 1)
+	p := retry.Policy{Attempts: max(w.Attempts, 1), Base: w.Backoff}
 	if w.Attempts == 0 {
-		attempts = 4
+		p.Attempts = 4
 	}
-	pause := w.Backoff
-	if pause <= 0 {
-		pause = time.Second
+	if p.Base <= 0 {
+		p.Base = time.Second
 	}
-	var last error
-	for n := 1; n <= attempts; n++ {
+	err = retry.Do(ctx, p, func(int) (time.Duration, error) {
 		wait, err := w.post(ctx, client, body)
-		if err == nil {
-			return nil
-		}
-		last = err
 		var final *finalError
-		if errors.As(err, &final) || n == attempts {
-			break
+		if errors.As(err, &final) {
+			return 0, retry.Permanent(err)
 		}
-		if wait <= 0 {
-			wait = pause
-			pause *= 2
-		}
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("notify %s: %w", Where(w.URL), ctx.Err())
-		case <-time.After(wait):
-		}
+		return wait, err
+	})
+	if err != nil {
+		return fmt.Errorf("notify %s: %w", Where(w.URL), err)
 	}
-	return fmt.Errorf("notify %s: %w", Where(w.URL), last)
+	return nil
 }
 
 // finalError is an answer that another attempt would not change.

@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"golang.org/x/time/rate"
+
+	"github.com/cspimporter/importer/pkg/retry"
 )
 
 // DefaultEndpoint is Partner Center's API. Nothing in this repository's
@@ -371,8 +373,7 @@ func apiError(resp *http.Response, body []byte, call Call) *APIError {
 
 // delay is the backoff before retry n (1-based): exponential, capped.
 func (c *Client) delay(n int) time.Duration {
-	d := c.opt.BaseDelay << min(n-1, 16)
-	return min(d, c.opt.MaxDelay)
+	return retry.Policy{Base: c.opt.BaseDelay, Max: c.opt.MaxDelay}.Delay(n)
 }
 
 func (c *Client) jitter(d time.Duration) time.Duration {
@@ -384,13 +385,5 @@ func (c *Client) jitter(d time.Duration) time.Duration {
 
 // backoff sleeps a jittered exponential delay (half fixed, half random).
 func (c *Client) backoff(ctx context.Context, n int) error {
-	d := c.delay(n)
-	t := time.NewTimer(d/2 + c.jitter(d/2))
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
+	return retry.Sleep(ctx, retry.Policy{Base: c.opt.BaseDelay, Max: c.opt.MaxDelay, Jitter: true}.Delay(n))
 }
