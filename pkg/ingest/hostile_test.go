@@ -13,6 +13,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/xuri/excelize/v2"
+
 	"github.com/cspimporter/importer/pkg/order"
 )
 
@@ -416,5 +418,43 @@ func TestCSVCellProblems(t *testing.T) {
 	if len(long.Problems) != 1 || long.Problems[0].Severity != order.Note ||
 		!strings.Contains(long.Problems[0].Message, "the cell has 40000 characters; an Excel cell holds at most 32,767") {
 		t.Errorf("row %d: %+v", long.Line, long.Problems)
+	}
+}
+
+// TestReadsWhatExcelizeReads: on well-formed workbooks the strict reader
+// reads every cell exactly as excelize's Rows() with raw values did, so a
+// row's identity (and the journal's keys) did not change with the reader.
+func TestReadsWhatExcelizeReads(t *testing.T) {
+	for _, p := range []string{"../../samples/monthly-orders.xlsx", "../../samples/monthly-orders-with-mistakes.xlsx", filepath.Join(hostileDir, "valid.xlsx")} {
+		s, err := Read(p, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		f, err := excelize.OpenFile(p, excelize.Options{RawCellValue: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		rows, err := f.Rows(s.Name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		byLine := map[int][]string{}
+		for line := 1; rows.Next(); line++ {
+			cells, err := rows.Columns()
+			if err != nil {
+				t.Fatal(err)
+			}
+			for len(cells) > 0 && cells[len(cells)-1] == "" {
+				cells = cells[:len(cells)-1]
+			}
+			byLine[line] = cells
+		}
+		rows.Close()
+		f.Close()
+		for _, r := range s.Rows {
+			if want := byLine[r.Line]; !slices.Equal(r.Cells, want) {
+				t.Errorf("%s row %d: %q, excelize read %q", filepath.Base(p), r.Line, r.Cells, want)
+			}
+		}
 	}
 }
