@@ -45,4 +45,3 @@ func TestRowKeysStable(t *testing.T) {
 		}
 	}
 }
-
