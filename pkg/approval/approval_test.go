@@ -22,16 +22,17 @@ func planOf(t *testing.T, csv, batch string) *Plan {
 	if err := os.WriteFile(path, []byte(csv), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	return planOfFile(t, path, batch)
+}
+
+func planOfFile(t *testing.T, path, batch string) *Plan {
+	t.Helper()
 	sheet, err := ingest.Read(path, ingest.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	res := validate.New(validate.Options{Today: created}).Check(sheet.Rows)
-	sha, err := HashFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return Build("orders.csv", sha, batch, created, sheet.Rows, res.Carts, res.Outcomes)
+	return Build(filepath.Base(path), sheet.SHA256, batch, created, sheet.Rows, res.Carts, res.Outcomes)
 }
 
 func sampleCSV(t *testing.T) string {
@@ -145,5 +146,38 @@ func TestWriteLoad(t *testing.T) {
 		if _, err := Load(bad); err == nil {
 			t.Errorf("%s: loaded", name)
 		}
+	}
+}
+
+// TestPlanFileOfEarlierVersionStillVerifies: a plan written by an earlier
+// importer (testdata/plan-v1.json, from testdata/orders.csv) still loads
+// and finds no difference from the same sheet checked now: the plan file's
+// shape belongs to this package, and renaming a domain field must never
+// change it.
+func TestPlanFileOfEarlierVersionStillVerifies(t *testing.T) {
+	for fixture, sheet := range map[string]string{
+		"plan-v1.json":        filepath.Join("testdata", "orders.csv"),
+		"plan-v1-sample.json": filepath.Join("..", "..", "samples", "monthly-orders.xlsx"),
+	} {
+		t.Run(fixture, func(t *testing.T) {
+			fixture = filepath.Join("testdata", fixture)
+			old, err := Load(fixture)
+			if err != nil {
+				t.Fatal(err)
+			}
+			now := planOfFile(t, sheet, "nov")
+			if d := Differences(old, now); len(d) > 0 {
+				t.Errorf("the sheet the plan was made from differs from it:\n%s", strings.Join(d, "\n"))
+			}
+			written := filepath.Join(t.TempDir(), "plan.json")
+			if err := Write(written, now); err != nil {
+				t.Fatal(err)
+			}
+			a, _ := os.ReadFile(fixture)
+			b, _ := os.ReadFile(written)
+			if string(a) != string(b) {
+				t.Errorf("a plan is written differently now:\n%s\nwas:\n%s", b, a)
+			}
+		})
 	}
 }
