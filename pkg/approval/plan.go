@@ -41,12 +41,6 @@ type Cart struct {
 	Lines    []Line `json:"lines"`
 }
 
-// Line is one cart line and the sheet row it comes from.
-type Line struct {
-	Row int `json:"row"`
-	order.LineItem
-}
-
 // Total adds up the lines of the carts that will be sent, per customer or
 // per product (catalog item).
 type Total struct {
@@ -81,7 +75,7 @@ func Build(sheet, sha string, batch string, created time.Time, rows []order.Row,
 				pc.HeldBack = true
 			}
 			if n < len(c.Request.LineItems) {
-				pc.Lines = append(pc.Lines, Line{Row: rows[i].Line, LineItem: c.Request.LineItems[n]})
+				pc.Lines = append(pc.Lines, lineOf(rows[i].Line, c.Request.LineItems[n]))
 			}
 		}
 		if !pc.HeldBack {

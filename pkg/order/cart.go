@@ -8,38 +8,40 @@ const (
 	KeyAdditionalTransactionReseller = "additional_transaction_reseller"
 )
 
-// Participant is a partner of record on a line: {key, value} on the wire.
+// Participant is a partner of record on a line.
 type Participant struct {
-	Key   string `json:"key"`
-	Value string `json:"value"`
+	Key   string
+	Value string
 }
 
 // Renewal is the renewsTo object of a line.
 type Renewal struct {
-	TermDuration string `json:"termDuration"`
+	TermDuration string
 }
 
-// LineItem is one cart line in exactly the shape the create-cart request
-// takes (see the Partner Center create-cart guide).
+// LineItem is one cart line, with what the create-cart request takes (see
+// the Partner Center create-cart guide). It carries no wire format: each
+// file or request that holds lines (the request, a plan, a journal key, the
+// summary) has its own shape, so renaming a field here changes none.
 type LineItem struct {
-	ID                  int               `json:"id"`
-	CatalogItemID       string            `json:"catalogItemId"`
-	FriendlyName        string            `json:"friendlyName,omitempty"`
-	Quantity            int               `json:"quantity"`
-	BillingCycle        string            `json:"billingCycle"`
-	TermDuration        string            `json:"termDuration,omitempty"`
-	RenewsTo            *Renewal          `json:"renewsTo,omitempty"`
-	PromotionID         string            `json:"promotionId,omitempty"`
-	CustomTermEndDate   string            `json:"customTermEndDate,omitempty"`
-	ProvisioningContext map[string]string `json:"provisioningContext,omitempty"`
-	AttestationAccepted *bool             `json:"attestationAccepted,omitempty"`
-	Participants        []Participant     `json:"participants,omitempty"`
+	ID                  int
+	CatalogItemID       string
+	FriendlyName        string
+	Quantity            int
+	BillingCycle        string
+	TermDuration        string
+	RenewsTo            *Renewal
+	PromotionID         string
+	CustomTermEndDate   string
+	ProvisioningContext map[string]string
+	AttestationAccepted *bool
+	Participants        []Participant
 }
 
 // CartRequest is the body of a create-cart request.
 type CartRequest struct {
-	PartnerOnRecordAttestationAccepted bool       `json:"PartnerOnRecordAttestationAccepted"`
-	LineItems                          []LineItem `json:"lineItems"`
+	PartnerOnRecordAttestationAccepted bool
+	LineItems                          []LineItem
 }
 
 // CartKey identifies a cart within a sheet: one cart per customer and

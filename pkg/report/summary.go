@@ -56,12 +56,12 @@ type ProblemEntry struct {
 // CartSummary is one cart: its rows, their statuses, and the request that
 // would be sent.
 type CartSummary struct {
-	Name       string            `json:"name"`
-	CustomerID string            `json:"customerId"`
-	CartGroup  string            `json:"cartGroup,omitempty"`
-	Rows       []int             `json:"rows"`
-	Statuses   map[string]int    `json:"statuses"`
-	Request    order.CartRequest `json:"request"`
+	Name       string         `json:"name"`
+	CustomerID string         `json:"customerId"`
+	CartGroup  string         `json:"cartGroup,omitempty"`
+	Rows       []int          `json:"rows"`
+	Statuses   map[string]int `json:"statuses"`
+	Request    CartRequest    `json:"request"`
 }
 
 // Summarize counts a run.
@@ -104,7 +104,7 @@ func Summarize(run *Run, results string) *Summary {
 	}
 	s.Kinds = TallyKinds(s.Problems, false)
 	for _, c := range run.Carts {
-		cs := CartSummary{Name: c.Name, CustomerID: c.Key.CustomerID, CartGroup: c.Key.Group, Statuses: map[string]int{}, Request: c.Request}
+		cs := CartSummary{Name: c.Name, CustomerID: c.Key.CustomerID, CartGroup: c.Key.Group, Statuses: map[string]int{}, Request: requestOf(c.Request)}
 		for _, i := range c.Rows {
 			cs.Rows = append(cs.Rows, run.Rows[i].Line)
 			cs.Statuses[string(run.Outcomes[i].Status)]++
