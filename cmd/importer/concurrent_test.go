@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"path/filepath"
 	"sync"
@@ -15,7 +14,7 @@ func TestTwoSubmissionsInOneProcess(t *testing.T) {
 	dir, name := sample(t, "monthly-orders.xlsx")
 	// Each caller of the web app gets its own output; here they share one,
 	// so it is locked.
-	var stdout, stderr lockedBuffer
+	var stdout, stderr syncBuffer
 	a := newApp(&stdout, &stderr)
 	a.secrets = &redactor{}
 	var wg sync.WaitGroup
@@ -43,21 +42,4 @@ func TestTwoSubmissionsInOneProcess(t *testing.T) {
 			t.Errorf("submission %d: %v\n%s", i, err, stderr.String())
 		}
 	}
-}
-
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }
