@@ -452,7 +452,7 @@ func (a *app) rescue(ctx context.Context, log logrus.FieldLogger, run *report.Ru
 		dir = os.TempDir() // the sandbox's state directory goes away with the run
 	}
 	stem := batchUnsafe.ReplaceAllString(run.Batch, "_") + "-" + run.RunID
-	book := report.ResultsPath(filepath.Join(dir, stem+".xlsx"))
+	book := filepath.Join(dir, stem) + report.ResultsSuffix
 	where := []string{}
 	if err := report.WriteWorkbook(ctx, run, book); err != nil {
 		log.WithError(err).Error("the results workbook could not be written in the state directory either")
@@ -461,7 +461,7 @@ func (a *app) rescue(ctx context.Context, log logrus.FieldLogger, run *report.Ru
 		where = append(where, book)
 	}
 	sum := report.Summarize(run, book)
-	for _, p := range []string{o.summary, report.SummaryPath(filepath.Join(dir, stem+".xlsx"))} {
+	for _, p := range []string{o.summary, filepath.Join(dir, stem) + report.SummarySuffix} {
 		if p == "" {
 			continue
 		}
