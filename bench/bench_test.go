@@ -199,13 +199,13 @@ func scanCSV(path string) error {
 // validateFile is `importer validate` without the CLI: read, check, write
 // the results workbook.
 func validateFile(path, out string) error {
-	s, err := ingest.Read(path, ingest.Options{})
+	s, err := ingest.Read(context.Background(), path, ingest.Options{})
 	if err != nil {
 		return err
 	}
 	res := validate.New(validate.Options{}).Check(s.Rows)
 	run := &report.Run{Input: path, Data: s.Data, Format: string(s.Format), Sheet: s.Name, HeaderLine: s.HeaderLine,
-		Columns: s.Columns, Rows: s.Rows, Outcomes: res.Outcomes, Carts: res.Carts, CartOf: res.CartOf,
+		Columns: s.Columns, Checked: res,
 		Mode: "benchmark", Finished: time.Now()}
 	return report.WriteWorkbook(context.Background(), run, out)
 }
@@ -257,7 +257,7 @@ func BenchmarkPhases(b *testing.B) {
 			var read, check, write time.Duration
 			for i := 0; i < b.N; i++ {
 				t0 := time.Now()
-				s, err := ingest.Read(path, ingest.Options{})
+				s, err := ingest.Read(context.Background(), path, ingest.Options{})
 				if err != nil {
 					b.Fatal(err)
 				}
@@ -265,7 +265,7 @@ func BenchmarkPhases(b *testing.B) {
 				res := validate.New(validate.Options{}).Check(s.Rows)
 				t2 := time.Now()
 				run := &report.Run{Input: path, Data: s.Data, Format: string(s.Format), Sheet: s.Name, HeaderLine: s.HeaderLine,
-					Columns: s.Columns, Rows: s.Rows, Outcomes: res.Outcomes, Carts: res.Carts, CartOf: res.CartOf, Finished: t2}
+					Columns: s.Columns, Checked: res, Finished: t2}
 				if err := report.WriteWorkbook(context.Background(), run, filepath.Join(b.TempDir(), "o.xlsx")); err != nil {
 					b.Fatal(err)
 				}

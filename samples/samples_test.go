@@ -2,6 +2,7 @@ package samples_test
 
 import (
 	"bytes"
+	"context"
 	"flag"
 	"fmt"
 	"os"
@@ -144,9 +145,9 @@ func writeEuropeanCSV(path string, data [][]string) error {
 	return os.WriteFile(path, b.Bytes(), 0o644)
 }
 
-func check(t *testing.T, path string) (*ingest.Sheet, *validate.Result) {
+func check(t *testing.T, path string) (*ingest.Sheet, *order.Checked) {
 	t.Helper()
-	s, err := ingest.Read(path, ingest.Options{})
+	s, err := ingest.Read(context.Background(), path, ingest.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -215,7 +216,7 @@ func TestMistakes(t *testing.T) {
 }
 
 func TestEuropeanCSVIsReadAsExcelWroteIt(t *testing.T) {
-	s, err := ingest.Read(mistakesCSV, ingest.Options{})
+	s, err := ingest.Read(context.Background(), mistakesCSV, ingest.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,6 +15,8 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 	"go.yaml.in/yaml/v3"
+
+	"github.com/cspimporter/importer/pkg/importer"
 )
 
 // A config file holds what a cron line would otherwise repeat. Its keys are
@@ -266,11 +268,11 @@ func (c *configFile) checkValues() []string {
 	if err := o.submitOptions.check(); err != nil {
 		problems = append(problems, err.Error())
 	}
-	if err := checkURL(o.endpoint); err != nil && !o.sandbox {
+	if err := importer.CheckURL(o.endpoint); err != nil && !o.sandbox {
 		problems = append(problems, "endpoint: "+err.Error())
 	}
 	if o.credentials != "" {
-		if err := checkCredentialsFile(o.credentials); err != nil {
+		if err := importer.CheckCredentialsFile(o.credentials); err != nil {
 			problems = append(problems, err.Error())
 		}
 	}

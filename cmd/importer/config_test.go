@@ -27,14 +27,14 @@ func TestConfigPrecedence(t *testing.T) {
 	} {
 		t.Run(cfg.name, func(t *testing.T) {
 			path := writeFile(t, dir, cfg.name, cfg.text)
-			r := importer(t, dir, "validate", "--config", path, clock, name)
+			r := cli(t, dir, "validate", "--config", path, clock, name)
 			if r.code != 0 || !json.Valid([]byte(r.stdout)) || !strings.HasPrefix(r.stderr, "time=") {
 				t.Fatalf("settings from the file: exit %d\nstdout %s\nstderr %s", r.code, r.stdout, r.stderr)
 			}
 			if _, err := os.Stat(filepath.Join(dir, "from-config.xlsx")); err != nil {
 				t.Error("out from the config file was not used")
 			}
-			r = importer(t, dir, "validate", "--config", path, "--json=false", "--log-format", "json", "-o", "from-flag.xlsx", clock, name)
+			r = cli(t, dir, "validate", "--config", path, "--json=false", "--log-format", "json", "-o", "from-flag.xlsx", clock, name)
 			if r.code != 0 || !strings.Contains(r.stdout, "Checked 30 rows") || !strings.HasPrefix(r.stderr, "{") {
 				t.Fatalf("flags over the file: exit %d\nstdout %s\nstderr %s", r.code, r.stdout, r.stderr)
 			}
@@ -80,7 +80,7 @@ func TestConfigCheck(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			path := writeFile(t, dir, tt.file, tt.text)
-			r := importer(t, dir, "config", "check", path)
+			r := cli(t, dir, "config", "check", path)
 			if tt.want == "" {
 				if r.code != 0 || !strings.Contains(r.stdout, "is valid") {
 					t.Errorf("exit %d, want 0\n%s%s", r.code, r.stdout, r.stderr)
@@ -94,20 +94,20 @@ func TestConfigCheck(t *testing.T) {
 	}
 	// --config names the file too; a run refuses a bad one before anything.
 	path := writeFile(t, dir, "bad.yaml", "rate: fast\n")
-	if r := importer(t, dir, "--config", path, "config", "check"); r.code != 2 {
+	if r := cli(t, dir, "--config", path, "config", "check"); r.code != 2 {
 		t.Errorf("config check via --config: exit %d", r.code)
 	}
-	if r := importer(t, dir, "--config", path, "submit", "--sandbox", "x.xlsx"); r.code != 2 || !strings.Contains(r.stderr, "rate") {
+	if r := cli(t, dir, "--config", path, "submit", "--sandbox", "x.xlsx"); r.code != 2 || !strings.Contains(r.stderr, "rate") {
 		t.Errorf("submit with a bad config: exit %d %s", r.code, r.stderr)
 	}
 	// A misspelt key stops a run rather than being ignored; a key of
 	// another command is fine.
 	typo := writeFile(t, dir, "typo.yaml", "concurency: 3\n")
-	if r := importer(t, dir, "--config", typo, "validate", "x.xlsx"); r.code != 2 || !strings.Contains(r.stderr, "concurency: no command has this setting") {
+	if r := cli(t, dir, "--config", typo, "validate", "x.xlsx"); r.code != 2 || !strings.Contains(r.stderr, "concurency: no command has this setting") {
 		t.Errorf("a misspelt key: exit %d %s", r.code, r.stderr)
 	}
 	other := writeFile(t, dir, "other.yaml", "inbox: "+inbox+"\nattest: true\n")
-	if r := importer(t, dir, "--config", other, "validate", "x.xlsx"); r.code != 2 || !strings.Contains(r.stderr, "x.xlsx") {
+	if r := cli(t, dir, "--config", other, "validate", "x.xlsx"); r.code != 2 || !strings.Contains(r.stderr, "x.xlsx") {
 		t.Errorf("watch's inbox key in a validate run: exit %d %s (want the missing sheet to be the problem)", r.code, r.stderr)
 	}
 }

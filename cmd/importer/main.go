@@ -17,7 +17,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
-	"github.com/cspimporter/importer/pkg/report"
+	"github.com/cspimporter/importer/pkg/importer"
 )
 
 // Exit codes, the same for every command.
@@ -28,15 +28,10 @@ const (
 )
 
 // exitError carries an exit code up to main. A nil err means the message
-// was already printed.
+// was already printed, or there is nothing to add to the rows' outcomes.
 type exitError struct {
 	code int
 	err  error
-	// env: the surroundings stopped the run (sign-in, the journal), not
-	// the sheet; a watched inbox keeps the sheet to try again.
-	env bool
-	// told: the failure has been notified already.
-	told bool
 }
 
 func (e *exitError) Error() string {
@@ -51,9 +46,22 @@ func (e *exitError) Unwrap() error { return e.err }
 // fail marks an error as "the run could not be done".
 func fail(err error) error { return &exitError{code: exitFailed, err: err} }
 
-// failEnv marks an error as "could not be done, through no fault of the
-// sheet".
-func failEnv(err error) error { return &exitError{code: exitFailed, err: err, env: true} }
+// exitOf maps the core's outcome of a run to the exit: 1 for rows that did
+// not pass and for a run that finished (wrote its results) but stopped, 2
+// for a run that could not be done.
+func exitOf(err error, finished bool) error {
+	if err == nil {
+		return nil
+	}
+	var msg error
+	if importer.Message(err) != "" {
+		msg = err
+	}
+	if importer.FaultOf(err) == importer.FaultRows || finished {
+		return &exitError{code: exitProblem, err: msg}
+	}
+	return &exitError{code: exitFailed, err: msg}
+}
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -70,13 +78,11 @@ func main() {
 type app struct {
 	stdout, stderr io.Writer
 	log            *logrus.Logger
-	secrets        *redactor
+	secrets        *importer.Secrets
 	logFormat      string
 	verbose        bool
 	config         string
-	// submit submits one sheet of a watch; nil is submitWith. Tests
-	// replace it to make a sheet fail in ways no input should.
-	submit func(ctx context.Context, input string, o submitOptions, env *remote) (*report.Summary, error)
+	getenv         func(string) string
 }
 
 // registerPersistent adds the flags every command has.
@@ -92,7 +98,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 }
 
 func newApp(stdout, stderr io.Writer) *app {
-	a := &app{stdout: stdout, stderr: stderr, log: logrus.New(), secrets: &redactor{}}
+	a := &app{stdout: stdout, stderr: stderr, log: logrus.New(), secrets: &importer.Secrets{}, getenv: os.Getenv}
 	a.log.SetOutput(stderr)
 	return a
 }
@@ -110,7 +116,7 @@ func (a *app) run(ctx context.Context, args []string) int {
 	var ee *exitError
 	if errors.As(err, &ee) {
 		if ee.err != nil {
-			fmt.Fprintf(stderr, "importer: %s\n", printableLines(a.secrets.redact(ee.err.Error())))
+			fmt.Fprintf(stderr, "importer: %s\n", printableLines(a.secrets.Redact(ee.err.Error())))
 		}
 		return ee.code
 	}

@@ -37,7 +37,7 @@ type result struct {
 	stdout, stderr string
 }
 
-func importer(t *testing.T, dir string, args ...string) result {
+func cli(t *testing.T, dir string, args ...string) result {
 	t.Helper()
 	cmd := exec.Command(binary, args...)
 	cmd.Dir = dir
@@ -71,7 +71,7 @@ const clock = "--clock=2026-11-21T09:00:00Z"
 
 func TestValidateCleanSample(t *testing.T) {
 	dir, name := sample(t, "monthly-orders.xlsx")
-	r := importer(t, dir, "validate", clock, name)
+	r := cli(t, dir, "validate", clock, name)
 	if r.code != 0 {
 		t.Fatalf("exit %d, want 0\n%s", r.code, r.stderr)
 	}
@@ -88,7 +88,7 @@ func TestValidateMistakesJSON(t *testing.T) {
 	for _, name := range []string{"monthly-orders-with-mistakes.xlsx", "monthly-orders-with-mistakes.csv"} {
 		t.Run(name, func(t *testing.T) {
 			dir, name := sample(t, name)
-			r := importer(t, dir, "validate", "--json", "-o", "checked.xlsx", clock, name)
+			r := cli(t, dir, "validate", "--json", "-o", "checked.xlsx", clock, name)
 			if r.code != 1 {
 				t.Fatalf("exit %d, want 1\n%s", r.code, r.stderr)
 			}
@@ -155,10 +155,10 @@ func TestValidateAttestFlag(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "o.csv"), []byte(csv), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if r := importer(t, dir, "validate", "o.csv"); r.code != 1 || !strings.Contains(r.stdout, "--attest") {
+	if r := cli(t, dir, "validate", "o.csv"); r.code != 1 || !strings.Contains(r.stdout, "--attest") {
 		t.Errorf("without --attest: exit %d\n%s", r.code, r.stdout)
 	}
-	if r := importer(t, dir, "validate", "o.csv", "--attest"); r.code != 0 {
+	if r := cli(t, dir, "validate", "o.csv", "--attest"); r.code != 0 {
 		t.Errorf("with --attest (after the file name): exit %d\n%s", r.code, r.stderr)
 	}
 }
@@ -199,7 +199,7 @@ func TestCannotRun(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			before, _ := os.ReadDir(dir)
-			r := importer(t, dir, tt.args...)
+			r := cli(t, dir, tt.args...)
 			if r.code != 2 {
 				t.Fatalf("exit %d, want 2\n%s", r.code, r.stderr)
 			}
@@ -227,7 +227,7 @@ func TestPasswordProtectedWorkbook(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.Close()
-	r := importer(t, dir, "validate", "locked.xlsx")
+	r := cli(t, dir, "validate", "locked.xlsx")
 	if r.code != 2 || !strings.Contains(r.stderr, "locked.xlsx: workbook is password-protected: remove the password") ||
 		strings.Count(r.stderr, "\n") != 1 {
 		t.Errorf("exit %d, stderr %q; want 2 and one line saying to remove the password", r.code, r.stderr)
@@ -239,7 +239,7 @@ func TestPasswordProtectedWorkbook(t *testing.T) {
 
 func TestTemplateCommand(t *testing.T) {
 	dir := t.TempDir()
-	r := importer(t, dir, "template", "-o", "blank.xlsx")
+	r := cli(t, dir, "template", "-o", "blank.xlsx")
 	if r.code != 0 {
 		t.Fatalf("exit %d\n%s", r.code, r.stderr)
 	}
@@ -249,14 +249,14 @@ func TestTemplateCommand(t *testing.T) {
 		t.Error("importer template differs from templates/order-template.xlsx")
 	}
 	// A filled-in template validates: its header is the sheet's header.
-	r = importer(t, dir, "validate", "blank.xlsx")
+	r = cli(t, dir, "validate", "blank.xlsx")
 	if r.code != 2 || !strings.Contains(r.stderr, "no order rows") {
 		t.Errorf("validating the blank template: exit %d %s; want 2, no order rows", r.code, r.stderr)
 	}
 }
 
 func TestHelpNamesEveryCommandAndExitCode(t *testing.T) {
-	r := importer(t, t.TempDir(), "--help")
+	r := cli(t, t.TempDir(), "--help")
 	for _, s := range []string{"validate", "submit", "watch", "config", "sandbox", "template", "Exit codes: 0"} {
 		if !strings.Contains(r.stdout, s) {
 			t.Errorf("help does not mention %q:\n%s", s, r.stdout)

@@ -53,7 +53,7 @@ func (h *hook) got() (calls int, posts []map[string]any) {
 func TestNotifyWebhook(t *testing.T) {
 	h := newHook(t, 200)
 	dir, name := sample(t, "monthly-orders.xlsx")
-	r := importer(t, dir, "submit", "--sandbox", clock, "--notify", h.url(), name)
+	r := cli(t, dir, "submit", "--sandbox", clock, "--notify", h.url(), name)
 	if r.code != 0 {
 		t.Fatalf("exit %d\n%s", r.code, r.stderr)
 	}
@@ -73,20 +73,20 @@ func TestNotifyWebhook(t *testing.T) {
 
 	// --notify-on failure: quiet when all is well, told when not.
 	quiet := newHook(t, 200)
-	if r := importer(t, dir, "submit", "--sandbox", clock, "--notify-on", "failure", "--notify", quiet.url(), name); r.code != 0 {
+	if r := cli(t, dir, "submit", "--sandbox", clock, "--notify-on", "failure", "--notify", quiet.url(), name); r.code != 0 {
 		t.Fatalf("exit %d\n%s", r.code, r.stderr)
 	}
 	if calls, _ := quiet.got(); calls != 0 {
 		t.Errorf("--notify-on failure posted after a run that passed")
 	}
 	dir2, bad := sample(t, "monthly-orders-with-mistakes.csv")
-	if r := importer(t, dir2, "submit", "--sandbox", clock, "--notify-on", "failure", "--notify", quiet.url(), bad); r.code != 1 {
+	if r := cli(t, dir2, "submit", "--sandbox", clock, "--notify-on", "failure", "--notify", quiet.url(), bad); r.code != 1 {
 		t.Fatalf("exit %d\n%s", r.code, r.stderr)
 	}
 	if _, posts := quiet.got(); len(posts) != 1 || posts[0]["ok"] != false || !strings.Contains(posts[0]["text"].(string), "invalid") {
 		t.Errorf("after a failed run: %v", posts)
 	}
-	if r := importer(t, dir, "submit", "--sandbox", "--notify-on", "sometimes", name); r.code != 2 {
+	if r := cli(t, dir, "submit", "--sandbox", "--notify-on", "sometimes", name); r.code != 2 {
 		t.Errorf("--notify-on sometimes: exit %d", r.code)
 	}
 }
@@ -96,7 +96,7 @@ func TestNotifyWebhook(t *testing.T) {
 func TestNotifyFailureKeepsOutcome(t *testing.T) {
 	h := newHook(t, 503)
 	dir, name := sample(t, "monthly-orders.xlsx")
-	r := importer(t, dir, "submit", "--sandbox", clock, "--json", "--notify", h.url(), name)
+	r := cli(t, dir, "submit", "--sandbox", clock, "--json", "--notify", h.url(), name)
 	if r.code != 0 || parseSummary(t, r.stdout).Statuses["Ordered"] != 30 {
 		t.Fatalf("exit %d, want 0 whatever the webhook does\n%s", r.code, r.stderr)
 	}

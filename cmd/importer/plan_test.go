@@ -44,7 +44,7 @@ func TestPlanGate(t *testing.T) {
 	base, env, _ := external(t)
 	dir, name := sample(t, "monthly-orders.xlsx")
 	plan := filepath.Join(dir, "approved.json")
-	if r := importer(t, dir, "validate", clock, "--plan", plan, name); r.code != 0 || !strings.Contains(r.stdout, "Plan for approval: ") {
+	if r := cli(t, dir, "validate", clock, "--plan", plan, name); r.code != 0 || !strings.Contains(r.stdout, "Plan for approval: ") {
 		t.Fatalf("validate --plan: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 	approved, err := os.ReadFile(filepath.Join(dir, name))
@@ -132,7 +132,7 @@ func TestPlanBatchPattern(t *testing.T) {
 	base, env, _ := external(t)
 	dir, name := sample(t, "monthly-orders.xlsx")
 	plan := filepath.Join(dir, "approved.json")
-	if r := importer(t, dir, "validate", clock, "--batch", "contoso-{name}", "--plan", plan, name); r.code != 0 || !strings.Contains(r.stdout, "batch contoso-monthly-orders,") {
+	if r := cli(t, dir, "validate", clock, "--batch", "contoso-{name}", "--plan", plan, name); r.code != 0 || !strings.Contains(r.stdout, "batch contoso-monthly-orders,") {
 		t.Fatalf("validate --plan: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 	b, err := submitTo(t, dir, base, env, "--state", filepath.Join(dir, "j"), "--batch", "contoso-{name}", "--plan", plan, name).CombinedOutput()

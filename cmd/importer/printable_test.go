@@ -39,11 +39,11 @@ func TestTerminalEscapes(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, name), []byte(sheet), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	r := importer(t, dir, "validate", clock, "-o", "out.xlsx", name)
+	r := cli(t, dir, "validate", clock, "-o", "out.xlsx", name)
 	if r.code != 1 {
 		t.Fatalf("exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
 	}
-	r2 := importer(t, dir, "validate", clock, "missing\x1b[2J\x07.csv")
+	r2 := cli(t, dir, "validate", clock, "missing\x1b[2J\x07.csv")
 	for _, out := range []string{r.stdout, r2.stderr} {
 		if strings.ContainsAny(out, "\x1b\x07") {
 			t.Errorf("a control character reached the terminal:\n%q", out)

@@ -1,25 +1,59 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"sync"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
+	"github.com/sirupsen/logrus"
 
-	"github.com/cspimporter/importer/pkg/order"
+	"github.com/cspimporter/importer/pkg/importer"
 )
 
-// progress shows a person at a terminal how a submission goes: carts done
-// of all, rows ordered and not, the pace and the time left. It is only
-// ever made for a terminal (see interactive), never for logs.
-type progress struct {
-	mu       sync.Mutex
-	bar      *progressbar.ProgressBar
-	outcomes []order.Outcome
-	ordered  int
-	notYet   int // failed, unknown, not submitted, skipped-for-a-reason
+// Forms of --progress.
+const (
+	progressAuto = "auto" // a bar when a person watches a terminal, else none
+	progressBar  = "bar"
+	progressJSON = "json"
+	progressNone = "none"
+)
+
+var progressForms = []string{progressAuto, progressBar, progressJSON, progressNone}
+
+// shownProgress is a progress form with the log the run writes while it
+// is shown.
+type shownProgress struct {
+	importer.Progress
+	log logrus.FieldLogger
+}
+
+// progressFor is how a submission's progress is shown, nil for not at all
+// (the log tells it).
+func (a *app) progressFor(o submitOptions) *shownProgress {
+	form := o.progress
+	if form == progressAuto {
+		form = progressNone
+		if a.interactive(o.json) {
+			form = progressBar
+		}
+	}
+	switch form {
+	case progressBar:
+		bar := newProgress(a.stderr, 100*time.Millisecond)
+		// The bar tells what the per-cart log lines would; warnings still
+		// show, above it. This run's own log, so no other run's changes.
+		log := logrus.New()
+		log.SetFormatter(a.log.Formatter)
+		log.SetLevel(min(a.log.GetLevel(), logrus.WarnLevel))
+		log.SetOutput(bar.wrap(a.stderr))
+		return &shownProgress{Progress: bar, log: log}
+	case progressJSON:
+		return &shownProgress{Progress: &jsonProgress{w: a.stderr}}
+	}
+	return nil
 }
 
 // interactive: is a person watching? Both outputs on a terminal (as gh
@@ -28,11 +62,27 @@ func (a *app) interactive(asJSON bool) bool {
 	return !asJSON && !a.verbose && a.logFormat == logAuto && isTerminal(a.stdout) && isTerminal(a.stderr)
 }
 
+// progress shows a person at a terminal how a submission goes: carts done
+// of all, rows ordered and not, the pace and the time left.
+type progress struct {
+	w        io.Writer
+	throttle time.Duration
+	mu       sync.Mutex
+	bar      *progressbar.ProgressBar // nil until Start
+	ordered  int
+	notYet   int // failed, unknown, not submitted, skipped-for-a-reason
+}
+
 // newProgress draws at most every throttle.
-func newProgress(w io.Writer, carts int, outcomes []order.Outcome, throttle time.Duration) *progress {
-	p := &progress{outcomes: outcomes}
+func newProgress(w io.Writer, throttle time.Duration) *progress {
+	return &progress{w: w, throttle: throttle}
+}
+
+func (p *progress) Start(carts, _ int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
 	p.bar = progressbar.NewOptions(carts,
-		progressbar.OptionSetWriter(w),
+		progressbar.OptionSetWriter(p.w),
 		progressbar.OptionSetDescription("Submitting"),
 		progressbar.OptionSetItsString("carts"),
 		progressbar.OptionShowCount(),
@@ -40,27 +90,29 @@ func newProgress(w io.Writer, carts int, outcomes []order.Outcome, throttle time
 		progressbar.OptionSetElapsedTime(true),
 		progressbar.OptionSetPredictTime(true),
 		progressbar.OptionSetWidth(24),
-		progressbar.OptionThrottle(throttle),
+		progressbar.OptionThrottle(p.throttle),
 		progressbar.OptionShowDescriptionAtLineEnd(),
 		progressbar.OptionClearOnFinish(),
 		progressbar.OptionSetRenderBlankState(true),
 	)
-	return p
 }
 
-// cartDone counts a cart whose rows have their outcome.
-func (p *progress) cartDone(rows []int) {
+// CartDone counts a cart whose rows have their outcome.
+func (p *progress) CartDone(rows, bought int) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	for _, i := range rows {
-		if p.outcomes[i].Bought() {
-			p.ordered++
-		} else {
-			p.notYet++
-		}
-	}
+	p.ordered += bought
+	p.notYet += rows - bought
 	p.bar.Describe(fmt.Sprintf("rows ordered %d, not ordered %d", p.ordered, p.notYet))
 	_ = p.bar.Add(1)
+}
+
+func (p *progress) Finish() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.bar != nil {
+		_ = p.bar.Finish()
+	}
 }
 
 // wrap lets log lines through without tearing the bar: the bar is
@@ -75,14 +127,57 @@ type aboveBar struct {
 func (a *aboveBar) Write(b []byte) (int, error) {
 	a.p.mu.Lock()
 	defer a.p.mu.Unlock()
+	if a.p.bar == nil {
+		return a.w.Write(b)
+	}
 	_ = a.p.bar.Clear()
 	n, err := a.w.Write(b)
 	_ = a.p.bar.RenderBlank()
 	return n, err
 }
 
-func (p *progress) finish() {
+// jsonProgress writes a JSON line per finished cart, for a program that
+// shows the progress its own way.
+type jsonProgress struct {
+	mu                    sync.Mutex
+	w                     io.Writer
+	carts, rows           int
+	done, ordered, notYet int
+}
+
+// progressLine is one line of --progress json.
+type progressLine struct {
+	Type           string `json:"type"` // "start", "cart" or "finish"
+	Carts          int    `json:"carts"`
+	Rows           int    `json:"rows"`
+	CartsDone      int    `json:"cartsDone"`
+	RowsOrdered    int    `json:"rowsOrdered"`
+	RowsNotOrdered int    `json:"rowsNotOrdered"`
+}
+
+func (p *jsonProgress) Start(carts, rows int) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	_ = p.bar.Finish()
+	p.carts, p.rows = carts, rows
+	p.write("start")
+}
+
+func (p *jsonProgress) CartDone(rows, bought int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.done++
+	p.ordered += bought
+	p.notYet += rows - bought
+	p.write("cart")
+}
+
+func (p *jsonProgress) Finish() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.write("finish")
+}
+
+func (p *jsonProgress) write(typ string) {
+	b, _ := json.Marshal(progressLine{Type: typ, Carts: p.carts, Rows: p.rows, CartsDone: p.done, RowsOrdered: p.ordered, RowsNotOrdered: p.notYet})
+	_, _ = p.w.Write(append(b, '\n'))
 }

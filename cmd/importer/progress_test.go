@@ -5,35 +5,55 @@ import (
 	"os/exec"
 	"strings"
 	"testing"
-
-	"github.com/cspimporter/importer/pkg/order"
 )
 
 func TestProgress(t *testing.T) {
 	var buf bytes.Buffer
-	outcomes := []order.Outcome{{Status: order.StatusOrdered}, {Status: order.StatusOrdered}, {Status: order.StatusFailed}, {Status: order.StatusUnknown}}
-	p := newProgress(&buf, 3, outcomes, 0)
-	p.cartDone([]int{0, 1})
-	p.cartDone([]int{2})
+	p := newProgress(&buf, 0)
+	if _, err := p.wrap(&buf).Write([]byte("a line before the bar\n")); err != nil {
+		t.Fatal(err)
+	}
+	p.Start(3, 4)
+	p.CartDone(2, 2)
+	p.CartDone(1, 0)
 	if _, err := p.wrap(&buf).Write([]byte("a log line\n")); err != nil {
 		t.Fatal(err)
 	}
-	p.cartDone([]int{3})
+	p.CartDone(1, 0)
 	out := buf.String()
 	// The bar clears itself when the last cart is done.
-	for _, want := range []string{"(2/3", "rows ordered 2, not ordered 2", "a log line\n"} {
+	for _, want := range []string{"a line before the bar\n", "(2/3", "rows ordered 2, not ordered 2", "a log line\n"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("progress output has no %q:\n%q", want, out)
 		}
 	}
-	p.finish()
+	p.Finish()
+}
+
+// TestProgressJSON: --progress json writes a line as the run starts, one
+// per cart and one at the end, each with the counts so far.
+func TestProgressJSON(t *testing.T) {
+	var buf bytes.Buffer
+	p := &jsonProgress{w: &buf}
+	p.Start(2, 3)
+	p.CartDone(2, 1)
+	p.CartDone(1, 1)
+	p.Finish()
+	want := `{"type":"start","carts":2,"rows":3,"cartsDone":0,"rowsOrdered":0,"rowsNotOrdered":0}
+{"type":"cart","carts":2,"rows":3,"cartsDone":1,"rowsOrdered":1,"rowsNotOrdered":1}
+{"type":"cart","carts":2,"rows":3,"cartsDone":2,"rowsOrdered":2,"rowsNotOrdered":1}
+{"type":"finish","carts":2,"rows":3,"cartsDone":2,"rowsOrdered":2,"rowsNotOrdered":1}
+`
+	if buf.String() != want {
+		t.Errorf("got\n%s\nwant\n%s", buf.String(), want)
+	}
 }
 
 // TestProgressOnlyOnATerminal: piped, no bar anywhere; on a terminal (a
 // pseudo-terminal from script(1)), the bar.
 func TestProgressOnlyOnATerminal(t *testing.T) {
 	dir, name := sample(t, "monthly-orders.xlsx")
-	r := importer(t, dir, "submit", "--sandbox", clock, name)
+	r := cli(t, dir, "submit", "--sandbox", clock, name)
 	if r.code != 0 {
 		t.Fatalf("exit %d\n%s", r.code, r.stderr)
 	}

@@ -264,7 +264,7 @@ func TestResultsDiskFull(t *testing.T) {
 // that were read, so a run can be tied to the very file it checked.
 func TestSummaryRecordsTheInputHash(t *testing.T) {
 	dir, name := sample(t, "monthly-orders.xlsx")
-	r := importer(t, dir, "validate", "--json", clock, name)
+	r := cli(t, dir, "validate", "--json", clock, name)
 	var s struct {
 		SHA256 string `json:"sha256"`
 	}

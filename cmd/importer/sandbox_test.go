@@ -88,7 +88,7 @@ func TestSandboxCommandBadFlags(t *testing.T) {
 		{"sandbox", "--sandbox-catalog", "missing.json"},
 		{"sandbox", "--addr", "127.0.0.1:99999"},
 	} {
-		r := importer(t, dir, args...)
+		r := cli(t, dir, args...)
 		if r.code != 2 || !strings.HasPrefix(r.stderr, "importer: ") {
 			t.Errorf("%v: exit %d %q", args, r.code, r.stderr)
 		}
@@ -96,7 +96,7 @@ func TestSandboxCommandBadFlags(t *testing.T) {
 }
 
 func TestSandboxCatalogDeprecatedName(t *testing.T) {
-	r := importer(t, t.TempDir(), "sandbox", "--catalog", "missing.json")
+	r := cli(t, t.TempDir(), "sandbox", "--catalog", "missing.json")
 	if r.code != 2 || !strings.Contains(r.stderr, "warning: sandbox --catalog is deprecated: use --sandbox-catalog") || !strings.Contains(r.stderr, "importer: sandbox catalog: open missing.json") {
 		t.Errorf("exit %d %q: want a deprecation warning and the file's error", r.code, r.stderr)
 	}

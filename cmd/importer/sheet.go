@@ -1,22 +1,19 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"path/filepath"
-	"strings"
 	"text/tabwriter"
 	"time"
 
 	"github.com/sirupsen/logrus"
 	"github.com/spf13/pflag"
 
-	"github.com/cspimporter/importer/pkg/ingest"
+	"github.com/cspimporter/importer/pkg/importer"
 	"github.com/cspimporter/importer/pkg/order"
 	"github.com/cspimporter/importer/pkg/report"
-	"github.com/cspimporter/importer/pkg/validate"
 )
 
 // sheetOptions are the flags of every command that reads an order sheet.
@@ -45,91 +42,28 @@ func (o *sheetOptions) register(f *pflag.FlagSet, perSheet bool) {
 	_ = f.MarkHidden("clock")
 }
 
-// checked is a sheet read and validated.
-type checked struct {
-	input, out string
-	now        time.Time
-	sheet      *ingest.Sheet
-	res        *validate.Result
-}
-
-// check reads and validates SHEET; every error is "could not be done".
-func check(log logrus.FieldLogger, input string, o sheetOptions) (*checked, error) {
-	now := time.Now()
+// checkOptions are the options of the core's check.
+func (o *sheetOptions) checkOptions(log logrus.FieldLogger) (importer.CheckOptions, error) {
+	co := importer.CheckOptions{Results: o.out, Sheet: o.sheet, Catalog: o.catalog, Attest: o.attest, Log: log}
 	if o.clock != "" {
 		t, err := time.Parse(time.RFC3339, o.clock)
 		if err != nil {
-			return nil, fail(fmt.Errorf("--clock %q: %w", o.clock, err))
+			return co, fail(fmt.Errorf("--clock %q: %w", o.clock, err))
 		}
-		now = t
+		co.Now = t
 	}
-	out := o.out
-	if out == "" {
-		out = defaultResultsPath(input)
-	}
-	if same(out, input) {
-		return nil, fail(fmt.Errorf("the results workbook %s would overwrite the input; choose another with -o", out))
-	}
-	var catalog *validate.Catalog
-	if o.catalog != "" {
-		c, err := validate.LoadCatalog(o.catalog)
-		if err != nil {
-			return nil, fail(err)
-		}
-		catalog = c
-	}
-	log.WithField("file", input).Debug("reading order sheet")
-	sheet, err := ingest.Read(input, ingest.Options{Sheet: o.sheet})
-	if err != nil {
-		return nil, fail(err)
-	}
-	log.WithFields(logrus.Fields{"file": input, "rows": len(sheet.Rows), "sheet": sheet.Name, "encoding": sheet.Encoding}).Debug("read order sheet")
-	if sheet.Format == ingest.XLSX && report.HasMacros(sheet.Data) {
-		log.WithField("file", input).Warn("the workbook has macros: the results workbook is a plain workbook without them (the input is not changed)")
-	}
-	res := validate.New(validate.Options{Catalog: catalog, Attest: o.attest, Today: now}).Check(sheet.Rows)
-	return &checked{input: input, out: out, now: now, sheet: sheet, res: res}, nil
+	return co, nil
 }
 
-func (c *checked) run(mode string, submit bool) *report.Run {
-	return &report.Run{
-		Input: c.input, Data: c.sheet.Data, SHA256: c.sheet.SHA256, Format: string(c.sheet.Format), Sheet: c.sheet.Name, HeaderLine: c.sheet.HeaderLine,
-		Columns: c.sheet.Columns, Rows: c.sheet.Rows, Outcomes: c.res.Outcomes, Carts: c.res.Carts, CartOf: c.res.CartOf,
-		Mode: mode, Finished: c.now, Submit: submit,
-	}
-}
-
-// finish writes the results workbook and the summaries: the table on
-// stdout, or JSON with --json, and the JSON in --summary's file.
-func (a *app) finish(ctx context.Context, run *report.Run, out string, o sheetOptions, verb string) (*report.Summary, error) {
-	if err := report.WriteWorkbook(ctx, run, out); err != nil {
-		return nil, fail(err)
-	}
-	sum := report.Summarize(run, out)
-	if o.summary != "" {
-		if err := report.WriteSummary(o.summary, sum); err != nil {
-			return nil, fail(fmt.Errorf("write the summary: %w", err))
-		}
-	}
+// printResult tells how a run went: JSON with --json, else the table.
+func (a *app) printResult(sum *report.Summary, o sheetOptions, verb string) error {
 	if o.json {
 		enc := json.NewEncoder(a.stdout)
 		enc.SetIndent("", "  ")
-		if err := enc.Encode(sum); err != nil {
-			return nil, fail(err)
-		}
-		return sum, nil
+		return enc.Encode(sum)
 	}
 	printSummary(a.stdout, sum, verb)
-	return sum, nil
-}
-
-// defaultResultsPath is NAME.results.xlsx beside the input.
-func defaultResultsPath(input string) string { return report.ResultsPath(input) }
-
-func same(a, b string) bool {
-	aa, err1 := filepath.Abs(a)
-	bb, err2 := filepath.Abs(b)
-	return err1 == nil && err2 == nil && aa == bb
+	return nil
 }
 
 // printSummary tells a person at a terminal what happened: the problems
@@ -149,21 +83,18 @@ func printSummary(w io.Writer, s *report.Summary, verb string) {
 	}
 	// A dry run always says how many are valid and invalid; a submission
 	// names the statuses it has.
-	always := map[order.Status]bool{}
+	var always []order.Status
 	if verb == "Checked" {
-		always[order.StatusValid], always[order.StatusInvalid] = true, true
+		always = []order.Status{order.StatusValid, order.StatusInvalid}
 	}
-	var counts []string
+	tally := report.Tally(s.Statuses, always...)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintf(tw, "  Status\t %6s\n", "Rows")
-	for _, st := range order.Statuses {
-		if n := s.Statuses[string(st)]; n > 0 || always[st] {
-			counts = append(counts, fmt.Sprintf("%d %s", n, strings.ToLower(string(st))))
-			fmt.Fprintf(tw, "  %s\t %6d\n", st, n)
-		}
+	for _, c := range tally {
+		fmt.Fprintf(tw, "  %s\t %6d\n", c.Status, c.Rows)
 	}
 	fmt.Fprintf(tw, "  Total\t %6d\n", s.Rows)
-	fmt.Fprintf(w, "%s %d rows in %d carts: %s.\n\n", verb, s.Rows, len(s.Carts), strings.Join(counts, ", "))
+	fmt.Fprintf(w, "%s %d rows in %d carts: %s.\n\n", verb, s.Rows, len(s.Carts), report.TallyText(tally))
 	tw.Flush()
 	fmt.Fprintln(w)
 	fmt.Fprintf(w, "  Carts: %d", len(s.Carts))
@@ -221,4 +152,11 @@ func problemGroups(problems []report.ProblemEntry) []string {
 		lines = append(lines, where+": "+g.first.Message)
 	}
 	return lines
+}
+
+// same: do a and b name the same file?
+func same(a, b string) bool {
+	aa, err1 := filepath.Abs(a)
+	bb, err2 := filepath.Abs(b)
+	return err1 == nil && err2 == nil && aa == bb
 }

@@ -37,7 +37,7 @@ func parseSummary(t *testing.T, out string) summary {
 
 func TestSubmitSandbox(t *testing.T) {
 	dir, name := sample(t, "monthly-orders.xlsx")
-	r := importer(t, dir, "submit", "--sandbox", "--json", clock, name)
+	r := cli(t, dir, "submit", "--sandbox", "--json", clock, name)
 	if r.code != 0 {
 		t.Fatalf("exit %d\n%s", r.code, r.stderr)
 	}
@@ -69,11 +69,11 @@ func TestSubmitSandbox(t *testing.T) {
 
 func TestSubmitInvalidSheet(t *testing.T) {
 	dir, name := sample(t, "monthly-orders-with-mistakes.xlsx")
-	r := importer(t, dir, "submit", "--sandbox", "--json", clock, name)
+	r := cli(t, dir, "submit", "--sandbox", "--json", clock, name)
 	if s := parseSummary(t, r.stdout); r.code != 1 || s.Statuses["Invalid"] != 17 || s.Statuses["Not submitted"] != 13 {
 		t.Errorf("without --skip-invalid: exit %d %v", r.code, s.Statuses)
 	}
-	r = importer(t, dir, "submit", "--sandbox", "--skip-invalid", "--json", clock, name)
+	r = cli(t, dir, "submit", "--sandbox", "--skip-invalid", "--json", clock, name)
 	s := parseSummary(t, r.stdout)
 	if r.code != 1 || s.Statuses["Invalid"] != 17 || s.Statuses["Ordered"] == 0 || s.Statuses["Skipped"] == 0 ||
 		s.Statuses["Ordered"]+s.Statuses["Skipped"] != 13 {

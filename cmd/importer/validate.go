@@ -3,10 +3,11 @@ package main
 import (
 	"fmt"
 
-	"github.com/cspimporter/importer/pkg/approval"
 	"github.com/spf13/cobra"
 
-	"github.com/cspimporter/importer/pkg/order"
+	"github.com/cspimporter/importer/pkg/approval"
+	"github.com/cspimporter/importer/pkg/importer"
+	"github.com/cspimporter/importer/pkg/report"
 )
 
 func newValidateCmd(a *app) *cobra.Command {
@@ -24,23 +25,30 @@ It sends nothing anywhere.`,
   importer validate --plan orders.plan.json orders.xlsx    # for a controller to approve`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := check(a.log, args[0], o)
-			if err != nil {
-				return err
-			}
-			if plan != "" && (same(plan, c.input) || same(plan, c.out)) {
-				return fail(fmt.Errorf("--plan %s would overwrite the sheet or its results workbook", plan))
-			}
-			sum, err := a.finish(cmd.Context(), c.run("dry run (validate)", false), c.out, o, "Checked")
+			input := args[0]
+			co, err := o.checkOptions(a.log)
 			if err != nil {
 				return err
 			}
 			if plan != "" {
-				p, err := planOf(c, batchName(batch, c.input))
-				if err == nil {
-					err = approval.Write(plan, p)
+				out := o.out
+				if out == "" {
+					out = report.ResultsPath(input)
 				}
-				if err != nil {
+				if same(plan, input) || same(plan, out) {
+					return fail(fmt.Errorf("--plan %s would overwrite the sheet or its results workbook", plan))
+				}
+			}
+			v, err := importer.Validate(cmd.Context(), input, co, o.summary)
+			if v == nil {
+				return exitOf(err, false)
+			}
+			if perr := a.printResult(v.Summary, o, "Checked"); perr != nil {
+				return fail(perr)
+			}
+			if plan != "" {
+				p := v.Sheet.Plan(importer.BatchName(batch, input))
+				if err := approval.Write(plan, p); err != nil {
 					return fail(err)
 				}
 				if !o.json {
@@ -50,10 +58,7 @@ It sends nothing anywhere.`,
 					a.log.WithField("plan", plan).Warnf("the plan has %d invalid rows: submit sends nothing unless --skip-invalid, which holds back their carts", len(p.InvalidRows))
 				}
 			}
-			if sum.Statuses[string(order.StatusInvalid)] > 0 {
-				return &exitError{code: exitProblem}
-			}
-			return nil
+			return exitOf(err, true)
 		},
 	}
 	o.register(cmd.Flags(), true)

@@ -317,7 +317,7 @@ func TestWatchRequirePlan(t *testing.T) {
 	}
 
 	// Approved, then edited: refused, filed under failed/ with the reason.
-	if r := importer(t, in, "validate", clock, "--plan", "nov.plan.json", "-o", filepath.Join(t.TempDir(), "r.xlsx"), "nov.xlsx"); r.code != 0 {
+	if r := cli(t, in, "validate", clock, "--plan", "nov.plan.json", "-o", filepath.Join(t.TempDir(), "r.xlsx"), "nov.xlsx"); r.code != 0 {
 		t.Fatalf("validate --plan: %d %s", r.code, r.stderr)
 	}
 	editCell(t, filepath.Join(in, "nov.xlsx"), "Qty", 5, 11)
@@ -335,7 +335,7 @@ func TestWatchRequirePlan(t *testing.T) {
 
 	// Approved as it is: bought.
 	drop(t, in, "monthly-orders.xlsx", "dec.xlsx")
-	if r := importer(t, in, "validate", clock, "--plan", "dec.plan.json", "-o", filepath.Join(t.TempDir(), "r.xlsx"), "dec.xlsx"); r.code != 0 {
+	if r := cli(t, in, "validate", clock, "--plan", "dec.plan.json", "-o", filepath.Join(t.TempDir(), "r.xlsx"), "dec.xlsx"); r.code != 0 {
 		t.Fatalf("validate --plan: %d %s", r.code, r.stderr)
 	}
 	out, err = watchCmd(t, in, base, env, "--once", "--require-plan").CombinedOutput()

@@ -1,18 +1,13 @@
 package main
 
 import (
-	"bytes"
-	"context"
 	"encoding/json"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"slices"
 	"strings"
 	"testing"
-
-	"github.com/cspimporter/importer/pkg/report"
 )
 
 // issuedTokens counts the access tokens an external sandbox has issued.
@@ -46,37 +41,6 @@ func TestWatchSharesOneConnection(t *testing.T) {
 	}
 	if n := issuedTokens(t, base); n != 1 {
 		t.Errorf("%d tokens issued for 3 sheets, want 1 for the whole watch", n)
-	}
-}
-
-// TestWatchSurvivesAPanic: a sheet whose handling panics is filed under
-// failed/ with what is known, and the next sheet is handled; the watch
-// itself does not go down.
-func TestWatchSurvivesAPanic(t *testing.T) {
-	in := newInbox(t)
-	drop(t, in, "monthly-orders.xlsx", "a-bad.xlsx")
-	drop(t, in, "monthly-orders.xlsx", "b-good.xlsx")
-	var stdout, stderr bytes.Buffer
-	a := newApp(&stdout, &stderr)
-	a.submit = func(ctx context.Context, input string, o submitOptions, env *remote) (*report.Summary, error) {
-		if strings.Contains(input, "bad") {
-			panic("a bug nobody foresaw")
-		}
-		return a.submitWith(ctx, input, o, env)
-	}
-	code := a.run(context.Background(), []string{"watch", "--inbox", in, "--once", "--sandbox", "--settle", "100ms", clock})
-	if code != 1 {
-		t.Fatalf("exit %d, want 1 (a sheet failed)\n%s\n%s", code, stdout.String(), stderr.String())
-	}
-	want := []string{"done/b-good/b-good.results.xlsx", "done/b-good/b-good.summary.json", "done/b-good/b-good.xlsx",
-		"failed/a-bad/a-bad.error.txt", "failed/a-bad/a-bad.xlsx"}
-	if got := tree(t, in); !slices.Equal(got, want) {
-		t.Fatalf("inbox %v, want %v", got, want)
-	}
-	msg, err := os.ReadFile(filepath.Join(in, "failed", "a-bad", "a-bad.error.txt"))
-	if err != nil || !strings.Contains(string(msg), "internal error while handling the sheet (a bug nobody foresaw)") ||
-		strings.Contains(string(msg), "nothing was sent") {
-		t.Errorf("error.txt: %s", msg)
 	}
 }
 

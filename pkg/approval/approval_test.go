@@ -1,6 +1,7 @@
 package approval
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"os"
@@ -27,12 +28,12 @@ func planOf(t *testing.T, csv, batch string) *Plan {
 
 func planOfFile(t *testing.T, path, batch string) *Plan {
 	t.Helper()
-	sheet, err := ingest.Read(path, ingest.Options{})
+	sheet, err := ingest.Read(context.Background(), path, ingest.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	res := validate.New(validate.Options{Today: created}).Check(sheet.Rows)
-	return Build(filepath.Base(path), sheet.SHA256, batch, created, sheet.Rows, res.Carts, res.Outcomes)
+	return Build(Of{Sheet: filepath.Base(path), SHA256: sheet.SHA256, Batch: batch, Created: created}, res)
 }
 
 func sampleCSV(t *testing.T) string {

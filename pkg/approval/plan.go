@@ -49,9 +49,17 @@ type Total struct {
 	Quantity int    `json:"quantity"`
 }
 
-// Build makes the plan of a validated sheet.
-func Build(sheet, sha string, batch string, created time.Time, rows []order.Row, carts []*order.Cart, outcomes []order.Outcome) *Plan {
-	p := &Plan{Version: Version, Sheet: sheet, SHA256: sha, Batch: batch, Created: created.UTC(), Rows: len(rows),
+// Of says what a plan is of: the sheet (its file name and the SHA-256 of
+// the bytes that were checked), the batch it is for, and when it was made.
+type Of struct {
+	Sheet, SHA256, Batch string
+	Created              time.Time
+}
+
+// Build makes the plan of a checked sheet.
+func Build(of Of, c *order.Checked) *Plan {
+	rows, carts, outcomes := c.Rows, c.Carts, c.Outcomes
+	p := &Plan{Version: Version, Sheet: of.Sheet, SHA256: of.SHA256, Batch: of.Batch, Created: of.Created.UTC(), Rows: len(rows),
 		InvalidRows: []int{}, Carts: []Cart{}, Customers: []Total{}, Products: []Total{}}
 	for i := range rows {
 		if outcomes[i].Status == order.StatusInvalid {

@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"context"
 	"fmt"
 	"strconv"
 	"strings"
@@ -16,6 +17,7 @@ const headerSearchRows = 20
 // builder turns raw rows of cells, from either format, into a Sheet: it
 // finds the header row, maps columns, and skips blank rows.
 type builder struct {
+	ctx       context.Context // checked now and then: a read can be stopped
 	sheet     *Sheet
 	cellValue func(f order.Field, raw string) string // format-specific conversion
 	first     []string                               // first non-blank row, for errors
@@ -24,8 +26,8 @@ type builder struct {
 	found     bool
 }
 
-func newBuilder(s *Sheet, cellValue func(order.Field, string) string) *builder {
-	return &builder{sheet: s, cellValue: cellValue}
+func newBuilder(ctx context.Context, s *Sheet, cellValue func(order.Field, string) string) *builder {
+	return &builder{ctx: ctx, sheet: s, cellValue: cellValue}
 }
 
 func trim(s string) string {
@@ -43,6 +45,11 @@ func blank(cells []string) bool {
 
 // add takes one row of cells; line is its spreadsheet row number.
 func (b *builder) add(line int, cells []string) error {
+	if line%1024 == 0 {
+		if err := b.ctx.Err(); err != nil {
+			return err
+		}
+	}
 	if blank(cells) {
 		return nil
 	}

@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -20,7 +21,7 @@ import (
 // separated, optionally announced by a "sep=;" first line. Quotes are read
 // strictly (see csvParser): a stray quote is an error naming its line, not
 // a cell that swallows the rest of the file.
-func readCSV(data []byte) (*Sheet, error) {
+func readCSV(ctx context.Context, data []byte) (*Sheet, error) {
 	enc := sniffEncoding(data)
 	text, err := decode(data, enc)
 	if err != nil {
@@ -34,7 +35,7 @@ func readCSV(data []byte) (*Sheet, error) {
 	if skip > 0 {
 		offset = 1
 	}
-	b := newBuilder(s, func(_ order.Field, v string) string { return v })
+	b := newBuilder(ctx, s, func(_ order.Field, v string) string { return v })
 	for {
 		rec, line, err := p.record()
 		if errors.Is(err, io.EOF) {

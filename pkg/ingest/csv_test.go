@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"context"
 	"errors"
 	"os"
 	"path/filepath"
@@ -65,7 +66,7 @@ func TestReadCSVEncodingsAndSeparators(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s, err := Read(writeFile(t, "orders.csv", tt.data), Options{})
+			s, err := Read(context.Background(), writeFile(t, "orders.csv", tt.data), Options{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -132,7 +133,7 @@ func TestReadCSVLayout(t *testing.T) {
 		";;;;;;\r\n" + // a blank row inside the data
 		cust + ";" + sku + ";\"1\";annual;=cmd|' /C calc'!A0;;\r\n" +
 		";;;;;;\r\n;;;;;;\r\n\r\n" // trailing blank rows
-	s, err := Read(writeFile(t, "o.csv", []byte(csv)), Options{})
+	s, err := Read(context.Background(), writeFile(t, "o.csv", []byte(csv)), Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -170,7 +171,7 @@ func TestReadCSVErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			path := writeFile(t, "bad.csv", []byte(tt.data))
-			_, err := Read(path, Options{})
+			_, err := Read(context.Background(), path, Options{})
 			if !errors.Is(err, tt.want) {
 				t.Fatalf("err = %v, want %v", err, tt.want)
 			}
@@ -188,7 +189,7 @@ func TestReadCSVErrors(t *testing.T) {
 }
 
 func TestUnsupportedExtension(t *testing.T) {
-	_, err := Read(writeFile(t, "orders.pdf", []byte("%PDF-1.4")), Options{})
+	_, err := Read(context.Background(), writeFile(t, "orders.pdf", []byte("%PDF-1.4")), Options{})
 	if !errors.Is(err, ErrUnsupported) {
 		t.Fatalf("err = %v, want ErrUnsupported", err)
 	}
@@ -226,7 +227,7 @@ func FuzzReadCSV(f *testing.F) {
 		if err := os.WriteFile(p, data, 0o644); err != nil {
 			t.Fatal(err)
 		}
-		s, err := Read(p, Options{})
+		s, err := Read(context.Background(), p, Options{})
 		if err != nil {
 			return
 		}

@@ -3,6 +3,7 @@ package ingest
 import (
 	"archive/zip"
 	"bytes"
+	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -292,7 +293,7 @@ func TestHostileCorpus(t *testing.T) {
 			if got, err := os.ReadFile(path); err != nil || !bytes.Equal(got, want) {
 				t.Fatalf("%s is missing or stale (go test ./pkg/ingest -run TestHostileCorpus -update)", path)
 			}
-			s, err := Read(path, Options{})
+			s, err := Read(context.Background(), path, Options{})
 			if h.want != nil {
 				if !errors.Is(err, h.want) || !strings.Contains(err.Error(), h.text) || strings.Contains(err.Error(), "\n") {
 					t.Fatalf("err = %v; want %v, one line naming %q", err, h.want, h.text)
@@ -375,7 +376,7 @@ func TestReadXLSXCellKinds(t *testing.T) {
 	if err := os.WriteFile(p, zipParts(t, parts), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	s, err := Read(p, Options{})
+	s, err := Read(context.Background(), p, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -392,7 +393,7 @@ func TestReadXLSXCellKinds(t *testing.T) {
 // naming the column, while the rest of the file reads as UTF-8; a cell too
 // long for Excel gets a Note.
 func TestCSVCellProblems(t *testing.T) {
-	s, err := Read(filepath.Join(hostileDir, "utf8-with-bad-bytes.csv"), Options{})
+	s, err := Read(context.Background(), filepath.Join(hostileDir, "utf8-with-bad-bytes.csv"), Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -410,7 +411,7 @@ func TestCSVCellProblems(t *testing.T) {
 		}
 	}
 
-	s, err = Read(filepath.Join(hostileDir, "long-cell.csv"), Options{})
+	s, err = Read(context.Background(), filepath.Join(hostileDir, "long-cell.csv"), Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -426,7 +427,7 @@ func TestCSVCellProblems(t *testing.T) {
 // row's identity (and the journal's keys) did not change with the reader.
 func TestReadsWhatExcelizeReads(t *testing.T) {
 	for _, p := range []string{"../../samples/monthly-orders.xlsx", "../../samples/monthly-orders-with-mistakes.xlsx", filepath.Join(hostileDir, "valid.xlsx")} {
-		s, err := Read(p, Options{})
+		s, err := Read(context.Background(), p, Options{})
 		if err != nil {
 			t.Fatal(err)
 		}

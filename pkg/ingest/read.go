@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -22,30 +23,31 @@ type Options struct {
 // The file is read once, whole, into Sheet.Data: everything after (the
 // plan's hash, the results copy) works from those bytes, never from the
 // path again, so a sheet edited or deleted mid-run cannot change what the
-// results say was read. Errors name the file.
-func Read(path string, opt Options) (*Sheet, error) {
+// results say was read. Errors name the file. Ending ctx stops the read
+// (a file on a slow share, a sheet of a million rows) with ctx's error.
+func Read(ctx context.Context, path string, opt Options) (*Sheet, error) {
 	limit := opt.UnzipLimit
 	if limit <= 0 {
 		limit = DefaultUnzipLimit
 	}
-	s, err := read(path, opt.Sheet, limit)
+	s, err := read(ctx, path, opt.Sheet, limit)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return s, nil
 }
 
-func read(path, sheet string, limit int64) (*Sheet, error) {
+func read(ctx context.Context, path, sheet string, limit int64) (*Sheet, error) {
 	var parse func(data []byte) (*Sheet, error)
 	switch strings.ToLower(filepath.Ext(path)) {
 	case ".xlsx", ".xlsm":
-		parse = func(data []byte) (*Sheet, error) { return readXLSX(data, sheet, limit) }
+		parse = func(data []byte) (*Sheet, error) { return readXLSX(ctx, data, sheet, limit) }
 	case ".csv", ".txt", ".tsv":
-		parse = readCSV
+		parse = func(data []byte) (*Sheet, error) { return readCSV(ctx, data) }
 	default:
 		return nil, fmt.Errorf("%w: use an .xlsx workbook or a .csv file", ErrUnsupported)
 	}
-	data, err := readFile(path, limit)
+	data, err := readFile(ctx, path, limit)
 	if err != nil {
 		return nil, err
 	}
@@ -60,13 +62,13 @@ func read(path, sheet string, limit int64) (*Sheet, error) {
 }
 
 // readFile reads a whole file, refusing one larger than limit.
-func readFile(path string, limit int64) ([]byte, error) {
+func readFile(ctx context.Context, path string, limit int64) ([]byte, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, limit+1))
+	data, err := io.ReadAll(io.LimitReader(ctxReader{ctx, f}, limit+1))
 	if err != nil {
 		return nil, err
 	}
@@ -74,4 +76,17 @@ func readFile(path string, limit int64) ([]byte, error) {
 		return nil, fmt.Errorf("%w (%d MiB)", ErrTooLarge, limit>>20)
 	}
 	return data, nil
+}
+
+// ctxReader stops a read once ctx ends.
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (c ctxReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.r.Read(p)
 }

@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"bytes"
+	"context"
 	"encoding/xml"
 	"fmt"
 	"slices"
@@ -45,7 +46,7 @@ func sniffXLSX(data []byte) error {
 // before it as if they were all, so every part read here (relationships,
 // workbook, shared strings, the sheet) must parse to its end, and every
 // other part must unpack to its end, or the workbook is refused.
-func readXLSX(data []byte, sheet string, limit int64) (*Sheet, error) {
+func readXLSX(ctx context.Context, data []byte, sheet string, limit int64) (*Sheet, error) {
 	if err := sniffXLSX(data); err != nil {
 		return nil, err
 	}
@@ -82,7 +83,7 @@ func readXLSX(data []byte, sheet string, limit int64) (*Sheet, error) {
 		return nil, err
 	}
 	s := &Sheet{Format: XLSX, Name: name}
-	b := newBuilder(s, func(fd order.Field, v string) string {
+	b := newBuilder(ctx, s, func(fd order.Field, v string) string {
 		if fd == order.CustomTermEndDate {
 			return dateFromSerial(v, wb.date1904)
 		}

@@ -3,6 +3,7 @@ package ingest
 import (
 	"archive/zip"
 	"bytes"
+	"context"
 	"errors"
 	"io"
 	"os"
@@ -77,7 +78,7 @@ func TestReadXLSXValues(t *testing.T) {
 			_ = f.SetCellStyle("Orders", "E2", "E2", style)
 			_ = f.MergeCell("Orders", "H4", "I5") // merged cells are tolerated
 		})
-		s, err := Read(p, Options{})
+		s, err := Read(context.Background(), p, Options{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -136,17 +137,17 @@ func TestPickSheet(t *testing.T) {
 		// Put Orders second, so "first sheet" and "Orders" differ.
 		_ = f.MoveSheet("Other", "Orders")
 	})
-	if s, err := Read(p, Options{}); err != nil || s.Name != "Orders" {
+	if s, err := Read(context.Background(), p, Options{}); err != nil || s.Name != "Orders" {
 		t.Errorf("default sheet: %v, %v; want Orders", s, err)
 	}
-	if s, err := Read(p, Options{Sheet: "orders"}); err != nil || s.Name != "Orders" {
+	if s, err := Read(context.Background(), p, Options{Sheet: "orders"}); err != nil || s.Name != "Orders" {
 		t.Errorf("--sheet orders: %v; want Orders", err)
 	}
-	_, err := Read(p, Options{Sheet: "Nope"})
+	_, err := Read(context.Background(), p, Options{Sheet: "Nope"})
 	if !errors.Is(err, ErrNoSheet) || !strings.Contains(err.Error(), "Orders") {
 		t.Errorf("missing sheet: %v; want ErrNoSheet listing the sheets", err)
 	}
-	if _, err := Read(p, Options{Sheet: "Other"}); !errors.Is(err, ErrMissingColumns) {
+	if _, err := Read(context.Background(), p, Options{Sheet: "Other"}); !errors.Is(err, ErrMissingColumns) {
 		t.Errorf("sheet without headers: %v; want ErrMissingColumns", err)
 	}
 }
@@ -249,7 +250,7 @@ func TestReadXLSXBadFiles(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := Read(tt.path, Options{UnzipLimit: tt.limit})
+			_, err := Read(context.Background(), tt.path, Options{UnzipLimit: tt.limit})
 			if tt.want == nil {
 				if err != nil {
 					t.Fatalf("a re-zipped good workbook failed: %v", err)
@@ -283,7 +284,7 @@ func FuzzReadXLSX(f *testing.F) {
 		if err := os.WriteFile(p, data, 0o644); err != nil {
 			t.Fatal(err)
 		}
-		s, err := Read(p, Options{UnzipLimit: 64 << 20})
+		s, err := Read(context.Background(), p, Options{UnzipLimit: 64 << 20})
 		if err != nil {
 			return
 		}

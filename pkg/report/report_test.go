@@ -27,14 +27,14 @@ var now = time.Date(2026, 11, 21, 9, 30, 0, 0, time.UTC)
 // runOf reads and validates input.
 func runOf(t *testing.T, input string) *Run {
 	t.Helper()
-	s, err := ingest.Read(input, ingest.Options{})
+	s, err := ingest.Read(context.Background(), input, ingest.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	res := validate.New(validate.Options{Today: now}).Check(s.Rows)
 	return &Run{
 		Input: input, Data: s.Data, Format: string(s.Format), Sheet: s.Name, HeaderLine: s.HeaderLine,
-		Columns: s.Columns, Rows: s.Rows, Outcomes: res.Outcomes, Carts: res.Carts, CartOf: res.CartOf,
+		Columns: s.Columns, Checked: res,
 		Mode: "dry run (validate)", Finished: now,
 	}
 }
@@ -337,7 +337,7 @@ func TestTemplateMatchesCommittedFile(t *testing.T) {
 // TestSubmitRunSummary: a submission's Summary sheet and JSON name the
 // batch, run and journal, and count the distinct orders.
 func TestSubmitRunSummary(t *testing.T) {
-	s, err := ingest.Read("../../samples/monthly-orders-with-mistakes.csv", ingest.Options{})
+	s, err := ingest.Read(context.Background(), "../../samples/monthly-orders-with-mistakes.csv", ingest.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -346,8 +346,8 @@ func TestSubmitRunSummary(t *testing.T) {
 		res.Outcomes[i].Status = order.StatusOrdered
 		res.Outcomes[i].OrderID = fmt.Sprintf("order-%d", i%3)
 	}
-	run := &Run{Input: "monthly-orders-with-mistakes.csv", Format: string(s.Format), HeaderLine: s.HeaderLine, Columns: s.Columns, Rows: s.Rows,
-		Outcomes: res.Outcomes, Carts: res.Carts, CartOf: res.CartOf, Mode: "submit", Finished: now, Submit: true,
+	run := &Run{Input: "monthly-orders-with-mistakes.csv", Format: string(s.Format), HeaderLine: s.HeaderLine, Columns: s.Columns,
+		Checked: res, Mode: "submit", Finished: now, Submit: true,
 		Batch: "nov", RunID: "20261121T093000Z-abcd", Journal: "/var/lib/importer/nov.journal"}
 	sum := Summarize(run, "out.xlsx")
 	if sum.Batch != "nov" || sum.RunID != run.RunID || sum.Journal != run.Journal || strings.Join(sum.Orders, ",") != "order-0,order-1,order-2" {

@@ -22,12 +22,10 @@ type Run struct {
 	Sheet      string // worksheet read; "" for CSV
 	HeaderLine int
 	Columns    []order.Column
-	Rows       []order.Row
-	Outcomes   []order.Outcome // one per row
-	Carts      []*order.Cart
-	CartOf     []int
-	Mode       string // "dry run"
-	Finished   time.Time
+	// The rows, their carts and their outcomes.
+	*order.Checked
+	Mode     string // "dry run"
+	Finished time.Time
 	// Submit adds the Request Id and Correlation Id columns.
 	Submit bool
 	// Set by submit: what a person needs to find this run again.

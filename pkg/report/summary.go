@@ -2,11 +2,13 @@ package report
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
+	"slices"
+	"sort"
+	"strings"
 
 	"github.com/cspimporter/importer/pkg/atomicfile"
-	"sort"
-
 	"github.com/cspimporter/importer/pkg/order"
 )
 
@@ -145,4 +147,31 @@ func WriteSummary(path string, s *Summary) error {
 		enc.SetIndent("", "  ")
 		return enc.Encode(s)
 	})
+}
+
+// StatusCount is how many rows have one status.
+type StatusCount struct {
+	Status order.Status
+	Rows   int
+}
+
+// Tally lists the statuses of counts (a Summary's Statuses) that have rows,
+// in the order of order.Statuses, and those of always even without.
+func Tally(counts map[string]int, always ...order.Status) []StatusCount {
+	var t []StatusCount
+	for _, st := range order.Statuses {
+		if n := counts[string(st)]; n > 0 || slices.Contains(always, st) {
+			t = append(t, StatusCount{Status: st, Rows: n})
+		}
+	}
+	return t
+}
+
+// TallyText says a tally as people do: "28 ordered, 2 failed".
+func TallyText(t []StatusCount) string {
+	parts := make([]string, len(t))
+	for i, c := range t {
+		parts[i] = fmt.Sprintf("%d %s", c.Rows, strings.ToLower(string(c.Status)))
+	}
+	return strings.Join(parts, ", ")
 }

@@ -266,7 +266,7 @@ func TestRevokedTokensNeverFailARow(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer j.Close()
-			var p *Plan
+			var p *order.Checked
 			stopped := 0
 			for run := 1; run <= 8; run++ {
 				p = plan(t, clean)

@@ -44,20 +44,12 @@ type Options struct {
 	CartDone func(rows []int)
 }
 
-// Plan is a validated sheet: its rows, carts and per-row outcomes, which
-// Run fills in.
-type Plan struct {
-	Rows     []order.Row
-	Carts    []*order.Cart
-	Outcomes []order.Outcome
-}
-
-// Run submits the plan's carts and sets every row's outcome. It returns an
+// Run submits the sheet's carts and sets every row's outcome. It returns an
 // error only when the run as a whole could not go on (the journal failed);
 // a refused row or cart is an outcome. When ctx ends, no new cart is
 // started; carts in flight are finished (their requests are not cut off,
 // so no answer is lost) and the rest are marked Not submitted.
-func Run(ctx context.Context, api API, j *Journal, plan *Plan, opt Options) error {
+func Run(ctx context.Context, api API, j *Journal, plan *order.Checked, opt Options) error {
 	if opt.Concurrency <= 0 {
 		opt.Concurrency = 5
 	}
@@ -125,7 +117,7 @@ func Run(ctx context.Context, api API, j *Journal, plan *Plan, opt Options) erro
 type runner struct {
 	api  API
 	j    *Journal
-	plan *Plan
+	plan *order.Checked
 	opt  Options
 	keys map[int]string
 

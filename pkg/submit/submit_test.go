@@ -44,18 +44,17 @@ func newWorld(t *testing.T, cfg sandbox.Config) *world {
 }
 
 // plan validates a sheet.
-func plan(t *testing.T, path string) *Plan {
+func plan(t *testing.T, path string) *order.Checked {
 	t.Helper()
-	s, err := ingest.Read(path, ingest.Options{})
+	s, err := ingest.Read(context.Background(), path, ingest.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	res := validate.New(validate.Options{Today: today}).Check(s.Rows)
-	return &Plan{Rows: s.Rows, Carts: res.Carts, Outcomes: res.Outcomes}
+	return validate.New(validate.Options{Today: today}).Check(s.Rows)
 }
 
 // run submits a fresh validation of path with the world's journal.
-func (w *world) run(t *testing.T, path, batch string, mod func(*Options)) *Plan {
+func (w *world) run(t *testing.T, path, batch string, mod func(*Options)) *order.Checked {
 	t.Helper()
 	p := plan(t, path)
 	j, err := OpenJournal(filepath.Join(w.dir, "journal.db"))
@@ -76,9 +75,9 @@ func (w *world) run(t *testing.T, path, batch string, mod func(*Options)) *Plan 
 // runUntil submits the sample as batch "batch" again and again, at most 8
 // times, until every row ends with one of the final statuses; every run
 // must give every row a status. It returns the last run's plan.
-func (w *world) runUntil(t *testing.T, final ...order.Status) *Plan {
+func (w *world) runUntil(t *testing.T, final ...order.Status) *order.Checked {
 	t.Helper()
-	var p *Plan
+	var p *order.Checked
 	for run := 1; run <= 8; run++ {
 		p = w.run(t, clean, "batch", nil)
 		done := true
@@ -122,7 +121,7 @@ func (w *world) ledger() (carts, orders int, perGroup map[string]int) {
 	return carts, orders, perGroup
 }
 
-func statuses(p *Plan) map[order.Status]int {
+func statuses(p *order.Checked) map[order.Status]int {
 	m := map[order.Status]int{}
 	for _, o := range p.Outcomes {
 		m[o.Status]++

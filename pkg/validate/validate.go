@@ -39,15 +39,8 @@ func New(opt Options) *Validator {
 	return &Validator{opt: opt, fields: newValidator(), builtin: Builtin()}
 }
 
-// Result is the verdict on a sheet: its carts and an outcome per row.
-type Result struct {
-	Carts    []*order.Cart
-	CartOf   []int // cart index of each row, -1 for a row without a customer
-	Outcomes []order.Outcome
-}
-
 // Check validates rows and groups them into carts.
-func (v *Validator) Check(rows []order.Row) *Result {
+func (v *Validator) Check(rows []order.Row) *order.Checked {
 	checks := make([]*rowCheck, len(rows))
 	for i := range rows {
 		checks[i] = v.checkRow(&rows[i])
@@ -56,7 +49,7 @@ func (v *Validator) Check(rows []order.Row) *Result {
 	for _, cart := range carts {
 		v.checkCart(cart, rows, checks)
 	}
-	res := &Result{Carts: carts, CartOf: cartOf, Outcomes: make([]order.Outcome, len(rows))}
+	res := &order.Checked{Rows: rows, Carts: carts, CartOf: cartOf, Outcomes: make([]order.Outcome, len(rows))}
 	for i, c := range checks {
 		o := order.Outcome{Problems: append(append([]order.Problem(nil), rows[i].Problems...), c.problems...), Status: order.StatusValid}
 		if o.Failed() {

@@ -44,7 +44,7 @@ func row(line int, c cells) order.Row {
 	return r
 }
 
-func check(opt Options, rows ...order.Row) *Result {
+func check(opt Options, rows ...order.Row) *order.Checked {
 	if opt.Today.IsZero() {
 		opt.Today = today
 	}

@@ -1,4 +1,4 @@
-package main
+package importer
 
 import (
 	"os"
@@ -18,7 +18,7 @@ func TestCredentialsFileOwner(t *testing.T) {
 	theirs := filepath.Join(dir, "theirs")
 	link := filepath.Join(dir, "link")
 	for _, p := range []string{mine, theirs} {
-		if err := os.WriteFile(p, []byte(envTenant+"=t\n"), 0o600); err != nil {
+		if err := os.WriteFile(p, []byte(EnvTenant+"=t\n"), 0o600); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -28,11 +28,11 @@ func TestCredentialsFileOwner(t *testing.T) {
 	if err := os.Symlink(theirs, link); err != nil {
 		t.Fatal(err)
 	}
-	if err := checkCredentialsFile(mine); err != nil {
+	if err := CheckCredentialsFile(mine); err != nil {
 		t.Errorf("own file: %v", err)
 	}
 	for _, p := range []string{theirs, link} {
-		if err := checkCredentialsFile(p); err == nil || !strings.Contains(err.Error(), "belongs to user 65534, not to you") {
+		if err := CheckCredentialsFile(p); err == nil || !strings.Contains(err.Error(), "belongs to user 65534, not to you") {
 			t.Errorf("%s: %v", filepath.Base(p), err)
 		}
 	}

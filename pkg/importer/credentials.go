@@ -1,4 +1,4 @@
-package main
+package importer
 
 import (
 	"bufio"
@@ -12,21 +12,21 @@ import (
 	pc "github.com/cspimporter/importer/pkg/partnercenter"
 )
 
-// Credential keys, in the environment or a --credentials file.
+// Credential keys, in the environment or a credentials file.
 const (
-	envTenant  = "PARTNER_CENTER_TENANT_ID"
-	envClient  = "PARTNER_CENTER_CLIENT_ID"
-	envSecret  = "PARTNER_CENTER_CLIENT_SECRET"
-	envRefresh = "PARTNER_CENTER_REFRESH_TOKEN"
+	EnvTenant  = "PARTNER_CENTER_TENANT_ID"
+	EnvClient  = "PARTNER_CENTER_CLIENT_ID"
+	EnvSecret  = "PARTNER_CENTER_CLIENT_SECRET"
+	EnvRefresh = "PARTNER_CENTER_REFRESH_TOKEN"
 )
 
-// loadCredentials reads the credentials from a file (KEY=VALUE lines,
+// LoadCredentials reads the credentials from a file (KEY=VALUE lines,
 // readable by its owner only) and the environment, the environment winning.
 // Errors name what is missing, never a value.
-func loadCredentials(file string, getenv func(string) string) (pc.Credentials, error) {
+func LoadCredentials(file string, getenv func(string) string) (pc.Credentials, error) {
 	vals := map[string]string{}
 	if file != "" {
-		if err := checkCredentialsFile(file); err != nil {
+		if err := CheckCredentialsFile(file); err != nil {
 			return pc.Credentials{}, err
 		}
 		f, err := os.Open(file)
@@ -50,14 +50,14 @@ func loadCredentials(file string, getenv func(string) string) (pc.Credentials, e
 			return pc.Credentials{}, fmt.Errorf("credentials file: %w", err)
 		}
 	}
-	for _, k := range []string{envTenant, envClient, envSecret, envRefresh} {
+	for _, k := range []string{EnvTenant, EnvClient, EnvSecret, EnvRefresh} {
 		if v := getenv(k); v != "" {
 			vals[k] = v
 		}
 	}
-	c := pc.Credentials{TenantID: vals[envTenant], ClientID: vals[envClient], ClientSecret: vals[envSecret], RefreshToken: vals[envRefresh]}
+	c := pc.Credentials{TenantID: vals[EnvTenant], ClientID: vals[EnvClient], ClientSecret: vals[EnvSecret], RefreshToken: vals[EnvRefresh]}
 	var missing []string
-	for k, v := range map[string]string{envTenant: c.TenantID, envClient: c.ClientID, envSecret: c.ClientSecret} {
+	for k, v := range map[string]string{EnvTenant: c.TenantID, EnvClient: c.ClientID, EnvSecret: c.ClientSecret} {
 		if v == "" {
 			missing = append(missing, k)
 		}
@@ -69,11 +69,11 @@ func loadCredentials(file string, getenv func(string) string) (pc.Credentials, e
 	return c, nil
 }
 
-// checkCredentialsFile refuses a credentials file others could read, or
+// CheckCredentialsFile refuses a credentials file others could read, or
 // one that is not the user's own (as ssh does with its keys): whoever owns
 // it could change the credentials, or read them. A symlink is judged by
 // the file it points to.
-func checkCredentialsFile(file string) error {
+func CheckCredentialsFile(file string) error {
 	info, err := os.Stat(file)
 	if err != nil {
 		return fmt.Errorf("credentials file: %w", err)
@@ -90,8 +90,8 @@ func checkCredentialsFile(file string) error {
 	return nil
 }
 
-// checkURL refuses plain http except to loopback.
-func checkURL(raw string) error {
+// CheckURL refuses plain http except to loopback.
+func CheckURL(raw string) error {
 	u, err := url.Parse(raw)
 	if err != nil || u.Host == "" {
 		return fmt.Errorf("%q is not a URL", raw)

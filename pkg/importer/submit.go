@@ -1,0 +1,284 @@
+package importer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/sirupsen/logrus"
+
+	"github.com/cspimporter/importer/pkg/order"
+	pc "github.com/cspimporter/importer/pkg/partnercenter"
+	"github.com/cspimporter/importer/pkg/report"
+	"github.com/cspimporter/importer/pkg/submit"
+)
+
+// SubmitOptions say how to submit a checked sheet.
+type SubmitOptions struct {
+	// Batch is the batch pattern ({name} is the sheet's base name); ""
+	// is the plan's batch with Plan, else {name}.
+	Batch string
+	// Plan is the approved plan: the sheet is refused, nothing sent,
+	// unless it is exactly what the plan approved.
+	Plan string
+	// State is the journal file; "" is one per batch in StateDir.
+	State string
+	// StateDir holds the journals when State is ""; "" is the user's
+	// (see DefaultStateDir).
+	StateDir string
+	// Summary, if not "", also gets the JSON summary.
+	Summary     string
+	Concurrency int // carts in flight at once
+	CreateOnly  bool
+	SkipInvalid bool
+	// OrderAgain sends although a results workbook shows the batch ordered
+	// and the journal has no record of it.
+	OrderAgain bool
+	// Log gets what the run does, SendLog what it does while the carts are
+	// sent (a progress bar shows less); nil SendLog is Log.
+	Log, SendLog logrus.FieldLogger
+	// Progress is told of every cart; nil tells no one.
+	Progress Progress
+}
+
+// Check refuses options no submission can run with.
+func (o *SubmitOptions) Check() error {
+	if o.Concurrency < 1 {
+		return errors.New("--concurrency must be above 0")
+	}
+	return nil
+}
+
+// Submitted is a submission's outcome: every row's, and the summary.
+type Submitted struct {
+	Run     *report.Run
+	Summary *report.Summary
+	// Rescued: the results could not be written where asked, so they were
+	// written beside the journal (Summary.Results, and the error, say
+	// where); the caller should show every row's outcome.
+	Rescued bool
+}
+
+// Connector gives the remote a submission talks to, connecting when first
+// asked (a sheet with invalid rows never connects).
+type Connector interface {
+	Remote(ctx context.Context) (*Remote, error)
+}
+
+// SubmitSheet checks the sheet at input and submits it: Check, then Submit.
+func SubmitSheet(ctx context.Context, input string, co CheckOptions, o SubmitOptions, conn Connector) (*Submitted, error) {
+	if err := o.Check(); err != nil {
+		return nil, sheetFault(err)
+	}
+	if co.Log == nil {
+		co.Log = o.Log
+	}
+	s, err := Check(ctx, input, co)
+	if err != nil {
+		return nil, err
+	}
+	return Submit(ctx, s, o, conn)
+}
+
+// Submit creates and checks out the checked sheet's carts exactly once,
+// and writes the results. A nil error means every row was bought; the
+// outcome is returned whenever the run finished (also with an error).
+func Submit(ctx context.Context, s *CheckedSheet, o SubmitOptions, conn Connector) (*Submitted, error) {
+	if err := o.Check(); err != nil {
+		return nil, sheetFault(err)
+	}
+	runID := NewRunID()
+	log := logOrDiscard(o.Log).WithFields(logrus.Fields{"run_id": runID, "file": s.Input})
+	batch := ""
+	if o.Batch != "" {
+		batch = BatchName(o.Batch, s.Input)
+	}
+	if o.Plan != "" {
+		var err error
+		if batch, err = VerifyPlan(s, o.Plan, batch); err != nil {
+			return nil, err
+		}
+		log.WithField("plan", o.Plan).Info("the sheet is exactly what the plan approved")
+	}
+	if batch == "" {
+		batch = BatchName("", s.Input)
+	}
+	log = log.WithField("batch", batch)
+	run := s.Report("submit", true)
+	run.Batch, run.RunID = batch, runID
+	// The results are written even after an interrupt: they hold the
+	// outcome of every cart this run bought.
+	results := context.WithoutCancel(ctx)
+	if invalid := s.Count(order.StatusInvalid); invalid > 0 && !o.SkipInvalid {
+		holdBack(s.Checked, invalid)
+		log.WithField("invalid_rows", invalid).Warn("nothing sent: the sheet has invalid rows")
+		sum, err := WriteResults(results, run, s.Results, o.Summary)
+		if err != nil {
+			return nil, err
+		}
+		return &Submitted{Run: run, Summary: sum}, &Error{Fault: FaultRows}
+	}
+
+	// Everything that could fail after buying is tried first: results that
+	// cannot be written must stop the run before a cart is created, not
+	// after carts were bought.
+	if err := report.CheckWorkbook(ctx, run, s.Results); err != nil {
+		return nil, sheetFault(fmt.Errorf("nothing was sent: %w", err))
+	}
+	if o.Summary != "" {
+		if err := checkWritable(o.Summary); err != nil {
+			return nil, sheetFault(fmt.Errorf("nothing was sent: --summary %s cannot be written: %w", o.Summary, err))
+		}
+	}
+	remote, err := conn.Remote(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := remote.Tokens.Token(ctx); err != nil {
+		return nil, surroundingsFault(err) // before any cart is created
+	}
+	statePath, err := o.statePath(remote, batch)
+	if err != nil {
+		return nil, surroundingsFault(err)
+	}
+	if remote.Sandbox && o.State == "" {
+		defer os.RemoveAll(filepath.Dir(statePath))
+	}
+	run.Journal = statePath
+	journal, err := submit.OpenJournal(statePath)
+	if err != nil {
+		return nil, surroundingsFault(err)
+	}
+	defer journal.Close()
+	// A sandbox run without a journal of its own has a throwaway journal
+	// and a fresh simulator: nothing it could order again is real.
+	if !remote.Sandbox || o.State != "" {
+		if err := checkEvidence(ctx, log, journal, s, batch, o.OrderAgain); err != nil {
+			return nil, err
+		}
+	}
+	err = send(ctx, log, remote, journal, statePath, s, runID, batch, o)
+	sum, ferr := WriteResults(results, run, s.Results, o.Summary)
+	if ferr != nil {
+		return rescue(results, log, run, o.Summary, rescueDir(remote, o, statePath), ferr)
+	}
+	log.WithFields(StatusFields(sum.Statuses)).WithField("results", s.Results).Info("submitted")
+	done := &Submitted{Run: run, Summary: sum}
+	if err != nil {
+		// A sign-in that stopped the run mid-way is the surroundings' fault:
+		// a watch keeps the sheet and tries again.
+		if errors.As(err, new(*pc.AuthError)) {
+			return done, surroundingsFault(err)
+		}
+		return done, rowsFault(err)
+	}
+	if ctx.Err() != nil {
+		log.Warn("Interrupted: carts in flight were finished; run the same command again to submit the rest.")
+		return done, &Error{Fault: FaultRows}
+	}
+	if !s.AllBought() {
+		return done, &Error{Fault: FaultRows}
+	}
+	return done, nil
+}
+
+// holdBack marks every row that is not invalid Not submitted, since
+// nothing is sent while the sheet has invalid rows.
+func holdBack(c *order.Checked, invalid int) {
+	for i := range c.Outcomes {
+		if c.Outcomes[i].Status != order.StatusInvalid {
+			c.Outcomes[i].Status = order.StatusNotSubmitted
+			c.Outcomes[i].Problems = append(c.Outcomes[i].Problems, order.Problem{Kind: "submit: not submitted", Severity: order.Error,
+				Message: fmt.Sprintf("nothing was sent: %d rows of the sheet are invalid; fix them, or use --skip-invalid to submit the carts without invalid rows", invalid)})
+		}
+	}
+}
+
+// send runs the carts through the journal, telling o.Progress.
+func send(ctx context.Context, log logrus.FieldLogger, remote *Remote, j *submit.Journal, journalPath string, s *CheckedSheet, runID, batch string, o SubmitOptions) error {
+	stopTelling := context.AfterFunc(ctx, func() {
+		log.Warn("Interrupted: no new cart is started; finishing the carts in flight and writing the results workbook. " +
+			"Interrupt again to stop at once (safe: running the same command again picks up where this run stopped).")
+	})
+	defer stopTelling()
+	log.WithFields(logrus.Fields{"journal": journalPath, "endpoint": remote.Endpoint, "carts": len(s.Carts), "rows": len(s.Rows)}).Info("submitting")
+	progress := o.Progress
+	if progress == nil {
+		progress = NoProgress{}
+	}
+	sendLog := log
+	if o.SendLog != nil {
+		sendLog = o.SendLog.WithFields(logrus.Fields{"run_id": runID, "file": s.Input, "batch": batch})
+	}
+	opt := submit.Options{Batch: batch, RunID: runID, Concurrency: o.Concurrency, CreateOnly: o.CreateOnly, SkipInvalid: o.SkipInvalid, Log: sendLog,
+		CartDone: func(rows []int) {
+			bought := 0
+			for _, i := range rows {
+				if s.Outcomes[i].Bought() {
+					bought++
+				}
+			}
+			progress.CartDone(len(rows), bought)
+		}}
+	progress.Start(len(s.Carts), len(s.Rows))
+	defer progress.Finish()
+	return submit.Run(ctx, remote.Client, j, s.Checked, opt)
+}
+
+// statePath is the journal of batch.
+func (o *SubmitOptions) statePath(remote *Remote, batch string) (string, error) {
+	if o.State != "" {
+		return o.State, nil
+	}
+	name := fileSafe(batch) + ".journal"
+	// A sandbox run gets a journal of its own that goes away with it,
+	// since the in-process sandbox does too.
+	if remote.Sandbox {
+		dir, err := os.MkdirTemp("", "importer-sandbox-")
+		if err != nil {
+			return "", err
+		}
+		return filepath.Join(dir, name), nil
+	}
+	dir := o.StateDir
+	if dir == "" {
+		var err error
+		if dir, err = DefaultStateDir(); err != nil {
+			return "", err
+		}
+	}
+	return filepath.Join(dir, name), nil
+}
+
+// DefaultStateDir is where journals live by default: the user's state
+// directory ($XDG_STATE_HOME, else ~/.local/state), importer/.
+func DefaultStateDir() (string, error) {
+	dir := os.Getenv("XDG_STATE_HOME")
+	if dir == "" {
+		home, err := os.UserHomeDir()
+		if err != nil {
+			return "", fmt.Errorf("no state directory (set XDG_STATE_HOME or use --state): %w", err)
+		}
+		dir = filepath.Join(home, ".local", "state")
+	}
+	return filepath.Join(dir, "importer"), nil
+}
+
+// StatusFields are row counts by status as log fields ("ordered": 28).
+func StatusFields(counts map[string]int) logrus.Fields {
+	f := logrus.Fields{}
+	for st, n := range counts {
+		f[strings.ReplaceAll(strings.ToLower(st), " ", "_")] = n
+	}
+	return f
+}
+
+// NewRunID names one run: when it started, and a random part, since two
+// sheets of a watched inbox can start within the same second.
+func NewRunID() string {
+	return time.Now().UTC().Format("20060102T150405Z") + "-" + pc.NewID()[:8]
+}
