@@ -12,6 +12,8 @@ import (
 
 	"golang.org/x/oauth2"
 	"golang.org/x/oauth2/clientcredentials"
+
+	"github.com/cspimporter/importer/pkg/retry"
 )
 
 // Resource is the audience of Partner Center tokens.
@@ -53,6 +55,10 @@ func (e *AuthError) Unwrap() error { return e.Err }
 // cached one expires, or at once after Invalidate (a 401 mid-run).
 type Tokens struct {
 	fetch func(ctx context.Context) (*oauth2.Token, error)
+	// retry paces fetches again after a transient failure of the identity
+	// provider (5xx, 429, temporarily_unavailable, a dropped connection),
+	// which says nothing about the credentials.
+	retry retry.Policy
 
 	mu      sync.Mutex
 	tok     *oauth2.Token
@@ -78,7 +84,7 @@ func NewTokens(creds Credentials, tokenURL string, hc *http.Client) *Tokens {
 			EndpointParams: url.Values{"resource": {Resource}}, AuthStyle: oauth2.AuthStyleInParams}
 		fetch = func(ctx context.Context) (*oauth2.Token, error) { return cfg.Token(with(ctx)) }
 	}
-	return &Tokens{fetch: fetch}
+	return &Tokens{fetch: fetch, retry: retry.Policy{Attempts: 4, Base: 500 * time.Millisecond, Max: 5 * time.Second, Jitter: true}}
 }
 
 // Token returns a valid access token. It refreshes when a fifth of the
@@ -96,8 +102,16 @@ func (t *Tokens) Token(ctx context.Context) (string, error) {
 			return t.tok.AccessToken, nil
 		}
 	}
-	fetched := time.Now()
-	tok, err := t.fetch(ctx)
+	var tok *oauth2.Token
+	var fetched time.Time
+	err := retry.Do(ctx, t.retry, func(int) (time.Duration, error) {
+		fetched = time.Now()
+		var err error
+		if tok, err = t.fetch(ctx); err != nil && !transientSignIn(ctx, err) {
+			return 0, retry.Permanent(err)
+		}
+		return 0, err
+	})
 	if err != nil {
 		var re *oauth2.RetrieveError
 		if errors.As(err, &re) {
@@ -107,6 +121,23 @@ func (t *Tokens) Token(ctx context.Context) (string, error) {
 	}
 	t.tok, t.fetched = tok, fetched
 	return tok.AccessToken, nil
+}
+
+// transientSignIn: might the same sign-in work a moment later? The
+// identity provider's own trouble (5xx, 429, temporarily_unavailable) and
+// a dropped connection might; refused credentials and an ended ctx not.
+func transientSignIn(ctx context.Context, err error) bool {
+	if ctx.Err() != nil {
+		return false
+	}
+	var re *oauth2.RetrieveError
+	if !errors.As(err, &re) {
+		return true // no answer at all
+	}
+	if re.ErrorCode == "temporarily_unavailable" {
+		return true
+	}
+	return re.Response != nil && (re.Response.StatusCode >= 500 || re.Response.StatusCode == http.StatusTooManyRequests)
 }
 
 // Invalidate drops the cached token if it is the one a call was refused

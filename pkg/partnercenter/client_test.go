@@ -318,6 +318,64 @@ func TestSignInErrors(t *testing.T) {
 	}
 }
 
+// TestSignInOutlastsTransientErrors: the identity provider's own trouble
+// (5xx, 429, temporarily_unavailable) is tried again; refused credentials
+// are not. A transient error used to stop a whole run as a sign-in failure.
+func TestSignInOutlastsTransientErrors(t *testing.T) {
+	transient := []func(w http.ResponseWriter){
+		func(w http.ResponseWriter) { http.Error(w, "busy", http.StatusServiceUnavailable) },
+		func(w http.ResponseWriter) { http.Error(w, "slow down", http.StatusTooManyRequests) },
+		func(w http.ResponseWriter) {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusBadRequest)
+			_, _ = w.Write([]byte(`{"error":"temporarily_unavailable","error_description":"AADSTS90033: A transient error has occurred."}`))
+		},
+	}
+	for _, tc := range []struct {
+		name     string
+		answers  []func(w http.ResponseWriter)
+		requests int
+		ok       bool
+	}{
+		{"transient, then a token", transient, 4, true},
+		{"refused", []func(w http.ResponseWriter){func(w http.ResponseWriter) {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusUnauthorized)
+			_, _ = w.Write([]byte(`{"error":"invalid_client","error_description":"AADSTS7000215: Invalid client secret provided."}`))
+		}}, 1, false},
+		{"transient every time", append(append(transient, transient...), transient...), 4, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var mu sync.Mutex
+			requests := 0
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+				mu.Lock()
+				n := requests
+				requests++
+				mu.Unlock()
+				if n < len(tc.answers) {
+					tc.answers[n](w)
+					return
+				}
+				w.Header().Set("Content-Type", "application/json")
+				_, _ = w.Write([]byte(`{"access_token":"tok-123456","token_type":"Bearer","expires_in":3600}`))
+			}))
+			defer srv.Close()
+			tokens := pc.NewTokens(pc.Credentials{TenantID: "t", ClientID: "c", ClientSecret: "s"}, srv.URL, srv.Client())
+			tok, err := tokens.Token(context.Background())
+			if (err == nil) != tc.ok || (tc.ok && tok != "tok-123456") {
+				t.Errorf("token %q, error %v; want ok %v", tok, err, tc.ok)
+			}
+			if err != nil && !errors.As(err, new(*pc.AuthError)) {
+				t.Errorf("%T is not an *AuthError", err)
+			}
+			if requests != tc.requests {
+				t.Errorf("%d requests, want %d", requests, tc.requests)
+			}
+		})
+	}
+}
+
 func TestEndpointMustBeSecure(t *testing.T) {
 	tok := &pc.Tokens{}
 	for endpoint, ok := range map[string]bool{
