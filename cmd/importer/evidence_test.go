@@ -2,7 +2,6 @@ package main
 
 import (
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -22,10 +21,10 @@ func orderedLines(t *testing.T, base string) int {
 	return n
 }
 
-func runCode(t *testing.T, cmd *exec.Cmd) (int, string) {
+func runCode(t *testing.T, cmd interface{ CombinedOutput() ([]byte, error) }) (int, string) {
 	t.Helper()
 	b, err := cmd.CombinedOutput()
-	if ee, ok := err.(*exec.ExitError); ok {
+	if ee, ok := err.(interface{ ExitCode() int }); ok {
 		return ee.ExitCode(), string(b)
 	} else if err != nil {
 		t.Fatal(err)

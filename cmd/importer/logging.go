@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"sync"
 
 	"github.com/sirupsen/logrus"
 	"golang.org/x/term"
@@ -52,6 +53,9 @@ func jsonFormatter() logrus.Formatter {
 
 // isTerminal: is w a terminal (not a pipe, file or buffer)?
 func isTerminal(w io.Writer) bool {
+	if l, ok := w.(*lockedWriter); ok {
+		w = l.w
+	}
 	f, ok := w.(*os.File)
 	return ok && term.IsTerminal(int(f.Fd()))
 }
@@ -67,4 +71,16 @@ func (f *redactingFormatter) Format(e *logrus.Entry) ([]byte, error) {
 		return b, err
 	}
 	return []byte(f.secrets.Redact(string(b))), nil
+}
+
+// lockedWriter writes to w one call at a time.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }

@@ -98,6 +98,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 }
 
 func newApp(stdout, stderr io.Writer) *app {
+	// The log, a progress form and the summary write from several
+	// goroutines: one lock per output keeps their lines whole.
+	stdout, stderr = &lockedWriter{w: stdout}, &lockedWriter{w: stderr}
 	a := &app{stdout: stdout, stderr: stderr, log: logrus.New(), secrets: &importer.Secrets{}, getenv: os.Getenv}
 	a.log.SetOutput(stderr)
 	return a

@@ -117,7 +117,7 @@ func TestNotifyEmailFromWatch(t *testing.T) {
 	drop(t, in, "monthly-orders.xlsx", "nov.xlsx")
 	cmd := watchCmd(t, in, base, env, "--once", "--notify-email", "finance@example.com", "--smtp-server", smtp.Addr(),
 		"--smtp-from", "importer@example.com", "--smtp-user", "importer")
-	cmd.Env = append(cmd.Env, envSMTPPassword+"=smtp-password-value")
+	cmd.env = append(cmd.env, envSMTPPassword+"=smtp-password-value")
 	out, err := cmd.CombinedOutput()
 	if code := exitCode(t, err); code != 0 {
 		t.Fatalf("exit %d\n%s", code, out)

@@ -64,7 +64,8 @@ func TestProgressOnlyOnATerminal(t *testing.T) {
 	if err != nil {
 		t.Fatalf("script(1) (util-linux) is needed to run the importer on a pseudo-terminal: %v", err)
 	}
-	cmd := exec.Command(script, "-qefc", strings.Join([]string{binary, "submit", "--sandbox", clock, "--batch", "tty", name}, " "), "/dev/null")
+	// At the real pace, so the bar is drawn as a person would see it.
+	cmd := exec.Command(script, "-qefc", strings.Join([]string{binary, "submit", "--sandbox", "--rate=300", clock, "--batch", "tty", name}, " "), "/dev/null")
 	cmd.Dir = dir
 	out, err := cmd.CombinedOutput()
 	if err != nil {
@@ -74,5 +75,24 @@ func TestProgressOnlyOnATerminal(t *testing.T) {
 		if !strings.Contains(string(out), want) {
 			t.Errorf("on a terminal, no %q:\n%q", want, out)
 		}
+	}
+}
+
+// TestProgressJSONLines: --progress json writes the progress as JSON lines
+// on stderr, also when nobody watches, and ends with every cart done.
+func TestProgressJSONLines(t *testing.T) {
+	dir, name := sample(t, "monthly-orders.xlsx")
+	r := cli(t, dir, "submit", "--sandbox", clock, "--progress", "json", "--log-format", "text", name)
+	if r.code != 0 {
+		t.Fatalf("exit %d\n%s", r.code, r.stderr)
+	}
+	for _, want := range []string{`{"type":"start","carts":9,"rows":30,`, `{"type":"cart","carts":9,"rows":30,"cartsDone":1,`,
+		`{"type":"finish","carts":9,"rows":30,"cartsDone":9,"rowsOrdered":30,"rowsNotOrdered":0}`} {
+		if !strings.Contains(r.stderr, want) {
+			t.Errorf("stderr has no %s:\n%s", want, r.stderr)
+		}
+	}
+	if r := cli(t, dir, "submit", "--sandbox", clock, "--progress", "dots", name); r.code != 2 || !strings.Contains(r.stderr, "--progress") {
+		t.Errorf("--progress dots: exit %d\n%s", r.code, r.stderr)
 	}
 }

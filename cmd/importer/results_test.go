@@ -39,7 +39,7 @@ func startSubmit(t *testing.T, cmd *exec.Cmd) (wait func() (int, string, string)
 	return func() (int, string, string) {
 		err := cmd.Wait()
 		code := 0
-		if ee, ok := err.(*exec.ExitError); ok {
+		if ee, ok := err.(interface{ ExitCode() int }); ok {
 			code = ee.ExitCode()
 		} else if err != nil {
 			t.Fatal(err)
@@ -118,7 +118,7 @@ func TestResultsLostAfterBuying(t *testing.T) {
 	}
 	out := filepath.Join(outDir, "november.xlsx")
 	state := filepath.Join(dir, "state", "nov.journal")
-	wait := startSubmit(t, submitTo(t, dir, base, env, "--state", state, "--concurrency", "2", "-o", out, name))
+	wait := startSubmit(t, submitProcess(t, dir, base, env, "--state", state, "--concurrency", "2", "-o", out, name))
 	waitForOrder(t, base)
 	// The results folder goes away (a share unmounted, say) mid-run.
 	if err := os.RemoveAll(outDir); err != nil {
@@ -173,7 +173,7 @@ func TestInputChangedMidRun(t *testing.T) {
 			if len(before) != 30 || before[0] != "25" {
 				t.Fatalf("the sample's quantities read as %v", before)
 			}
-			wait := startSubmit(t, submitTo(t, dir, base, env, "--state", filepath.Join(dir, "j"), "--concurrency", "2", name))
+			wait := startSubmit(t, submitProcess(t, dir, base, env, "--state", filepath.Join(dir, "j"), "--concurrency", "2", name))
 			waitForOrder(t, base)
 			input := filepath.Join(dir, name)
 			if change == "edited" {
@@ -229,7 +229,7 @@ func TestResultsDiskFull(t *testing.T) {
 	}
 	t.Cleanup(func() { _ = exec.Command("umount", outDir).Run() })
 	state := filepath.Join(dir, "state", "nov.journal")
-	wait := startSubmit(t, submitTo(t, dir, base, env, "--state", state, "--concurrency", "2", "-o", filepath.Join(outDir, "nov.xlsx"), name))
+	wait := startSubmit(t, submitProcess(t, dir, base, env, "--state", state, "--concurrency", "2", "-o", filepath.Join(outDir, "nov.xlsx"), name))
 	waitForOrder(t, base)
 	// Fill the disk.
 	f, err := os.Create(filepath.Join(outDir, "filler"))

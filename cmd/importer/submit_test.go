@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -37,7 +38,7 @@ func parseSummary(t *testing.T, out string) summary {
 
 func TestSubmitSandbox(t *testing.T) {
 	dir, name := sample(t, "monthly-orders.xlsx")
-	r := cli(t, dir, "submit", "--sandbox", "--json", clock, name)
+	r := cli(t, dir, "submit", "--sandbox", "--rate=300", "--json", clock, name) // the real pace
 	if r.code != 0 {
 		t.Fatalf("exit %d\n%s", r.code, r.stderr)
 	}
@@ -126,13 +127,23 @@ func ledger(t *testing.T, base string) []sandbox.LedgerEntry {
 	return l
 }
 
-// submitTo runs submit against an external sandbox.
-func submitTo(t *testing.T, dir, base string, env []string, extra ...string) *exec.Cmd {
-	args := append([]string{"submit", "--endpoint", base, "--token-url", base + "/{tenant}/oauth2/token", clock}, extra...)
-	cmd := exec.Command(binary, args...)
+// submitTo runs submit against an external sandbox, in-process.
+func submitTo(t *testing.T, dir, base string, env []string, extra ...string) *command {
+	return &command{t: t, dir: dir, env: env, args: submitArgs(base, extra)}
+}
+
+// submitProcess runs submit against an external sandbox as a process of
+// the binary, for a test that signals or kills it. It runs at the real
+// pace, so that what the test does mid-run lands mid-run.
+func submitProcess(t *testing.T, dir, base string, env []string, extra ...string) *exec.Cmd {
+	cmd := exec.Command(binary, submitArgs(base, extra)...)
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), env...)
 	return cmd
+}
+
+func submitArgs(base string, extra []string) []string {
+	return append([]string{"submit", "--endpoint", base, "--token-url", base + "/{tenant}/oauth2/token", clock}, extra...)
 }
 
 // checkLedger: the sample's 9 carts were checked out, each order group
@@ -185,7 +196,7 @@ func TestSubmitToRunningSandbox(t *testing.T) {
 	cmd := submitTo(t, dir, base, env, "--state", state, name)
 	b, err := cmd.CombinedOutput()
 	j.Close()
-	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 2 || !strings.Contains(string(b), "another importer run is using this journal") {
+	if ee, ok := err.(interface{ ExitCode() int }); !ok || ee.ExitCode() != 2 || !strings.Contains(string(b), "another importer run is using this journal") {
 		t.Errorf("locked journal: %v\n%s", err, b)
 	}
 }
@@ -197,7 +208,7 @@ func TestSubmitCredentials(t *testing.T) {
 	run := func(env []string, args ...string) (int, string) {
 		cmd := submitTo(t, dir, base, append(clear, env...), append(args, "--state", filepath.Join(dir, "j"), name)...)
 		b, err := cmd.CombinedOutput()
-		if ee, ok := err.(*exec.ExitError); ok {
+		if ee, ok := err.(interface{ ExitCode() int }); ok {
 			return ee.ExitCode(), string(b)
 		}
 		return 0, string(b)
@@ -248,12 +259,13 @@ func TestCrashAndRerun(t *testing.T) {
 	}
 	for round := 0; round < rounds; round++ {
 		t.Run(fmt.Sprint(round), func(t *testing.T) {
+			t.Parallel() // each round has its own sandbox, directory and journal
 			base, env, _ := external(t, "--faults", "any:latency:25ms,checkout:timeout-after-commit:0.2", "--seed", fmt.Sprint(round+1))
 			dir, name := sample(t, "monthly-orders.xlsx")
 			state := filepath.Join(dir, "j")
 			rng := rand.New(rand.NewPCG(uint64(round), 99))
 			for kill := 0; kill < 4; kill++ {
-				cmd := submitTo(t, dir, base, env, "--state", state, "--concurrency", "3", name)
+				cmd := submitProcess(t, dir, base, env, "--state", state, "--concurrency", "3", name)
 				if err := cmd.Start(); err != nil {
 					t.Fatal(err)
 				}
@@ -263,7 +275,7 @@ func TestCrashAndRerun(t *testing.T) {
 			}
 			var last []byte
 			for run := 0; run < 6; run++ {
-				out, err := submitTo(t, dir, base, env, "--state", state, "--json", name).Output()
+				out, err := submitProcess(t, dir, base, env, "--state", state, "--json", name).Output()
 				last = out
 				if err == nil {
 					break
@@ -288,7 +300,7 @@ func TestInterrupt(t *testing.T) {
 			base, env, _ := external(t, "--faults", "any:latency:150ms")
 			dir, name := sample(t, "monthly-orders.xlsx")
 			state := filepath.Join(dir, "j")
-			cmd := submitTo(t, dir, base, env, "--state", state, "--concurrency", "2", "--json", name)
+			cmd := submitProcess(t, dir, base, env, "--state", state, "--concurrency", "2", "--json", name)
 			var out, errb strings.Builder
 			cmd.Stdout, cmd.Stderr = &out, &errb
 			if err := cmd.Start(); err != nil {
@@ -306,7 +318,7 @@ func TestInterrupt(t *testing.T) {
 			}
 			_ = cmd.Process.Signal(sig)
 			err := cmd.Wait()
-			if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 1 {
+			if ee, ok := err.(interface{ ExitCode() int }); !ok || ee.ExitCode() != 1 {
 				t.Fatalf("exit: %v\n%s", err, errb.String())
 			}
 			if !strings.Contains(errb.String(), "Interrupted: no new cart is started") {
@@ -328,7 +340,7 @@ func TestInterrupt(t *testing.T) {
 					t.Errorf("row status %q in %v", st, row)
 				}
 			}
-			b, err := submitTo(t, dir, base, env, "--state", state, "--json", name).Output()
+			b, err := submitProcess(t, dir, base, env, "--state", state, "--json", name).Output()
 			if s := parseSummary(t, string(b)); err != nil || s.Statuses["Skipped"]+s.Statuses["Ordered"] != 30 || s.Statuses["Skipped"] == 0 {
 				t.Errorf("rerun: %v %v", err, s.Statuses)
 			}
@@ -352,18 +364,21 @@ func TestFaultsEndToEnd(t *testing.T) {
 		{"harsh", "create:503:0.4,create:timeout-after-commit:0.3,checkout:timeout-after-commit:0.5,checkout:drop:0.2," +
 			"any:401:0.1,checkout:hang:0.1", "2", 3},
 	}
-	reruns := 0
-	defer func() {
-		if reruns == 0 {
+	// The runs mostly wait (on timeouts, hung checkouts), so the seeds run
+	// side by side, each with its own sandbox, directory and journal.
+	var reruns atomic.Int32
+	t.Cleanup(func() { // after every parallel subtest
+		if reruns.Load() == 0 {
 			t.Error("every batch finished in one run: the faults never left a row to a rerun")
 		}
-	}()
+	})
 	for _, set := range settings {
 		if testing.Short() {
 			set.seeds = 1
 		}
 		for seed := 1; seed <= set.seeds; seed++ {
 			t.Run(fmt.Sprintf("%s/%d", set.name, seed), func(t *testing.T) {
+				t.Parallel()
 				faultsEndToEnd(t, set.faults, set.attempts, seed, &reruns)
 			})
 		}
@@ -372,7 +387,7 @@ func TestFaultsEndToEnd(t *testing.T) {
 
 // faultsEndToEnd submits the sample again and again to a faulty sandbox
 // until a run exits 0; every run must give all 30 rows a status.
-func faultsEndToEnd(t *testing.T, faults, attempts string, seed int, reruns *int) {
+func faultsEndToEnd(t *testing.T, faults, attempts string, seed int, reruns *atomic.Int32) {
 	base, env, _ := external(t, "--faults", faults, "--seed", fmt.Sprint(seed), "--token-lifetime", "3s")
 	dir, name := sample(t, "monthly-orders.xlsx")
 	state := filepath.Join(dir, "j")
@@ -383,10 +398,13 @@ func faultsEndToEnd(t *testing.T, faults, attempts string, seed int, reruns *int
 		if run > 14 {
 			t.Fatal("the batch did not finish in 14 runs")
 		}
-		cmd := submitTo(t, dir, base, env, "--state", state, "--timeout", "1s", "--max-attempts", attempts, "--concurrency", "4", "--json", name)
+		cmd := submitProcess(t, dir, base, env, "--state", state, "--timeout", "1s", "--max-attempts", attempts, "--concurrency", "4", "--json", name)
 		var stderr strings.Builder
 		cmd.Stderr = &stderr
 		out, err := cmd.Output()
+		if len(out) == 0 {
+			t.Fatalf("run %d: no summary: %v\n%s", run, err, stderr.String())
+		}
 		s := parseSummary(t, string(out))
 		total := 0
 		for st, n := range s.Statuses {
@@ -402,10 +420,10 @@ func faultsEndToEnd(t *testing.T, faults, attempts string, seed int, reruns *int
 		if err == nil {
 			break
 		}
-		if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 1 {
+		if ee, ok := err.(interface{ ExitCode() int }); !ok || ee.ExitCode() != 1 {
 			t.Fatalf("run %d: %v\n%s", run, err, stderr.String())
 		}
-		*reruns++
+		reruns.Add(1)
 	}
 	checkLedger(t, base)
 }

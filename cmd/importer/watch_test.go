@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -22,18 +23,29 @@ import (
 
 // watchCmd runs watch on inbox against an external sandbox, with a
 // journal that outlives each run.
-func watchCmd(t *testing.T, inbox, base string, env []string, extra ...string) *exec.Cmd {
+// watchCmd runs watch --once (or another watch that ends by itself) on
+// inbox, in-process.
+func watchCmd(t *testing.T, inbox, base string, env []string, extra ...string) *command {
 	t.Helper()
-	args := append([]string{"watch", "--inbox", inbox, "--endpoint", base, "--token-url", base + "/{tenant}/oauth2/token", clock,
-		"--state", filepath.Join(filepath.Dir(inbox), "journal"), "--settle", "200ms", "--poll", "100ms"}, extra...)
-	return watchCmdArgs(t, env, args...)
+	return watchCmdArgs(t, env, watchArgs(inbox, base, extra)...)
 }
 
-func watchCmdArgs(t *testing.T, env []string, args ...string) *exec.Cmd {
+func watchCmdArgs(t *testing.T, env []string, args ...string) *command {
+	return &command{t: t, env: env, args: args}
+}
+
+// watchProcess runs a watch as a process of the binary, for a test that
+// signals or kills it, at the real pace (see submitProcess).
+func watchProcess(t *testing.T, inbox, base string, env []string, extra ...string) *exec.Cmd {
 	t.Helper()
-	cmd := exec.Command(binary, args...)
+	cmd := exec.Command(binary, watchArgs(inbox, base, extra)...)
 	cmd.Env = append(os.Environ(), env...)
 	return cmd
+}
+
+func watchArgs(inbox, base string, extra []string) []string {
+	return append([]string{"watch", "--inbox", inbox, "--endpoint", base, "--token-url", base + "/{tenant}/oauth2/token", clock,
+		"--state", filepath.Join(filepath.Dir(inbox), "journal"), "--settle", "200ms", "--poll", "100ms"}, extra...)
 }
 
 // newInbox is an empty inbox; files are copied in with drop.
@@ -138,7 +150,7 @@ func TestWatchOnceTwoFiles(t *testing.T) {
 func TestWatchFileWrittenSlowly(t *testing.T) {
 	base, env, _ := external(t)
 	in := newInbox(t)
-	cmd := watchCmd(t, in, base, env, "--settle", "700ms")
+	cmd := watchProcess(t, in, base, env, "--settle", "700ms")
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Start(); err != nil {
@@ -192,7 +204,7 @@ func TestWatchSIGTERMFinishesTheSheetInHand(t *testing.T) {
 	in := newInbox(t)
 	drop(t, in, "monthly-orders.xlsx", "a.xlsx")
 	drop(t, in, "monthly-orders.xlsx", "b.xlsx")
-	cmd := watchCmd(t, in, base, env, "--concurrency", "2")
+	cmd := watchProcess(t, in, base, env, "--concurrency", "2")
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Start(); err != nil {
@@ -227,14 +239,15 @@ func TestWatchSIGTERMFinishesTheSheetInHand(t *testing.T) {
 // its moves, and runs it again until the inbox is empty: every sheet ends
 // up filed once, and every line was ordered once.
 func TestWatchKilledAnywhere(t *testing.T) {
-	midSheet := 0 // kills while a sheet was in processing/
-	defer func() {
-		if midSheet == 0 {
+	var midSheet atomic.Int32 // kills while a sheet was in processing/
+	t.Cleanup(func() {        // after every parallel round
+		if midSheet.Load() == 0 {
 			t.Error("no run was killed while a sheet was in processing/: the test proved nothing")
 		}
-	}()
+	})
 	for round := range 4 {
 		t.Run(fmt.Sprint(round), func(t *testing.T) {
+			t.Parallel() // each round has its own sandbox and inbox
 			base, env, _ := external(t, "--faults", "latency:20ms")
 			in := newInbox(t)
 			drop(t, in, "monthly-orders.xlsx", "nov.xlsx")
@@ -243,7 +256,7 @@ func TestWatchKilledAnywhere(t *testing.T) {
 				if run > 20 {
 					t.Fatal("not finished in 20 runs")
 				}
-				cmd := watchCmd(t, in, base, env, "--once")
+				cmd := watchProcess(t, in, base, env, "--once")
 				var out bytes.Buffer
 				cmd.Stdout, cmd.Stderr = &out, &out
 				if err := cmd.Start(); err != nil {
@@ -260,7 +273,7 @@ func TestWatchKilledAnywhere(t *testing.T) {
 					files := tree(t, in)
 					t.Logf("run %d killed: %v", run, files)
 					if len(files) > 0 && strings.HasPrefix(files[0], "processing/") {
-						midSheet++
+						midSheet.Add(1)
 					}
 					continue
 				}
@@ -363,7 +376,7 @@ func TestWatchOutlastsSignInOutage(t *testing.T) {
 	h := newHook(t, 200)
 	in := newInbox(t)
 	drop(t, in, "monthly-orders.xlsx", "nov.xlsx")
-	cmd := watchCmd(t, in, base, env, "--notify", h.url())
+	cmd := watchProcess(t, in, base, env, "--notify", h.url())
 	var out syncBuffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Start(); err != nil {
