@@ -121,7 +121,7 @@ func TestWriteLoad(t *testing.T) {
 	if err := Write(path, p); err != nil {
 		t.Fatal(err)
 	}
-	got, err := Load(path)
+	got, err := Load(context.Background(), path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -129,7 +129,7 @@ func TestWriteLoad(t *testing.T) {
 		t.Errorf("round trip: %q", d)
 	}
 
-	if _, err := Load(filepath.Join(dir, "none.json")); !errors.Is(err, ErrNoPlan) {
+	if _, err := Load(context.Background(), filepath.Join(dir, "none.json")); !errors.Is(err, ErrNoPlan) {
 		t.Errorf("missing plan: %v", err)
 	}
 	var m map[string]any
@@ -144,7 +144,7 @@ func TestWriteLoad(t *testing.T) {
 		b, _ := json.Marshal(m)
 		bad := filepath.Join(dir, "bad.json")
 		_ = os.WriteFile(bad, b, 0o644)
-		if _, err := Load(bad); err == nil {
+		if _, err := Load(context.Background(), bad); err == nil {
 			t.Errorf("%s: loaded", name)
 		}
 	}
@@ -162,7 +162,7 @@ func TestPlanFileOfEarlierVersionStillVerifies(t *testing.T) {
 	} {
 		t.Run(fixture, func(t *testing.T) {
 			fixture = filepath.Join("testdata", fixture)
-			old, err := Load(fixture)
+			old, err := Load(context.Background(), fixture)
 			if err != nil {
 				t.Fatal(err)
 			}

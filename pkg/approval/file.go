@@ -2,6 +2,7 @@ package approval
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -29,7 +30,11 @@ func Write(path string, p *Plan) error {
 
 // Load reads a plan. Unknown fields are refused: a plan is a control, and
 // a field this version does not check must not look as if it were checked.
-func Load(path string) (*Plan, error) {
+// A plan is small: ctx is looked at once, before it is read.
+func Load(ctx context.Context, path string) (*Plan, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	b, err := os.ReadFile(path)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, fmt.Errorf("plan %s: %w", path, ErrNoPlan)

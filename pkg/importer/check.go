@@ -59,7 +59,7 @@ func Check(ctx context.Context, input string, o CheckOptions) (*CheckedSheet, er
 	}
 	var catalog *validate.Catalog
 	if o.Catalog != "" {
-		c, err := validate.LoadCatalog(o.Catalog)
+		c, err := validate.LoadCatalog(ctx, o.Catalog)
 		if err != nil {
 			return nil, sheetFault(err)
 		}

@@ -1,6 +1,7 @@
 package importer
 
 import (
+	"context"
 	"fmt"
 	"path/filepath"
 	"regexp"
@@ -40,8 +41,8 @@ func (s *CheckedSheet) Plan(batch string) *approval.Plan {
 // VerifyPlan refuses the sheet unless it is exactly what the plan at path
 // approved, and returns the batch to submit in: the plan's, unless batch
 // (already expanded) names another, which is then a difference.
-func VerifyPlan(s *CheckedSheet, path, batch string) (string, error) {
-	approved, err := approval.Load(path)
+func VerifyPlan(ctx context.Context, s *CheckedSheet, path, batch string) (string, error) {
+	approved, err := approval.Load(ctx, path)
 	if err != nil {
 		return "", sheetFault(err)
 	}

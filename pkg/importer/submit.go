@@ -99,7 +99,7 @@ func Submit(ctx context.Context, s *CheckedSheet, o SubmitOptions, conn Connecto
 	}
 	if o.Plan != "" {
 		var err error
-		if batch, err = VerifyPlan(s, o.Plan, batch); err != nil {
+		if batch, err = VerifyPlan(ctx, s, o.Plan, batch); err != nil {
 			return nil, err
 		}
 		log.WithField("plan", o.Plan).Info("the sheet is exactly what the plan approved")

@@ -27,6 +27,7 @@ import (
 	"time"
 
 	"github.com/cspimporter/importer/pkg/atomicfile"
+	"github.com/cspimporter/importer/pkg/report"
 )
 
 // Subdirectories of an inbox.
@@ -329,7 +330,7 @@ func sheetOf(dir string, files []fs.DirEntry) (string, error) {
 	ours := map[string]bool{}
 	for name := range have {
 		if IsSheet(name) {
-			ours[strings.TrimSuffix(name, filepath.Ext(name))+".results.xlsx"] = true
+			ours[report.ResultsPath(name)] = true
 		}
 	}
 	var sheets []string

@@ -1,6 +1,7 @@
 package validate
 
 import (
+	"context"
 	_ "embed"
 	"encoding/csv"
 	"errors"
@@ -60,8 +61,12 @@ func (c *Catalog) Lookup(catalogItemID string) (Product, bool) {
 
 // LoadCatalog reads a catalog CSV with the header
 // ProductId,ProductType,Terms,BillingCycles[,MinQuantity,MaxQuantity];
-// lists inside a cell are separated by ';' or spaces.
-func LoadCatalog(path string) (*Catalog, error) {
+// lists inside a cell are separated by ';' or spaces. A catalog is small:
+// ctx is looked at once, before it is read.
+func LoadCatalog(ctx context.Context, path string) (*Catalog, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("catalog: %w", err)

@@ -1,6 +1,7 @@
 package validate
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -193,7 +194,7 @@ func TestCatalogFile(t *testing.T) {
 	if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	cat, err := LoadCatalog(p)
+	cat, err := LoadCatalog(context.Background(), p)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -237,7 +238,7 @@ func TestCatalogFile(t *testing.T) {
 		if err := os.WriteFile(p, []byte(bad), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := LoadCatalog(p); err == nil {
+		if _, err := LoadCatalog(context.Background(), p); err == nil {
 			t.Errorf("catalog %q loaded without error", bad)
 		}
 	}
