@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -107,8 +108,23 @@ func (a *app) connectOptions(o submitOptions) importer.ConnectOptions {
 
 // submitOptions are the options of the core's submission.
 func (a *app) submitOptions(o submitOptions) importer.SubmitOptions {
-	return importer.SubmitOptions{Batch: o.batch, Plan: o.plan, State: o.state, Summary: o.summary, Concurrency: o.concurrency,
+	return importer.SubmitOptions{Batch: o.batch, Plan: o.plan, State: o.state, StateDir: a.stateDir(), Summary: o.summary, Concurrency: o.concurrency,
 		CreateOnly: o.createOnly, SkipInvalid: o.skipInvalid, OrderAgain: o.orderAgain, Log: a.log}
+}
+
+// stateDir is where journals live by default, one per batch: the user's
+// state directory ($XDG_STATE_HOME, else ~/.local/state), importer/; ""
+// when there is none (the run then needs --state).
+func (a *app) stateDir() string {
+	dir := a.getenv("XDG_STATE_HOME")
+	if dir == "" {
+		home := a.getenv("HOME")
+		if home == "" {
+			return ""
+		}
+		dir = filepath.Join(home, ".local", "state")
+	}
+	return filepath.Join(dir, "importer")
 }
 
 // submitCmd submits one sheet, shows how it went and notifies.

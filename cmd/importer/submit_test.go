@@ -427,3 +427,26 @@ func faultsEndToEnd(t *testing.T, faults, attempts string, seed int, reruns *ato
 	}
 	checkLedger(t, base)
 }
+
+// TestDefaultJournal: without --state the journal is one per batch in the
+// user's state directory, as the README says; with no directory to put it
+// in, nothing is sent and the run says what to set.
+func TestDefaultJournal(t *testing.T) {
+	base, env, _ := external(t)
+	dir, name := sample(t, "monthly-orders.xlsx")
+	state := filepath.Join(dir, "xdg")
+	out, err := submitTo(t, dir, base, append(slices.Clone(env), "XDG_STATE_HOME="+state), "--batch", "nov 2026", name).CombinedOutput()
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	if _, err := os.Stat(filepath.Join(state, "importer", "nov_2026.journal")); err != nil {
+		t.Errorf("no journal in the state directory: %v\n%s", err, out)
+	}
+	out, err = submitTo(t, dir, base, append(slices.Clone(env), "XDG_STATE_HOME=", "HOME="), "--batch", "dec", name).CombinedOutput()
+	if code := exitCode(t, err); code != 2 || !strings.Contains(string(out), "no state directory for the journal") {
+		t.Errorf("no state directory: exit %d\n%s", code, out)
+	}
+	if n := orderedLines(t, base); n != 30 {
+		t.Errorf("%d lines ordered, want the first run's 30", n)
+	}
+}

@@ -27,8 +27,7 @@ type SubmitOptions struct {
 	Plan string
 	// State is the journal file; "" is one per batch in StateDir.
 	State string
-	// StateDir holds the journals when State is ""; "" is the user's
-	// (see DefaultStateDir).
+	// StateDir holds the journals, one per batch, when State is "".
 	StateDir string
 	// Summary, if not "", also gets the JSON summary.
 	Summary     string
@@ -244,28 +243,10 @@ func (o *SubmitOptions) statePath(remote *Remote, batch string) (string, error) 
 		}
 		return filepath.Join(dir, name), nil
 	}
-	dir := o.StateDir
-	if dir == "" {
-		var err error
-		if dir, err = DefaultStateDir(); err != nil {
-			return "", err
-		}
+	if o.StateDir == "" {
+		return "", errors.New("no state directory for the journal (set XDG_STATE_HOME or HOME, or use --state)")
 	}
-	return filepath.Join(dir, name), nil
-}
-
-// DefaultStateDir is where journals live by default: the user's state
-// directory ($XDG_STATE_HOME, else ~/.local/state), importer/.
-func DefaultStateDir() (string, error) {
-	dir := os.Getenv("XDG_STATE_HOME")
-	if dir == "" {
-		home, err := os.UserHomeDir()
-		if err != nil {
-			return "", fmt.Errorf("no state directory (set XDG_STATE_HOME or use --state): %w", err)
-		}
-		dir = filepath.Join(home, ".local", "state")
-	}
-	return filepath.Join(dir, "importer"), nil
+	return filepath.Join(o.StateDir, name), nil
 }
 
 // StatusFields are row counts by status as log fields ("ordered": 28).
