@@ -68,7 +68,7 @@ type progress struct {
 	w        io.Writer
 	throttle time.Duration
 	mu       sync.Mutex
-	bar      *progressbar.ProgressBar // nil until Start
+	bar      *progressbar.ProgressBar // nil until Start and after Finish
 	ordered  int
 	notYet   int // failed, unknown, not submitted, skipped-for-a-reason
 }
@@ -101,6 +101,9 @@ func (p *progress) Start(carts, _ int) {
 func (p *progress) CartDone(rows, bought int) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if p.bar == nil {
+		return
+	}
 	p.ordered += bought
 	p.notYet += rows - bought
 	p.bar.Describe(fmt.Sprintf("rows ordered %d, not ordered %d", p.ordered, p.notYet))
@@ -112,6 +115,7 @@ func (p *progress) Finish() {
 	defer p.mu.Unlock()
 	if p.bar != nil {
 		_ = p.bar.Finish()
+		p.bar = nil // what is logged after goes straight through
 	}
 }
 

@@ -48,7 +48,7 @@ func (o *sheetOptions) checkOptions(log logrus.FieldLogger) (importer.CheckOptio
 	if o.clock != "" {
 		t, err := time.Parse(time.RFC3339, o.clock)
 		if err != nil {
-			return co, fail(fmt.Errorf("--clock %q: %w", o.clock, err))
+			return co, fmt.Errorf("--clock %q: %w", o.clock, err)
 		}
 		co.Now = t
 	}

@@ -28,7 +28,7 @@ It sends nothing anywhere.`,
 			input := args[0]
 			co, err := o.checkOptions(a.log)
 			if err != nil {
-				return err
+				return fail(err)
 			}
 			if plan != "" {
 				out := o.out

@@ -89,7 +89,7 @@ func (a *app) watchOptions(o watchOptions) (importer.WatchOptions, error) {
 func (a *app) runWatch(ctx context.Context, o watchOptions) error {
 	wo, err := a.watchOptions(o)
 	if err != nil {
-		return err
+		return fail(err)
 	}
 	if err := o.check(); err != nil {
 		return fail(err)

@@ -160,12 +160,17 @@ func Submit(ctx context.Context, s *CheckedSheet, o SubmitOptions, conn Connecto
 			return nil, err
 		}
 	}
-	err = send(ctx, log, remote, journal, statePath, s, runID, batch, o)
+	log.WithFields(logrus.Fields{"journal": statePath, "endpoint": remote.Endpoint, "carts": len(s.Carts), "rows": len(s.Rows)}).Info("submitting")
+	sendLog := log
+	if o.SendLog != nil {
+		sendLog = o.SendLog.WithFields(logrus.Fields{"run_id": runID, "file": s.Input, "batch": batch})
+	}
+	err = send(ctx, sendLog, remote, journal, s, runID, batch, o)
 	sum, ferr := WriteResults(results, run, s.Results, o.Summary)
 	if ferr != nil {
 		return rescue(results, log, run, o.Summary, rescueDir(remote, o, statePath), ferr)
 	}
-	log.WithFields(StatusFields(sum.Statuses)).WithField("results", s.Results).Info("submitted")
+	sendLog.WithFields(StatusFields(sum.Statuses)).WithField("results", s.Results).Info("submitted")
 	done := &Submitted{Run: run, Summary: sum}
 	if err != nil {
 		// A sign-in that stopped the run mid-way is the surroundings' fault:
@@ -197,23 +202,19 @@ func holdBack(c *order.Checked, invalid int) {
 	}
 }
 
-// send runs the carts through the journal, telling o.Progress.
-func send(ctx context.Context, log logrus.FieldLogger, remote *Remote, j *submit.Journal, journalPath string, s *CheckedSheet, runID, batch string, o SubmitOptions) error {
+// send runs the carts through the journal, telling o.Progress; log is the
+// log while the carts are sent.
+func send(ctx context.Context, log logrus.FieldLogger, remote *Remote, j *submit.Journal, s *CheckedSheet, runID, batch string, o SubmitOptions) error {
 	stopTelling := context.AfterFunc(ctx, func() {
 		log.Warn("Interrupted: no new cart is started; finishing the carts in flight and writing the results workbook. " +
 			"Interrupt again to stop at once (safe: running the same command again picks up where this run stopped).")
 	})
 	defer stopTelling()
-	log.WithFields(logrus.Fields{"journal": journalPath, "endpoint": remote.Endpoint, "carts": len(s.Carts), "rows": len(s.Rows)}).Info("submitting")
 	progress := o.Progress
 	if progress == nil {
 		progress = NoProgress{}
 	}
-	sendLog := log
-	if o.SendLog != nil {
-		sendLog = o.SendLog.WithFields(logrus.Fields{"run_id": runID, "file": s.Input, "batch": batch})
-	}
-	opt := submit.Options{Batch: batch, RunID: runID, Concurrency: o.Concurrency, CreateOnly: o.CreateOnly, SkipInvalid: o.SkipInvalid, Log: sendLog,
+	opt := submit.Options{Batch: batch, RunID: runID, Concurrency: o.Concurrency, CreateOnly: o.CreateOnly, SkipInvalid: o.SkipInvalid, Log: log,
 		CartDone: func(rows []int) {
 			bought := 0
 			for _, i := range rows {

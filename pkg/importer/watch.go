@@ -153,7 +153,7 @@ func (w *watcher) troubled(ctx context.Context, err error) {
 
 func (w *watcher) result() error {
 	if w.failed > 0 {
-		return &Error{Fault: FaultRows, Err: fmt.Errorf("%d sheets were filed under failed/", w.failed)}
+		return &Error{Fault: FaultRows} // each sheet's log and notification said why
 	}
 	return nil
 }
