@@ -12,9 +12,11 @@ FUZZTIME ?= 20000x
 build:
 	$(GO) build -o $(BIN) ./cmd/importer
 
+# -parallel: the tests that run processes (signals, kills, faults) mostly
+# wait, so more of them run at once than there are cores.
 test:
 	$(GO) vet ./...
-	$(GO) test -race ./...
+	$(GO) test -race -parallel=8 ./...
 	$(MAKE) --no-print-directory fuzz
 
 # Brief runs of the fuzz targets; run longer by hand, e.g. make fuzz FUZZTIME=10m

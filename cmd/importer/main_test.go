@@ -40,6 +40,13 @@ type result struct {
 	stdout, stderr string
 }
 
+// parallelTests: the tests that run only processes of the binary (the
+// signals, kills and mid-run changes) run in parallel, with each other only:
+// Go starts them once every other test of the package has finished, so the
+// working directory in-process runs change (see inDir) is never changed
+// under them. They mostly wait (on the real pace, timeouts, a hung
+// checkout), so make test runs them many at a time (-parallel).
+
 // cli runs the command line in-process, through run as main does, in dir:
 // the same flags, output and exit code as the binary, without a process.
 // (What needs a process, signals, kills and terminals, runs the binary.)

@@ -110,6 +110,7 @@ func TestResultsFolderIsAFolder(t *testing.T) {
 // naming what was ordered and where the outcomes are, prints every row's
 // outcome, and a rerun writes the results workbook from the journal.
 func TestResultsLostAfterBuying(t *testing.T) {
+	t.Parallel() // processes only: see parallelTests
 	base, env, _ := external(t, "--checkout-time", "400ms")
 	dir, name := sample(t, "monthly-orders.xlsx")
 	outDir := filepath.Join(dir, "results")
@@ -152,7 +153,7 @@ func TestResultsLostAfterBuying(t *testing.T) {
 	if err := os.Mkdir(outDir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if code, out := runCode(t, submitTo(t, dir, base, env, "--state", state, "-o", out, name)); code != 0 {
+	if code, out := runCode(t, submitProcess(t, dir, base, env, "--state", state, "-o", out, name)); code != 0 {
 		t.Fatalf("rerun: exit %d\n%s", code, out)
 	}
 	if st, ids, _ := statusesOf(t, out); st["Skipped"] != 30 || ids != 30 {
@@ -165,6 +166,7 @@ func TestResultsLostAfterBuying(t *testing.T) {
 // read, not as it is when they are written: edited or deleted mid-run, the
 // outcomes still sit beside the rows that were bought.
 func TestInputChangedMidRun(t *testing.T) {
+	t.Parallel() // processes only: see parallelTests
 	for _, change := range []string{"edited", "deleted"} {
 		t.Run(change, func(t *testing.T) {
 			base, env, _ := external(t, "--checkout-time", "300ms")
@@ -215,6 +217,7 @@ func itoa(n int) string { return strconv.Itoa(n) }
 // bought (a small tmpfs, where the machine lets a test mount one): the
 // outcomes go to the state directory and the run exits 1 naming them.
 func TestResultsDiskFull(t *testing.T) {
+	t.Parallel() // processes only: see parallelTests
 	base, env, _ := external(t, "--checkout-time", "400ms")
 	dir, name := sample(t, "monthly-orders.xlsx")
 	outDir := filepath.Join(dir, "results")

@@ -13,6 +13,7 @@ import (
 )
 
 func TestSandboxCommand(t *testing.T) {
+	t.Parallel() // processes only: see parallelTests
 	cmd := exec.Command(binary, "sandbox", "--addr", "127.0.0.1:0", "--seed", "3")
 	out, err := cmd.StdoutPipe()
 	if err != nil {

@@ -253,6 +253,7 @@ func TestSubmitCredentials(t *testing.T) {
 // each time, and checks that the end state in the sandbox is the one an
 // uninterrupted run leaves: every intended cart checked out exactly once.
 func TestCrashAndRerun(t *testing.T) {
+	t.Parallel() // processes only: see parallelTests
 	rounds := 6
 	if testing.Short() {
 		rounds = 2
@@ -295,6 +296,7 @@ func TestCrashAndRerun(t *testing.T) {
 // and exits 1; the same command then finishes the batch, ordering nothing
 // twice.
 func TestInterrupt(t *testing.T) {
+	t.Parallel() // processes only: see parallelTests
 	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM} {
 		t.Run(sig.String(), func(t *testing.T) {
 			base, env, _ := external(t, "--faults", "any:latency:150ms")
@@ -353,6 +355,7 @@ func TestInterrupt(t *testing.T) {
 // fault at once (seeded, several seeds): each run gives every row a status,
 // reruns finish the batch, and nothing is ordered twice.
 func TestFaultsEndToEnd(t *testing.T) {
+	t.Parallel() // processes only: see parallelTests
 	settings := []struct {
 		name, faults, attempts string
 		seeds                  int

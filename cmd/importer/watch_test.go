@@ -148,6 +148,7 @@ func TestWatchOnceTwoFiles(t *testing.T) {
 // TestWatchFileWrittenSlowly: a sheet copied in slowly is taken only once
 // it is whole, while the watch keeps running; SIGTERM then stops it.
 func TestWatchFileWrittenSlowly(t *testing.T) {
+	t.Parallel() // processes only: see parallelTests
 	base, env, _ := external(t)
 	in := newInbox(t)
 	cmd := watchProcess(t, in, base, env, "--settle", "700ms")
@@ -200,6 +201,7 @@ func waitFor(t *testing.T, limit time.Duration, ok func() bool) {
 // TestWatchSIGTERMFinishesTheSheetInHand: a signal mid-sheet lets the
 // sheet finish (all its rows ordered, filed under done/) before exiting.
 func TestWatchSIGTERMFinishesTheSheetInHand(t *testing.T) {
+	t.Parallel() // processes only: see parallelTests
 	base, env, _ := external(t, "--faults", "latency:150ms")
 	in := newInbox(t)
 	drop(t, in, "monthly-orders.xlsx", "a.xlsx")
@@ -239,6 +241,7 @@ func TestWatchSIGTERMFinishesTheSheetInHand(t *testing.T) {
 // its moves, and runs it again until the inbox is empty: every sheet ends
 // up filed once, and every line was ordered once.
 func TestWatchKilledAnywhere(t *testing.T) {
+	t.Parallel() // processes only: see parallelTests
 	var midSheet atomic.Int32 // kills while a sheet was in processing/
 	t.Cleanup(func() {        // after every parallel round
 		if midSheet.Load() == 0 {
@@ -364,6 +367,7 @@ func TestWatchRequirePlan(t *testing.T) {
 // TestWatchOutlastsSignInOutage: a running watch whose sign-in fails keeps
 // the sheet in processing/, says so once, and tries again until it works.
 func TestWatchOutlastsSignInOutage(t *testing.T) {
+	t.Parallel() // processes only: see parallelTests
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
