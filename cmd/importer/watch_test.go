@@ -241,7 +241,7 @@ func TestWatchSIGTERMFinishesTheSheetInHand(t *testing.T) {
 // its moves, and runs it again until the inbox is empty: every sheet ends
 // up filed once, and every line was ordered once.
 func TestWatchKilledAnywhere(t *testing.T) {
-	t.Parallel() // processes only: see parallelTests
+	t.Parallel()              // processes only: see parallelTests
 	var midSheet atomic.Int32 // kills while a sheet was in processing/
 	t.Cleanup(func() {        // after every parallel round
 		if midSheet.Load() == 0 {
