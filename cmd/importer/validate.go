@@ -48,7 +48,7 @@ It sends nothing anywhere.`,
 			}
 			if plan != "" {
 				p := v.Sheet.Plan(importer.BatchName(batch, input))
-				if err := approval.Write(plan, p); err != nil {
+				if err := approval.Write(cmd.Context(), plan, p); err != nil {
 					return fail(err)
 				}
 				if !o.json {

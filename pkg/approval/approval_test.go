@@ -118,7 +118,7 @@ func TestWriteLoad(t *testing.T) {
 	dir := t.TempDir()
 	p := planOf(t, sampleCSV(t), "nov")
 	path := filepath.Join(dir, "plan.json")
-	if err := Write(path, p); err != nil {
+	if err := Write(context.Background(), path, p); err != nil {
 		t.Fatal(err)
 	}
 	got, err := Load(context.Background(), path)
@@ -171,7 +171,7 @@ func TestPlanFileOfEarlierVersionStillVerifies(t *testing.T) {
 				t.Errorf("the sheet the plan was made from differs from it:\n%s", strings.Join(d, "\n"))
 			}
 			written := filepath.Join(t.TempDir(), "plan.json")
-			if err := Write(written, now); err != nil {
+			if err := Write(context.Background(), written, now); err != nil {
 				t.Fatal(err)
 			}
 			a, _ := os.ReadFile(fixture)

@@ -15,8 +15,12 @@ import (
 // ErrNoPlan: the plan file does not exist.
 var ErrNoPlan = errors.New("no plan")
 
-// Write saves a plan atomically: an approver never sees half a file.
-func Write(path string, p *Plan) error {
+// Write saves a plan atomically: an approver never sees half a file. A
+// plan is small: ctx is looked at once, before it is written.
+func Write(ctx context.Context, path string, p *Plan) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	err := atomicfile.Write(path, func(w io.Writer) error {
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")

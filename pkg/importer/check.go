@@ -96,7 +96,7 @@ func WriteResults(ctx context.Context, run *report.Run, results, summary string)
 	}
 	sum := report.Summarize(run, results)
 	if summary != "" {
-		if err := report.WriteSummary(summary, sum); err != nil {
+		if err := report.WriteSummary(ctx, summary, sum); err != nil {
 			return nil, &Error{Fault: FaultResults, Err: fmt.Errorf("write the summary: %w", err)}
 		}
 	}

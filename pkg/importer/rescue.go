@@ -42,7 +42,7 @@ func rescue(ctx context.Context, log logrus.FieldLogger, run *report.Run, summar
 		if p == "" {
 			continue
 		}
-		if err := report.WriteSummary(p, sum); err != nil {
+		if err := report.WriteSummary(ctx, p, sum); err != nil {
 			log.WithError(err).WithField("summary", p).Error("the JSON summary could not be written")
 			continue
 		}

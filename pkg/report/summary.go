@@ -1,6 +1,7 @@
 package report
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -141,7 +142,11 @@ func TallyKinds(problems []ProblemEntry, errorsOnly bool) []KindTally {
 }
 
 // WriteSummary writes the summary as indented JSON, atomically.
-func WriteSummary(path string, s *Summary) error {
+// A summary is small: ctx is looked at once, before it is written.
+func WriteSummary(ctx context.Context, path string, s *Summary) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	return atomicfile.Write(path, func(w io.Writer) error {
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
