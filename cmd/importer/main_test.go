@@ -60,6 +60,17 @@ func cli(t *testing.T, dir string, args ...string) result {
 	return result{code, out.String(), errb.String()}
 }
 
+// process runs the built binary in dir, for a parallel test (see
+// parallelTests) that mostly waits: at the real pace, on retries.
+func process(t *testing.T, dir string, args ...string) result {
+	t.Helper()
+	cmd := exec.Command(binary, args...)
+	cmd.Dir = dir
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	return result{exitCode(t, cmd.Run()), out.String(), errb.String()}
+}
+
 // command is a command line run in-process, with what the tests use of
 // exec.Cmd (Run, Output, CombinedOutput, Stdout, Stderr), so a test reads
 // the same whether it needs a process or not.

@@ -94,9 +94,10 @@ func TestNotifyWebhook(t *testing.T) {
 // TestNotifyFailureKeepsOutcome: a webhook that never works costs retries
 // and a warning, never the run's result.
 func TestNotifyFailureKeepsOutcome(t *testing.T) {
+	t.Parallel() // a process that waits out the retries: see parallelTests
 	h := newHook(t, 503)
 	dir, name := sample(t, "monthly-orders.xlsx")
-	r := cli(t, dir, "submit", "--sandbox", clock, "--json", "--notify", h.url(), name)
+	r := process(t, dir, "submit", "--sandbox", clock, "--json", "--notify", h.url(), name)
 	if r.code != 0 || parseSummary(t, r.stdout).Statuses["Ordered"] != 30 {
 		t.Fatalf("exit %d, want 0 whatever the webhook does\n%s", r.code, r.stderr)
 	}

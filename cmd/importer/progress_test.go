@@ -52,8 +52,9 @@ func TestProgressJSON(t *testing.T) {
 // TestProgressOnlyOnATerminal: piped, no bar anywhere; on a terminal (a
 // pseudo-terminal from script(1)), the bar.
 func TestProgressOnlyOnATerminal(t *testing.T) {
+	t.Parallel() // the binary on a pipe and on a terminal: see parallelTests
 	dir, name := sample(t, "monthly-orders.xlsx")
-	r := cli(t, dir, "submit", "--sandbox", clock, name)
+	r := process(t, dir, "submit", "--sandbox", clock, name)
 	if r.code != 0 {
 		t.Fatalf("exit %d\n%s", r.code, r.stderr)
 	}
@@ -65,7 +66,7 @@ func TestProgressOnlyOnATerminal(t *testing.T) {
 		t.Fatalf("script(1) (util-linux) is needed to run the importer on a pseudo-terminal: %v", err)
 	}
 	// At the real pace, so the bar is drawn as a person would see it.
-	cmd := exec.Command(script, "-qefc", strings.Join([]string{binary, "submit", "--sandbox", "--rate=300", clock, "--batch", "tty", name}, " "), "/dev/null")
+	cmd := exec.Command(script, "-qefc", strings.Join([]string{binary, "submit", "--sandbox", clock, "--batch", "tty", name}, " "), "/dev/null")
 	cmd.Dir = dir
 	out, err := cmd.CombinedOutput()
 	if err != nil {

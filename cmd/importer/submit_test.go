@@ -37,8 +37,9 @@ func parseSummary(t *testing.T, out string) summary {
 }
 
 func TestSubmitSandbox(t *testing.T) {
+	t.Parallel() // a process at the real pace: see parallelTests
 	dir, name := sample(t, "monthly-orders.xlsx")
-	r := cli(t, dir, "submit", "--sandbox", "--rate=300", "--json", clock, name) // the real pace
+	r := process(t, dir, "submit", "--sandbox", "--json", clock, name)
 	if r.code != 0 {
 		t.Fatalf("exit %d\n%s", r.code, r.stderr)
 	}
