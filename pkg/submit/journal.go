@@ -80,6 +80,13 @@ var (
 // verify checks the file's pages and every record, creating the buckets of
 // a new journal and upgrading a format-1 journal to checksummed records.
 func verify(tx *bolt.Tx) error {
+	// A file cut short (a copy or restore that stopped, a full disk) may
+	// still hold every page that is reachable, so Check passes; but its
+	// own record of its pages says what is missing, and what is missing
+	// cannot be trusted to be only free pages.
+	if info, err := os.Stat(tx.DB().Path()); err == nil && info.Size() < tx.Size() {
+		return fmt.Errorf("%w: the file is %d bytes, shorter than the %d its pages need: it was cut short", ErrCorrupt, info.Size(), tx.Size())
+	}
 	for err := range tx.Check() {
 		return fmt.Errorf("%w: %v", ErrCorrupt, err)
 	}
