@@ -92,19 +92,9 @@ func Submit(ctx context.Context, s *CheckedSheet, o SubmitOptions, conn Connecto
 	}
 	runID := NewRunID()
 	log := logOrDiscard(o.Log).WithFields(logrus.Fields{"run_id": runID, "file": s.Input})
-	batch := ""
-	if o.Batch != "" {
-		batch = BatchName(o.Batch, s.Input)
-	}
-	if o.Plan != "" {
-		var err error
-		if batch, err = VerifyPlan(ctx, s, o.Plan, batch); err != nil {
-			return nil, err
-		}
-		log.WithField("plan", o.Plan).Info("the sheet is exactly what the plan approved")
-	}
-	if batch == "" {
-		batch = BatchName("", s.Input)
+	batch, err := o.batch(ctx, s, log)
+	if err != nil {
+		return nil, err
 	}
 	log = log.WithField("batch", batch)
 	run := s.Report("submit", true)
@@ -122,16 +112,8 @@ func Submit(ctx context.Context, s *CheckedSheet, o SubmitOptions, conn Connecto
 		return &Submitted{Run: run, Summary: sum}, &Error{Fault: FaultRows}
 	}
 
-	// Everything that could fail after buying is tried first: results that
-	// cannot be written must stop the run before a cart is created, not
-	// after carts were bought.
-	if err := report.CheckWorkbook(ctx, run, s.Results); err != nil {
-		return nil, sheetFault(fmt.Errorf("nothing was sent: %w", err))
-	}
-	if o.Summary != "" {
-		if err := checkWritable(o.Summary); err != nil {
-			return nil, sheetFault(fmt.Errorf("nothing was sent: --summary %s cannot be written: %w", o.Summary, err))
-		}
+	if err := preflight(ctx, run, s.Results, o.Summary); err != nil {
+		return nil, err
 	}
 	remote, err := conn.Remote(ctx)
 	if err != nil {
@@ -188,6 +170,42 @@ func Submit(ctx context.Context, s *CheckedSheet, o SubmitOptions, conn Connecto
 		return done, &Error{Fault: FaultRows}
 	}
 	return done, nil
+}
+
+// batch is the batch to submit in: --batch's (with {name}), else the
+// approved plan's, else the sheet's name; with a plan, the sheet must be
+// exactly what it approved.
+func (o *SubmitOptions) batch(ctx context.Context, s *CheckedSheet, log logrus.FieldLogger) (string, error) {
+	batch := ""
+	if o.Batch != "" {
+		batch = BatchName(o.Batch, s.Input)
+	}
+	if o.Plan != "" {
+		var err error
+		if batch, err = VerifyPlan(ctx, s, o.Plan, batch); err != nil {
+			return "", err
+		}
+		log.WithField("plan", o.Plan).Info("the sheet is exactly what the plan approved")
+	}
+	if batch == "" {
+		batch = BatchName("", s.Input)
+	}
+	return batch, nil
+}
+
+// preflight tries first everything that could fail after buying: results
+// that cannot be written must stop the run before a cart is created, not
+// after carts were bought.
+func preflight(ctx context.Context, run *report.Run, results, summary string) error {
+	if err := report.CheckWorkbook(ctx, run, results); err != nil {
+		return sheetFault(fmt.Errorf("nothing was sent: %w", err))
+	}
+	if summary != "" {
+		if err := checkWritable(summary); err != nil {
+			return sheetFault(fmt.Errorf("nothing was sent: --summary %s cannot be written: %w", summary, err))
+		}
+	}
+	return nil
 }
 
 // holdBack marks every row that is not invalid Not submitted, since
