@@ -21,8 +21,8 @@ test:
 
 # Brief runs of the fuzz targets; run longer by hand, e.g. make fuzz FUZZTIME=10m
 fuzz:
-	$(GO) test -run='^$$' -fuzz='^FuzzReadCSV$$' -fuzztime=$(FUZZTIME) ./pkg/ingest
-	$(GO) test -run='^$$' -fuzz='^FuzzReadXLSX$$' -fuzztime=$(FUZZTIME) ./pkg/ingest
+	$(GO) test -run='^$$' -fuzz='^FuzzReadCSV$$' -fuzztime=$(FUZZTIME) ./pkg/ingest/fuzz
+	$(GO) test -run='^$$' -fuzz='^FuzzReadXLSX$$' -fuzztime=$(FUZZTIME) ./pkg/ingest/fuzz
 
 # staticcheck, fetched through the module proxy; kept clean, not run by CI.
 lint:

@@ -210,31 +210,3 @@ func TestSniffEncodingWholeFile(t *testing.T) {
 		}
 	}
 }
-
-func FuzzReadCSV(f *testing.F) {
-	for _, seed := range []string{
-		"CustomerId,CatalogItemId,Quantity,BillingCycle\n" + cust + "," + sku + ",1,monthly\n",
-		"\ufeffCustomer;SKU;Qty;Billing\r\n" + cust + ";" + sku + ";\"2\";annual\r\n",
-		"sep=;\nCustomer;SKU;Qty;Billing\n\"a\"\"b\";x;y;z\n",
-		"\xff\xfeC\x00,\x00",
-	} {
-		f.Add([]byte(seed))
-	}
-	hostileSeeds(f, ".csv")
-	dir := f.TempDir()
-	f.Fuzz(func(t *testing.T, data []byte) {
-		p := filepath.Join(dir, "fuzz.csv")
-		if err := os.WriteFile(p, data, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		s, err := Read(context.Background(), p, Options{})
-		if err != nil {
-			return
-		}
-		for _, r := range s.Rows {
-			if r.Line <= s.HeaderLine {
-				t.Fatalf("row %d at or above the header row %d", r.Line, s.HeaderLine)
-			}
-		}
-	})
-}

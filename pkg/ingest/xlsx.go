@@ -9,8 +9,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/xuri/excelize/v2"
-
 	"github.com/cspimporter/importer/pkg/order"
 )
 
@@ -139,9 +137,5 @@ func dateFromSerial(v string, date1904 bool) string {
 	if err != nil || serial < 1 || serial > 2958465 { // 9999-12-31
 		return v
 	}
-	t, err := excelize.ExcelDateToTime(serial, date1904)
-	if err != nil {
-		return v
-	}
-	return t.Format("2006-01-02")
+	return excelTime(serial, date1904).Format("2006-01-02")
 }

@@ -266,30 +266,3 @@ func TestReadXLSXBadFiles(t *testing.T) {
 		})
 	}
 }
-
-func FuzzReadXLSX(f *testing.F) {
-	cells := headerCells()
-	cells["A2"], cells["B2"], cells["C2"], cells["D2"] = cust, sku, 3, "monthly"
-	seed, err := os.ReadFile(workbook(f, false, cells, nil))
-	if err != nil {
-		f.Fatal(err)
-	}
-	f.Add(seed)
-	f.Add(seed[:len(seed)/3])
-	f.Add([]byte("PK\x03\x04garbage"))
-	hostileSeeds(f, ".xlsx")
-	dir := f.TempDir()
-	f.Fuzz(func(t *testing.T, data []byte) {
-		p := filepath.Join(dir, "fuzz.xlsx")
-		if err := os.WriteFile(p, data, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		s, err := Read(context.Background(), p, Options{UnzipLimit: 64 << 20})
-		if err != nil {
-			return
-		}
-		if len(s.Rows) == 0 {
-			t.Fatal("a sheet was read without rows and without an error")
-		}
-	})
-}
