@@ -366,6 +366,48 @@ func TestTemplateCommand(t *testing.T) {
 	}
 }
 
+// TestTemplateNeverOverwrites: the template is never written over a file
+// (a filled-in order sheet, most likely) without --force, nor under a name
+// that is not a workbook's.
+func TestTemplateNeverOverwrites(t *testing.T) {
+	dir, name := sample(t, "monthly-orders.xlsx")
+	filled, err := os.ReadFile(filepath.Join(dir, name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Mkdir(filepath.Join(dir, "folder.xlsx"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		args []string
+		code int
+		want string
+	}{
+		{"over a filled-in sheet", []string{"-o", name}, 2, "already exists and was not changed"},
+		{"a .csv name", []string{"-o", "november.csv"}, 2, "give it a name ending in .xlsx (e.g. -o november.xlsx)"},
+		{"no extension", []string{"-o", "november"}, 2, "ending in .xlsx"},
+		{"a folder", []string{"-o", "folder.xlsx"}, 2, "is a folder"},
+		{"a new name", []string{"-o", "november.xlsx"}, 0, "Wrote the order template to november.xlsx"},
+		{"over it, forced", []string{"-o", "november.xlsx", "--force"}, 0, "Wrote the order template"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := cli(t, dir, append([]string{"template"}, tc.args...)...)
+			if r.code != tc.code || !strings.Contains(r.stderr, tc.want) {
+				t.Errorf("exit %d, want %d saying %q\n%s", r.code, tc.code, tc.want, r.stderr)
+			}
+		})
+	}
+	if got, _ := os.ReadFile(filepath.Join(dir, name)); !bytes.Equal(got, filled) {
+		t.Error("the filled-in order sheet was changed")
+	}
+	for _, f := range []string{"november.csv", "november"} {
+		if _, err := os.Stat(filepath.Join(dir, f)); err == nil {
+			t.Errorf("%s was written", f)
+		}
+	}
+}
+
 func TestHelpNamesEveryCommandAndExitCode(t *testing.T) {
 	r := cli(t, t.TempDir(), "--help")
 	for _, s := range []string{"validate", "submit", "watch", "config", "sandbox", "template", "Exit codes: 0"} {
