@@ -416,3 +416,37 @@ func TestHelpNamesEveryCommandAndExitCode(t *testing.T) {
 		}
 	}
 }
+
+// TestValidateNeverGuessesColumns: two columns for one field stop the run
+// (exit 2, both named, nothing written), a typo gets a hint, and the JSON
+// summary says which header was read for each field.
+func TestValidateNeverGuessesColumns(t *testing.T) {
+	dir := t.TempDir()
+	const cust, sku = "0f1e2d3c-4b5a-4978-8796-a5b4c3d2e1f0", "CFQ7TTC0LH0Z:0001"
+	write := func(name, body string) {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("twice.csv", "Customer,SKU,Qty,Seats,Billing,Term\n"+cust+","+sku+",5,70,monthly,P1M\n")
+	write("typo.csv", "Customer,SKU,Quantiy,Billing,Term\n"+cust+","+sku+",5,monthly,P1M\n")
+	r := cli(t, dir, "validate", "twice.csv")
+	if r.code != 2 || !strings.Contains(r.stderr, `two columns for Quantity: "Qty" (column C) and "Seats" (column D)`) {
+		t.Errorf("two quantities: exit %d\n%s", r.code, r.stderr)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "twice.results.xlsx")); err == nil {
+		t.Error("a results workbook was written for a sheet whose quantity could not be told")
+	}
+	if r := cli(t, dir, "validate", "typo.csv"); r.code != 2 || !strings.Contains(r.stderr, `"Quantiy": did you mean Quantity?`) {
+		t.Errorf("typo: exit %d\n%s", r.code, r.stderr)
+	}
+	d, name := sample(t, "monthly-orders-with-mistakes.csv")
+	r = cli(t, d, "validate", "--json", name)
+	var s struct{ Columns map[string]string }
+	if err := json.Unmarshal([]byte(r.stdout), &s); err != nil {
+		t.Fatalf("%v\n%s", err, r.stdout)
+	}
+	if s.Columns["Quantity"] != "Qty" || s.Columns["CustomerId"] != "Customer Tenant Id" || s.Columns["CatalogItemId"] != "SKU" {
+		t.Errorf("columns %v", s.Columns)
+	}
+}

@@ -70,7 +70,8 @@ func Check(ctx context.Context, input string, o CheckOptions) (*CheckedSheet, er
 	if err != nil {
 		return nil, sheetFault(err)
 	}
-	log.WithFields(logrus.Fields{"file": input, "rows": len(sheet.Rows), "sheet": sheet.Name, "encoding": sheet.Encoding}).Debug("read order sheet")
+	log.WithFields(logrus.Fields{"file": input, "rows": len(sheet.Rows), "sheet": sheet.Name, "encoding": sheet.Encoding,
+		"columns": order.HeadersByField(sheet.Columns)}).Debug("read order sheet")
 	if sheet.Format == ingest.XLSX && report.HasMacros(sheet.Data) {
 		log.WithField("file", input).Warn("the workbook has macros: the results workbook is a plain workbook without them (the input is not changed)")
 	}

@@ -66,17 +66,23 @@ func (b *builder) findHeader(line int, cells []string) error {
 	}
 	cols := make([]order.Column, len(cells))
 	known := 0
-	taken := map[order.Field]bool{}
+	taken := map[order.Field]int{} // the column of each field, from 1
+	var twice *DuplicateColumnsError
 	for i, h := range cells {
 		c := classify(trim(h))
 		c.Header = h
 		if c.Field != order.NoField {
-			// A second column with the same meaning is passed through, except
-			// for numbered reseller columns, which add up.
-			if taken[c.Field] && c.Field != order.AdditionalTransactionResellers {
+			// Two columns with the same meaning (Qty and Seats) cannot tell
+			// which to buy by, so nothing is guessed; numbered reseller
+			// columns add up.
+			if first := taken[c.Field]; first > 0 && c.Field != order.AdditionalTransactionResellers {
+				if twice == nil {
+					twice = &DuplicateColumnsError{Field: c.Field, Headers: []string{trim(cells[first-1]), trim(h)},
+						Columns: []string{columnName(first), columnName(i + 1)}, Line: line}
+				}
 				c.Field = order.NoField
-			} else {
-				taken[c.Field] = true
+			} else if first == 0 {
+				taken[c.Field] = i + 1
 				known++
 			}
 		}
@@ -89,9 +95,12 @@ func (b *builder) findHeader(line int, cells []string) error {
 		}
 		return nil
 	}
+	if twice != nil {
+		return twice
+	}
 	var missing []order.Field
 	for _, f := range order.Fields() {
-		if f.Required() && !taken[f] {
+		if f.Required() && taken[f] == 0 {
 			missing = append(missing, f)
 		}
 	}
@@ -112,7 +121,7 @@ func (b *builder) missing(cells []string, line int, missing []order.Field) error
 			}
 		}
 	}
-	return &MissingColumnsError{Missing: missing, Found: cells, Line: line}
+	return &MissingColumnsError{Missing: missing, Found: cells, Line: line, Hints: nearMisses(cells, missing)}
 }
 
 func (b *builder) row(line int, cells []string) order.Row {

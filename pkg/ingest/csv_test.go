@@ -163,6 +163,12 @@ func TestReadCSVErrors(t *testing.T) {
 	}{
 		{"missing columns", "Customer,SKU,Qtty\n" + cust + "," + sku + ",1\n", ErrMissingColumns,
 			[]string{"Quantity", "BillingCycle", `"Qtty"`, "row 1"}},
+		{"a typo in a header", "Customer,SKU,Quantiy,Billing Cycel\n" + cust + "," + sku + ",1,monthly\n", ErrMissingColumns,
+			[]string{`"Quantiy": did you mean Quantity?`, `"Billing Cycel": did you mean BillingCycle?`}},
+		{"two quantities", "Customer,SKU,Qty,Seats,Billing\n" + cust + "," + sku + ",5,70,monthly\n", ErrTwoColumns,
+			[]string{"two columns for Quantity", `"Qty" (column C)`, `"Seats" (column D)`, "row 1", "keep one"}},
+		{"customer names beside tenant ids", "Customer,Tenant Id,SKU,Qty,Billing\nContoso," + cust + "," + sku + ",5,monthly\n", ErrTwoColumns,
+			[]string{"two columns for CustomerId", `"Customer" (column A)`, `"Tenant Id" (column B)`}},
 		{"no header at all", "a,b\n1,2\n", ErrMissingColumns, []string{"CustomerId", "CatalogItemId"}},
 		{"empty file", "", ErrEmpty, nil},
 		{"only blank rows", ";;;\r\n;;;\r\n", ErrEmpty, nil},

@@ -106,3 +106,57 @@ func classify(header string) order.Column {
 	}
 	return c
 }
+
+// nearMisses finds, for each missing field, a header that names no column
+// but is at most two typos from one of the field's names ("Quantiy",
+// "Custmer Id"): the likely culprit, to name in the error.
+func nearMisses(headers []string, missing []order.Field) map[order.Field]string {
+	hints := map[order.Field]string{}
+	for _, f := range missing {
+		for _, h := range headers {
+			n := normalize(trim(h))
+			if len(n) < 4 || classify(trim(h)).Field != order.NoField || classify(trim(h)).Result >= 0 {
+				continue
+			}
+			if _, ok := hints[f]; !ok && nearName(n, f) {
+				hints[f] = trim(h)
+			}
+		}
+	}
+	return hints
+}
+
+// nearName: is n (normalised) within two edits of a name of f, and not
+// a quarter of it or more changed?
+func nearName(n string, f order.Field) bool {
+	for alias, af := range aliases {
+		if af != f || len(alias) < 4 {
+			continue
+		}
+		if d := editDistance(n, alias); d > 0 && d <= 2 && 4*d < len(alias) {
+			return true
+		}
+	}
+	return false
+}
+
+// editDistance is the Levenshtein distance of a and b, in bytes.
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}

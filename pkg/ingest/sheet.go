@@ -20,6 +20,7 @@ var (
 	ErrEmpty          = errors.New("sheet has no order rows")
 	ErrNoSheet        = errors.New("no such sheet")
 	ErrMissingColumns = errors.New("required columns are missing")
+	ErrTwoColumns     = errors.New("two columns mean the same")
 )
 
 // MissingColumnsError names the required columns a header row lacks and the
@@ -28,6 +29,9 @@ type MissingColumnsError struct {
 	Missing []order.Field
 	Found   []string
 	Line    int
+	// Hints are headers one or two typos away from a missing column's
+	// name ("Quantiy" for Quantity).
+	Hints map[order.Field]string
 }
 
 func (e *MissingColumnsError) Error() string {
@@ -41,11 +45,39 @@ func (e *MissingColumnsError) Error() string {
 			found = append(found, fmt.Sprintf("%q", h))
 		}
 	}
-	return fmt.Sprintf("missing required column(s) %s in the header row (row %d); headers found: %s",
-		strings.Join(names, ", "), e.Line, strings.Join(found, ", "))
+	var hints []string
+	for _, f := range e.Missing {
+		if h, ok := e.Hints[f]; ok {
+			hints = append(hints, fmt.Sprintf("%q: did you mean %s?", h, f))
+		}
+	}
+	hint := ""
+	if len(hints) > 0 {
+		hint = "; " + strings.Join(hints, "; ")
+	}
+	return fmt.Sprintf("missing required column(s) %s in the header row (row %d)%s; headers found: %s",
+		strings.Join(names, ", "), e.Line, hint, strings.Join(found, ", "))
 }
 
 func (e *MissingColumnsError) Unwrap() error { return ErrMissingColumns }
+
+// DuplicateColumnsError: two columns of the header row mean the same field
+// (Qty and Seats, Customer and Tenant Id), so which one to buy by cannot be
+// told. Nothing is guessed.
+type DuplicateColumnsError struct {
+	Field   order.Field
+	Headers []string // the two headers, as written
+	Columns []string // their letters
+	Line    int
+}
+
+func (e *DuplicateColumnsError) Error() string {
+	return fmt.Sprintf("the header row (row %d) has two columns for %s: %q (column %s) and %q (column %s); "+
+		"which one to buy by cannot be told, so nothing was checked: keep one, and delete the other or rename its header to something else (e.g. %q)",
+		e.Line, e.Field, e.Headers[0], e.Columns[0], e.Headers[1], e.Columns[1], "Note "+e.Headers[1])
+}
+
+func (e *DuplicateColumnsError) Unwrap() error { return ErrTwoColumns }
 
 // Format is the kind of file a sheet was read from.
 type Format string

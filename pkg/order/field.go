@@ -3,6 +3,8 @@
 // It does no I/O; every other package speaks these types.
 package order
 
+import "strings"
+
 // Field is a column of the order sheet that the importer understands.
 type Field int
 
@@ -89,4 +91,22 @@ type Column struct {
 	Header string
 	Field  Field // NoField for a column passed through untouched
 	Result int   // index into ResultColumns when the sheet already has it, else -1
+}
+
+// HeadersByField says which header was read for each field ("Quantity":
+// "Qty"), so a person can see that nothing was guessed; numbered columns of
+// one field are listed together.
+func HeadersByField(cols []Column) map[string]string {
+	m := map[string]string{}
+	for _, c := range cols {
+		if c.Field == NoField {
+			continue
+		}
+		h := strings.TrimSpace(strings.TrimPrefix(c.Header, "\ufeff"))
+		if prev, ok := m[c.Field.String()]; ok {
+			h = prev + ", " + h
+		}
+		m[c.Field.String()] = h
+	}
+	return m
 }

@@ -15,21 +15,23 @@ import (
 
 // Summary is the machine-readable account of a run (--json).
 type Summary struct {
-	Input     string          `json:"input"`
-	SHA256    string          `json:"sha256,omitempty"` // of the input's bytes as read
-	Sheet     string          `json:"sheet,omitempty"`
-	Results   string          `json:"results,omitempty"`
-	Mode      string          `json:"mode"`
-	Batch     string          `json:"batch,omitempty"`
-	RunID     string          `json:"runId,omitempty"`
-	Journal   string          `json:"journal,omitempty"`
-	Rows      int             `json:"rows"`
-	Orders    []string        `json:"orders,omitempty"` // ids of the orders the rows are in, in row order
-	Statuses  map[string]int  `json:"statuses"`
-	Customers []CustomerTally `json:"customers"`
-	Kinds     []KindTally     `json:"problemKinds"`
-	Problems  []ProblemEntry  `json:"problems"`
-	Carts     []CartSummary   `json:"carts"`
+	Input   string `json:"input"`
+	SHA256  string `json:"sha256,omitempty"` // of the input's bytes as read
+	Sheet   string `json:"sheet,omitempty"`
+	Results string `json:"results,omitempty"`
+	Mode    string `json:"mode"`
+	Batch   string `json:"batch,omitempty"`
+	RunID   string `json:"runId,omitempty"`
+	Journal string `json:"journal,omitempty"`
+	Rows    int    `json:"rows"`
+	// Columns says which header was read for each field.
+	Columns   map[string]string `json:"columns,omitempty"`
+	Orders    []string          `json:"orders,omitempty"` // ids of the orders the rows are in, in row order
+	Statuses  map[string]int    `json:"statuses"`
+	Customers []CustomerTally   `json:"customers"`
+	Kinds     []KindTally       `json:"problemKinds"`
+	Problems  []ProblemEntry    `json:"problems"`
+	Carts     []CartSummary     `json:"carts"`
 }
 
 // CustomerTally counts the rows of one customer by status.
@@ -71,7 +73,7 @@ type CartSummary struct {
 func Summarize(run *Run, results string) *Summary {
 	s := &Summary{
 		Input: run.Input, SHA256: run.SHA256, Sheet: run.Sheet, Results: results, Mode: run.Mode, Batch: run.Batch, RunID: run.RunID, Journal: run.Journal,
-		Rows: len(run.Rows), Statuses: map[string]int{},
+		Rows: len(run.Rows), Columns: order.HeadersByField(run.Columns), Statuses: map[string]int{},
 		Customers: []CustomerTally{}, Kinds: []KindTally{}, Problems: []ProblemEntry{}, Carts: []CartSummary{},
 	}
 	customers := map[string]int{}
