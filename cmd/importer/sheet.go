@@ -94,7 +94,7 @@ func printSummary(w io.Writer, s *report.Summary, verb string) {
 		fmt.Fprintf(tw, "  %s\t %6d\n", c.Status, c.Rows)
 	}
 	fmt.Fprintf(tw, "  Total\t %6d\n", s.Rows)
-	fmt.Fprintf(w, "%s %d rows in %d carts: %s.\n\n", verb, s.Rows, len(s.Carts), report.TallyText(tally))
+	fmt.Fprintf(w, "%s %s in %s: %s.\n\n", verb, report.Plural(s.Rows, "row"), report.Plural(len(s.Carts), "cart"), report.TallyText(tally))
 	tw.Flush()
 	fmt.Fprintln(w)
 	fmt.Fprintf(w, "  Carts: %d", len(s.Carts))
@@ -106,12 +106,15 @@ func printSummary(w io.Writer, s *report.Summary, verb string) {
 		fmt.Fprintln(w, "  Problems by kind:")
 		kw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 		for _, k := range kinds {
-			fmt.Fprintf(kw, "    %s\t%d\trows %s\n", printable(k.Kind), k.Count, report.RowList(k.Rows, 12))
+			fmt.Fprintf(kw, "    %s\t%d\t%s\n", printable(k.Kind), k.Count, report.Rows(k.Rows, 12))
 		}
 		kw.Flush()
 	}
 	if s.Batch != "" {
-		fmt.Fprintf(w, "  Batch: %s    Run: %s\n  Journal: %s\n", printable(s.Batch), printable(s.RunID), printable(s.Journal))
+		fmt.Fprintf(w, "  Batch: %s    Run: %s\n", printable(s.Batch), printable(s.RunID))
+	}
+	if s.Journal != "" {
+		fmt.Fprintf(w, "  Journal: %s\n", printable(s.Journal))
 	}
 	fmt.Fprintf(w, "Results workbook: %s\n", printable(s.Results))
 }
@@ -145,7 +148,7 @@ func problemGroups(problems []report.ProblemEntry) []string {
 			lines = append(lines, g.first.Text)
 			continue
 		}
-		where := fmt.Sprintf("%d rows (%s)", len(g.rows), report.RowList(g.rows, 8))
+		where := fmt.Sprintf("%d rows (%s)", len(g.rows), report.List(g.rows, 8))
 		if g.first.Column != "" {
 			where += ", column " + g.first.Column
 		}

@@ -21,8 +21,8 @@ func TestProblemGroups(t *testing.T) {
 	}
 	want := []string{
 		"row 4, column Quantity: '0' must be a whole number above 0",
-		"3 rows (7, 9, 12): nothing was sent",
-		"2 rows (10, 11), column Attest: no attestation",
+		"3 rows (7, 9 and 12): nothing was sent",
+		"2 rows (10 and 11), column Attest: no attestation",
 	}
 	if got := problemGroups(problems); !slices.Equal(got, want) {
 		t.Errorf("got\n%q\nwant\n%q", got, want)

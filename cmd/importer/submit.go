@@ -162,7 +162,13 @@ func (a *app) submitSheet(ctx context.Context, input string, o submitOptions) (*
 		if done.Rescued && !o.json {
 			printOutcomes(a.stdout, done.Run)
 		}
-		if perr := a.printResult(done.Summary, o.sheetOptions, "Submitted"); perr != nil && err == nil {
+		verb := "Submitted"
+		if done.NothingSent != "" && !o.json {
+			// Not "Submitted 30 rows": nothing was.
+			fmt.Fprintf(a.stdout, "Nothing was sent: %s.\n\n", printable(done.NothingSent))
+			verb = "Checked"
+		}
+		if perr := a.printResult(done.Summary, o.sheetOptions, verb); perr != nil && err == nil {
 			err = &importer.Error{Fault: importer.FaultResults, Err: perr}
 		}
 	}

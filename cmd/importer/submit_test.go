@@ -71,6 +71,13 @@ func TestSubmitSandbox(t *testing.T) {
 
 func TestSubmitInvalidSheet(t *testing.T) {
 	dir, name := sample(t, "monthly-orders-with-mistakes.xlsx")
+	// The terminal says nothing was sent, and why; not "Submitted 30 rows",
+	// and no journal, since none was opened.
+	text := cli(t, dir, "submit", "--sandbox", clock, name)
+	if text.code != 1 || !strings.HasPrefix(text.stdout, "Nothing was sent: 17 rows of the sheet are invalid; fix them, or use --skip-invalid") ||
+		strings.Contains(text.stdout, "Submitted") || strings.Contains(text.stdout, "Journal:") {
+		t.Errorf("exit %d, stdout:\n%s", text.code, text.stdout)
+	}
 	r := cli(t, dir, "submit", "--sandbox", "--json", clock, name)
 	if s := parseSummary(t, r.stdout); r.code != 1 || s.Statuses["Invalid"] != 17 || s.Statuses["Not submitted"] != 13 {
 		t.Errorf("without --skip-invalid: exit %d %v", r.code, s.Statuses)

@@ -110,7 +110,7 @@ func message(secrets *Secrets, t Told) notify.Message {
 		}
 		text = append(text, fmt.Sprintf("%d rows in %d carts, %d orders. Batch %s, run %s.", sum.Rows, len(sum.Carts), len(sum.Orders), sum.Batch, sum.RunID))
 		for _, k := range report.TallyKinds(sum.Problems, true) {
-			text = append(text, fmt.Sprintf("- %s: %d (rows %s)", k.Kind, k.Count, report.RowList(k.Rows, 10)))
+			text = append(text, fmt.Sprintf("- %s: %d (%s)", k.Kind, k.Count, report.Rows(k.Rows, 10)))
 		}
 		results := sum.Results
 		if t.Filed != "" {

@@ -60,6 +60,9 @@ type Submitted struct {
 	// written beside the journal (Summary.Results, and the error, say
 	// where); the caller should show every row's outcome.
 	Rescued bool
+	// NothingSent says why nothing was sent, when the sheet was refused as
+	// a whole (invalid rows); "" when carts were sent or tried.
+	NothingSent string
 }
 
 // Connector gives the remote a submission talks to, connecting when first
@@ -109,7 +112,9 @@ func Submit(ctx context.Context, s *CheckedSheet, o SubmitOptions, conn Connecto
 		if err != nil {
 			return nil, err
 		}
-		return &Submitted{Run: run, Summary: sum}, &Error{Fault: FaultRows}
+		why := fmt.Sprintf("%s of the sheet %s invalid; fix them, or use --skip-invalid to submit the carts without invalid rows",
+			report.Plural(invalid, "row"), report.Agree(invalid, "is", "are"))
+		return &Submitted{Run: run, Summary: sum, NothingSent: why}, &Error{Fault: FaultRows}
 	}
 
 	if err := preflight(ctx, run, s.Results, o.Summary); err != nil {
