@@ -1,6 +1,7 @@
 package main
 
 import (
+	"archive/zip"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -291,6 +292,19 @@ func TestCannotRun(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	book, err := os.ReadFile(filepath.Join("..", "..", "samples", "monthly-orders.xlsx"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "book.csv"), book, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	writeZip(t, filepath.Join(dir, "letter.xlsx"), map[string]string{
+		"[Content_Types].xml": `<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>`,
+		"_rels/.rels": `<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">` +
+			`<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="word/document.xml"/></Relationships>`,
+		"word/document.xml": `<?xml version="1.0"?><w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"/>`,
+	})
 	tests := []struct {
 		name string
 		args []string
@@ -300,9 +314,13 @@ func TestCannotRun(t *testing.T) {
 		{"missing columns", []string{"validate", "orders.csv"}, "missing required column(s) Quantity, BillingCycle"},
 		{"empty", []string{"validate", "empty.csv"}, "empty.csv: sheet has no order rows"},
 		{"unsupported type", []string{"validate", "orders.ods"}, "use an .xlsx workbook or a .csv file"},
-		{"no such file", []string{"validate", "nope.xlsx"}, "nope.xlsx"},
+		{"no such file", []string{"validate", "nope.xlsx"}, "there is no file nope.xlsx in " + dir + "; check the name and the folder"},
+		{"a workbook named .csv", []string{"validate", "book.csv"}, "this is an Excel workbook with a .csv name; rename it to .xlsx"},
+		{"a Word document named .xlsx", []string{"validate", "letter.xlsx"}, "this is a Word document, not an Excel workbook"},
+		{"two sheets at once", []string{"validate", "good.csv", "orders.csv"}, "one order sheet at a time, not 2 (good.csv, orders.csv)"},
 		{"bad catalog", []string{"validate", "--catalog", "catalog.csv", "good.csv"}, "ProductId and ProductType"},
-		{"no file named", []string{"validate"}, "accepts 1 arg"},
+		{"no file named", []string{"validate"}, "name the order sheet to validate, e.g. importer validate monthly-orders.xlsx"},
+		{"no file named to submit", []string{"submit"}, "name the order sheet to submit, e.g. importer submit monthly-orders.xlsx"},
 		{"unknown flag", []string{"validate", "--frobnicate", "good.csv"}, "unknown flag: --frobnicate"},
 		{"out is the input", []string{"validate", "-o", "good.csv", "good.csv"}, "would overwrite the input"},
 		{"unknown command", []string{"buy"}, "unknown command"},
@@ -448,5 +466,27 @@ func TestValidateNeverGuessesColumns(t *testing.T) {
 	}
 	if s.Columns["Quantity"] != "Qty" || s.Columns["CustomerId"] != "Customer Tenant Id" || s.Columns["CatalogItemId"] != "SKU" {
 		t.Errorf("columns %v", s.Columns)
+	}
+}
+
+// writeZip writes a zip archive of the given parts.
+func writeZip(t *testing.T, path string, parts map[string]string) {
+	t.Helper()
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	for name, body := range parts {
+		w, err := zw.Create(name)
+		if err == nil {
+			_, err = io.WriteString(w, body)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
 	}
 }

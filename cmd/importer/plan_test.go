@@ -1,6 +1,9 @@
 package main
 
 import (
+	"archive/zip"
+	"bytes"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -75,7 +78,16 @@ func TestPlanGate(t *testing.T) {
 		// control, so this is refused too.
 		editCell(t, filepath.Join(dir, name), "Qty", 5, 10)
 		editCell(t, filepath.Join(dir, name), "Cost Center", 5, "CC-999")
-		refused(t, "the sheet is not the file that was approved", "--plan", plan, name)
+		refused(t, "the sheet changed after it was approved", "--plan", plan, name)
+	})
+	if err := os.WriteFile(filepath.Join(dir, name), approved, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Run("saved again, no cell changed", func(t *testing.T) {
+		resave(t, filepath.Join(dir, name))
+		// The hint names the real plan file, not a placeholder.
+		refused(t, "saving it again in Excel changes it too, even when no cell changed", "--plan", plan, name)
+		refused(t, "make a new plan of this one and have it approved: importer validate --plan "+plan+" "+name, "--plan", plan, name)
 	})
 	if err := os.WriteFile(filepath.Join(dir, name), approved, 0o644); err != nil {
 		t.Fatal(err)
@@ -140,4 +152,37 @@ func TestPlanBatchPattern(t *testing.T) {
 		t.Fatalf("submit of the approved sheet: exit %d\n%s", code, b)
 	}
 	checkLedger(t, base)
+}
+
+// resave writes the workbook at path again as a program saving it would:
+// every part the same, the archive's bytes not (stored, not deflated).
+func resave(t *testing.T, path string) {
+	t.Helper()
+	zr, err := zip.OpenReader(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer zr.Close()
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	for _, f := range zr.File {
+		r, err := f.Open()
+		if err != nil {
+			t.Fatal(err)
+		}
+		w, err := zw.CreateHeader(&zip.FileHeader{Name: f.Name, Method: zip.Store, Modified: f.Modified})
+		if err == nil {
+			_, err = io.Copy(w, r)
+		}
+		r.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
 }

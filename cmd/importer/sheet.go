@@ -5,10 +5,12 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"strings"
 	"text/tabwriter"
 	"time"
 
 	"github.com/sirupsen/logrus"
+	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
 	"github.com/cspimporter/importer/pkg/importer"
@@ -40,6 +42,18 @@ func (o *sheetOptions) register(f *pflag.FlagSet, perSheet bool) {
 	f.BoolVar(&o.attest, "attest", false, "accept the partner-of-record attestation for every cart whose rows do not say no")
 	f.StringVar(&o.clock, "clock", "", "the current time, RFC 3339 (for reproducible runs)")
 	_ = f.MarkHidden("clock")
+}
+
+// oneSheet: a command that reads a sheet takes exactly one, and says how
+// when it is not given one.
+func oneSheet(cmd *cobra.Command, args []string) error {
+	switch {
+	case len(args) == 0:
+		return fmt.Errorf("name the order sheet to %s, e.g. importer %s monthly-orders.xlsx (importer %s --help says more)", cmd.Name(), cmd.Name(), cmd.Name())
+	case len(args) > 1:
+		return fmt.Errorf("one order sheet at a time, not %d (%s); run importer %s once for each", len(args), strings.Join(args, ", "), cmd.Name())
+	}
+	return nil
 }
 
 // checkOptions are the options of the core's check.

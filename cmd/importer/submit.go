@@ -50,7 +50,7 @@ ordering anything twice.`,
 		Example: `  importer submit --sandbox samples/monthly-orders.xlsx
   PARTNER_CENTER_TENANT_ID=… PARTNER_CENTER_CLIENT_ID=… PARTNER_CENTER_CLIENT_SECRET=… importer submit orders.xlsx
   importer submit --create-only --credentials ~/.config/importer/credentials orders.xlsx`,
-		Args: cobra.ExactArgs(1),
+		Args: oneSheet,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return a.submitCmd(cmd.Context(), args[0], o)
 		},

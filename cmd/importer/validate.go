@@ -23,7 +23,7 @@ It sends nothing anywhere.`,
   importer validate --attest --catalog catalog.csv -o checked.xlsx orders.csv
   importer validate --json orders.xlsx > summary.json
   importer validate --plan orders.plan.json orders.xlsx    # for a controller to approve`,
-		Args: cobra.ExactArgs(1),
+		Args: oneSheet,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			input := args[0]
 			co, err := o.checkOptions(a.log)

@@ -18,7 +18,7 @@ func Differences(approved, now *Plan) []string {
 	var out []string
 	add := func(format string, args ...any) { out = append(out, fmt.Sprintf(format, args...)) }
 	if approved.SHA256 != now.SHA256 {
-		add("the sheet is not the file that was approved: its SHA-256 is %s, the plan's is %s", short(now.SHA256), short(approved.SHA256))
+		add("the sheet changed after it was approved (saving it again in Excel changes it too, even when no cell changed): its SHA-256 is %s, the approved sheet's is %s", short(now.SHA256), short(approved.SHA256))
 	}
 	if approved.Batch != now.Batch {
 		add("batch %q, the plan's is %q", now.Batch, approved.Batch)

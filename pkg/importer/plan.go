@@ -51,8 +51,8 @@ func VerifyPlan(ctx context.Context, s *CheckedSheet, path, batch string) (strin
 	}
 	if d := approval.Differences(approved, s.Plan(batch)); len(d) > 0 {
 		return "", sheetFault(fmt.Errorf("%s differs from the approved plan %s, so nothing was sent:\n  %s\n"+
-			"Submit the sheet that was approved, or have the changed sheet approved: importer validate --plan PLAN.json %s",
-			s.Input, path, strings.Join(d, "\n  "), s.Input))
+			"Submit the sheet that was approved, or make a new plan of this one and have it approved: importer validate --plan %s %s",
+			s.Input, path, strings.Join(d, "\n  "), path, s.Input))
 	}
 	return batch, nil
 }

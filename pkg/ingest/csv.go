@@ -22,6 +22,13 @@ import (
 // strictly (see csvParser): a stray quote is an error naming its line, not
 // a cell that swallows the rest of the file.
 func readCSV(ctx context.Context, data []byte) (*Sheet, error) {
+	// An Excel file renamed .csv: say so, not "headers found: PK…".
+	switch {
+	case bytes.HasPrefix(data, zipMagic):
+		return nil, fmt.Errorf("%w: this is an Excel workbook with a .csv name; rename it to .xlsx", ErrUnsupported)
+	case bytes.HasPrefix(data, cfbMagic):
+		return nil, fmt.Errorf("%w: this is an old Excel .xls workbook (or a password-protected one) with a .csv name; open it in Excel and save it as .xlsx", ErrUnsupported)
+	}
 	enc := sniffEncoding(data)
 	text, err := decode(data, enc)
 	if err != nil {

@@ -4,8 +4,10 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -31,6 +33,10 @@ func Read(ctx context.Context, path string, opt Options) (*Sheet, error) {
 		limit = DefaultUnzipLimit
 	}
 	s, err := read(ctx, path, opt.Sheet, limit)
+	if errors.Is(err, fs.ErrNotExist) {
+		dir, _ := filepath.Abs(filepath.Dir(path))
+		return nil, &NoFileError{Name: filepath.Base(path), Dir: dir}
+	}
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
@@ -90,3 +96,13 @@ func (c ctxReader) Read(p []byte) (int, error) {
 	}
 	return c.r.Read(p)
 }
+
+// NoFileError: there is no sheet at the path given, said as a person would
+// look for it: the name, in a folder.
+type NoFileError struct{ Name, Dir string }
+
+func (e *NoFileError) Error() string {
+	return fmt.Sprintf("there is no file %s in %s; check the name and the folder", e.Name, e.Dir)
+}
+
+func (e *NoFileError) Unwrap() error { return fs.ErrNotExist }

@@ -88,6 +88,12 @@ func (a *archive) readWorkbook() (*workbookInfo, error) {
 	if part == "" {
 		part = "xl/workbook.xml"
 	}
+	// Another Office file renamed .xlsx: say what it is.
+	for prefix, what := range map[string]string{"word/": "a Word document", "ppt/": "a PowerPoint presentation"} {
+		if strings.HasPrefix(strings.ToLower(part), prefix) || a.has(prefix+"document.xml") || a.has(prefix+"presentation.xml") {
+			return nil, fmt.Errorf("%w: this is %s, not an Excel workbook; open the order sheet itself (an .xlsx saved from Excel)", ErrUnsupported, what)
+		}
+	}
 	if !a.has(part) {
 		return nil, fmt.Errorf("%w: a zip archive, but not an Excel workbook (no %s)", ErrUnsupported, part)
 	}
