@@ -178,7 +178,7 @@ func (c *configFile) check(root *cobra.Command) []string {
 			scratch.AddFlag(&pflag.Flag{Name: f.Name, Value: cloneValue(f), Usage: f.Usage})
 			for _, v := range vals {
 				if err := scratch.Set(k, v); err != nil {
-					problems = append(problems, fmt.Sprintf("%s: %v", k, err))
+					problems = append(problems, badValue(f, v))
 					break
 				}
 			}
@@ -190,6 +190,21 @@ func (c *configFile) check(root *cobra.Command) []string {
 	}
 	sort.Strings(problems)
 	return problems
+}
+
+// badValue says in words why v is no value for f: what kind of value it
+// takes, and what the setting is.
+func badValue(f *pflag.Flag, v string) string {
+	what := "is not a valid value"
+	switch f.Value.Type() {
+	case "int", "uint64":
+		what = "is not a whole number"
+	case "bool":
+		what = "is not true or false (yes/no)"
+	case "duration":
+		what = "is not a length of time; write it with a unit, e.g. 10s, 5m or 1h"
+	}
+	return fmt.Sprintf("%s: %q %s — %s: %s", f.Name, v, what, f.Name, f.Usage)
 }
 
 // cloneValue is a fresh value of a flag's type, to parse into.
@@ -235,10 +250,9 @@ func newConfigCmd(a *app, root func() *cobra.Command) *cobra.Command {
 			if err != nil {
 				return fail(err)
 			}
-			problems := c.check(root())
-			if len(problems) == 0 {
-				problems = c.checkValues()
-			}
+			// Every problem at once: the keys and values, then what a run
+			// would refuse of the values that could be read.
+			problems := append(c.check(root()), c.checkValues()...)
 			if len(problems) > 0 {
 				return fail(fmt.Errorf("config %s:\n  %s", path, strings.Join(problems, "\n  ")))
 			}
@@ -259,8 +273,19 @@ func (c *configFile) checkValues() []string {
 	o.register(fs)
 	var root app
 	root.registerPersistent(fs)
-	if err := c.apply(fs); err != nil {
-		return []string{err.Error()}
+	// A value that cannot be read is check's to report; the rest are
+	// checked as a run would.
+	for k, vals := range c.settings {
+		f := fs.Lookup(k)
+		if f == nil || k == "config" {
+			continue
+		}
+		for _, v := range vals {
+			// pflag sets a number it cannot parse to 0: try a copy first.
+			if cloneValue(f).Set(v) == nil {
+				_ = fs.Set(k, v)
+			}
+		}
 	}
 	if f := root.logFormat; f != logAuto && f != logText && f != logJSON {
 		problems = append(problems, fmt.Sprintf("log-format %q: use auto, text or json", f))

@@ -64,8 +64,11 @@ func TestConfigCheck(t *testing.T) {
 		{"toml", "ok.toml", "inbox = \"" + inbox + "\"\nrate = 250\ntimeout = \"30s\"\n", ""},
 		{"empty", "empty.yaml", "", ""},
 		{"unknown key", "a.yaml", "colour: blue\n", "colour: no command has this setting"},
-		{"wrong type", "b.yaml", "rate: fast\n", "rate: "},
-		{"bad duration", "c.toml", "timeout = \"soon\"\n", "timeout: "},
+		{"wrong type", "b.yaml", "rate: fast\n", `rate: "fast" is not a whole number — rate: requests per minute`},
+		{"bad duration", "c.toml", "timeout = \"soon\"\n", `timeout: "soon" is not a length of time; write it with a unit, e.g. 10s`},
+		{"not yes or no", "b2.yaml", "once: maybe\n", `once: "maybe" is not true or false`},
+		{"every problem at once", "b3.yaml", "rate: fast\npoll: 10\nlog-format: xml\nnotify-on: sometimes\ncolour: blue\n",
+			`colour: no command has this setting`},
 		{"secret", "d.yaml", "client-secret: abc\n", "is a secret"},
 		{"smtp password", "e.yaml", "smtp_password: abc\n", "is a secret"},
 		{"section", "f.toml", "[submit]\nrate = 1\n", "a section is not a setting"},
@@ -87,8 +90,15 @@ func TestConfigCheck(t *testing.T) {
 				}
 				return
 			}
-			if r.code != 2 || !strings.Contains(r.stderr, tt.want) {
+			if r.code != 2 || !strings.Contains(r.stderr, tt.want) || strings.Contains(r.stderr, "strconv.") {
 				t.Errorf("exit %d, want 2 and %q:\n%s", r.code, tt.want, r.stderr)
+			}
+			if tt.name == "every problem at once" {
+				for _, want := range []string{`rate: "fast"`, `poll: "10"`, `log-format "xml"`, `--notify-on "sometimes"`} {
+					if !strings.Contains(r.stderr, want) {
+						t.Errorf("not every problem was named: no %q in\n%s", want, r.stderr)
+					}
+				}
 			}
 		})
 	}

@@ -490,3 +490,31 @@ func writeZip(t *testing.T, path string, parts map[string]string) {
 		t.Fatal(err)
 	}
 }
+
+// TestWatchHelpCrontabIsTheREADMEs: the crontab line watch --help shows is
+// the README's, which keeps the summaries and the log apart.
+func TestWatchHelpCrontabIsTheREADMEs(t *testing.T) {
+	readme, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var line string
+	for _, l := range strings.Split(string(readme), "\n") {
+		if strings.HasPrefix(l, "*/15") {
+			line = strings.Join(strings.Fields(l), " ")
+		}
+	}
+	if line == "" {
+		t.Fatal("no crontab line in the README")
+	}
+	r := cli(t, t.TempDir(), "watch", "--help")
+	found := false
+	for _, l := range strings.Split(r.stdout, "\n") {
+		if strings.Join(strings.Fields(l), " ") == line {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("watch --help has no line %q:\n%s", line, r.stdout)
+	}
+}

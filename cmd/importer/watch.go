@@ -50,7 +50,8 @@ least one went to failed/; 2 the inbox could not be watched (bad flags or
 config, another watcher on the inbox; with --once also missing or rejected
 credentials or an unwritable journal).`,
 		Example: `  importer watch --inbox /srv/orders --once --config /etc/importer/importer.yaml
-  */15 * * * *  importer watch --once --config /etc/importer/importer.yaml >>/var/log/importer.log 2>&1`,
+  # crontab: the summaries (stdout) and the JSON log lines (stderr) in files of their own
+  */15 * * * *  /usr/local/bin/importer --config /etc/importer/importer.yaml watch --once >>/var/log/importer/summaries.log 2>>/var/log/importer/importer.jsonl`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return a.runWatch(cmd.Context(), o)
