@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -84,7 +86,36 @@ func (a *app) watchOptions(o watchOptions) (importer.WatchOptions, error) {
 	so := a.submitOptions(o.submitOptions)
 	// A watch runs unattended: its log is the record, never a bar.
 	return importer.WatchOptions{Inbox: o.inbox, Once: o.once, Poll: o.poll, Settle: o.settle, RequirePlan: o.requirePlan,
-		CheckSheet: co, Submit: so, Connect: a.connectOptions(o.submitOptions), Notify: o.notify(), Log: a.log, Secrets: a.secrets}, nil
+		CheckSheet: co, Submit: so, Connect: a.connectOptions(o.submitOptions), Notify: o.notify(), Log: a.log, Secrets: a.secrets,
+		Filed: func(f importer.Filed) { a.printFiled(f, o.sheetOptions) }}, nil
+}
+
+// printFiled tells how one sheet of a watch went, on stdout: its name and
+// where it was filed, then its summary (JSON with --json), or why it could
+// not be submitted.
+func (a *app) printFiled(f importer.Filed, o sheetOptions) {
+	if o.json {
+		if f.Done != nil {
+			_ = a.printResult(f.Done.Summary, o, "")
+			return
+		}
+		enc := json.NewEncoder(a.stdout)
+		enc.SetIndent("", "  ")
+		_ = enc.Encode(map[string]any{"input": f.Sheet, "filed": f.Dest, "ok": false, "error": a.secrets.Redact(importer.Message(f.Err))})
+		return
+	}
+	fmt.Fprintf(a.stdout, "%s: filed under %s\n", printable(f.Sheet), printable(f.Dest))
+	if f.Done == nil {
+		fmt.Fprintf(a.stdout, "  could not be submitted, nothing was sent: %s\n\n", printableLines(a.secrets.Redact(importer.Message(f.Err))))
+		return
+	}
+	verb := "Submitted"
+	if f.Done.NothingSent != "" {
+		fmt.Fprintf(a.stdout, "Nothing was sent: %s.\n\n", printable(f.Done.NothingSent))
+		verb = "Checked"
+	}
+	_ = a.printResult(f.Done.Summary, o, verb)
+	fmt.Fprintln(a.stdout)
 }
 
 func (a *app) runWatch(ctx context.Context, o watchOptions) error {

@@ -455,3 +455,43 @@ func TestWatchResultsNamedSheetKilled(t *testing.T) {
 	}
 	checkLedger(t, base)
 }
+
+// TestWatchReportsWhereSheetsWent: what a watch says of a sheet (stdout,
+// its summary.json, its error.txt) names where the sheet was filed, not
+// the processing/ directory it has left; each sheet's block starts with
+// its name, and a sheet that could not be read gets one too.
+func TestWatchReportsWhereSheetsWent(t *testing.T) {
+	base, env, _ := external(t)
+	in := newInbox(t)
+	if err := os.MkdirAll(filepath.Join(in, "failed", "bad"), 0o755); err != nil { // an earlier bad.csv
+		t.Fatal(err)
+	}
+	drop(t, in, "monthly-orders.xlsx", "nov.xlsx")
+	if err := os.WriteFile(filepath.Join(in, "bad.csv"), []byte("not,an,order\n1,2,3\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, err := watchCmd(t, in, base, env, "--once").Output()
+	if code := exitCode(t, err); code != 1 {
+		t.Fatalf("exit %d, want 1 (bad.csv failed)\n%s", code, out)
+	}
+	bad, nov := filepath.Join(in, "failed", "bad-2"), filepath.Join(in, "done", "nov")
+	for _, want := range []string{"bad.csv: filed under " + bad + "\n", "nov.xlsx: filed under " + nov + "\n",
+		"Results workbook: " + filepath.Join(nov, "nov.results.xlsx")} {
+		if !strings.Contains(string(out), want) {
+			t.Errorf("stdout has no %q:\n%s", want, out)
+		}
+	}
+	errTxt, _ := os.ReadFile(filepath.Join(bad, "bad.error.txt"))
+	sum, _ := os.ReadFile(filepath.Join(nov, "nov.summary.json"))
+	for what, text := range map[string]string{"stdout": string(out), "error.txt": string(errTxt), "summary.json": string(sum)} {
+		if strings.Contains(text, "processing") {
+			t.Errorf("%s names processing/:\n%s", what, text)
+		}
+	}
+	if !strings.Contains(string(errTxt), filepath.Join(bad, "bad.csv")) {
+		t.Errorf("error.txt does not name the sheet where it is:\n%s", errTxt)
+	}
+	if s := readSummary(t, filepath.Join(nov, "nov.summary.json")); s.Statuses["Ordered"] != 30 {
+		t.Errorf("summary %v", s.Statuses)
+	}
+}

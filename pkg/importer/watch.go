@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"runtime/debug"
 	"strings"
 	"time"
@@ -32,10 +34,24 @@ type WatchOptions struct {
 	Notify     NotifyOptions
 	Log        logrus.FieldLogger
 	Secrets    *Secrets
+	// Filed, if set, is told of every sheet once it is filed, with the
+	// paths where it and its results now are.
+	Filed func(Filed)
 
 	// submit replaces SubmitSheet in tests, to make a sheet fail in ways
 	// no input should.
 	submit func(ctx context.Context, input string, co CheckOptions, o SubmitOptions, conn Connector) (*Submitted, error)
+}
+
+// Filed is how one sheet of a watch ended, once filed.
+type Filed struct {
+	Sheet string // the sheet's name, as dropped into the inbox
+	Dest  string // the directory it was filed as, under done/ or failed/
+	OK    bool   // filed under done/
+	// Done is the submission's outcome, with its summary's paths where the
+	// files now are; nil when the sheet could not be submitted (Err says why).
+	Done *Submitted
+	Err  error
 }
 
 // Check refuses options a watched inbox cannot run with.
@@ -249,6 +265,11 @@ func (w *watcher) job(ctx context.Context, j *inbox.Job, log logrus.FieldLogger)
 		return false, runErr
 	}
 	ok = runErr == nil
+	processing := j.Dir
+	if to, err := j.Destination(ok); err == nil {
+		// What is said of the sheet names where it will be, not processing/.
+		runErr = movedError(runErr, processing, to)
+	}
 	if msg := Message(runErr); msg != "" && sum == nil {
 		w.writeError(j, runErr, log)
 	}
@@ -257,8 +278,43 @@ func (w *watcher) job(ctx context.Context, j *inbox.Job, log logrus.FieldLogger)
 		return false, sheetFault(err)
 	}
 	log.WithFields(logrus.Fields{"to": dest, "ok": ok}).Info("filed")
+	if done != nil {
+		refiled(ctx, done, processing, dest, log)
+	}
+	if w.o.Filed != nil {
+		w.o.Filed(Filed{Sheet: j.Sheet, Dest: dest, OK: ok, Done: done, Err: runErr})
+	}
 	Notify(ctx, w.log, w.o.Secrets, w.o.Notify, Told{Input: j.Sheet, Summary: sum, Err: runErr, Filed: dest})
 	return ok, nil
+}
+
+// movedError is err with the processing directory in its message replaced
+// by where the sheet is filed; its fault stays.
+func movedError(err error, processing, dest string) error {
+	msg := Message(err)
+	if msg == "" || !strings.Contains(msg, processing) {
+		return err
+	}
+	return &Error{Fault: FaultOf(err), Err: errors.New(strings.ReplaceAll(msg, processing, dest))}
+}
+
+// refiled points the summary of a filed sheet at where its files are now,
+// in what it returns and in its summary.json, which named processing/.
+func refiled(ctx context.Context, done *Submitted, processing, dest string, log logrus.FieldLogger) {
+	sum := done.Summary
+	moved := func(p string) string {
+		if rel, err := filepath.Rel(processing, p); err == nil && !strings.HasPrefix(rel, "..") {
+			return filepath.Join(dest, rel)
+		}
+		return p // the rescue's files, beside the journal
+	}
+	sum.Input, sum.Results = moved(sum.Input), moved(sum.Results)
+	summary := filepath.Join(dest, filepath.Base(report.SummaryPath(sum.Input)))
+	if _, err := os.Stat(summary); err == nil {
+		if err := report.WriteSummary(ctx, summary, sum); err != nil {
+			log.WithError(err).Warn("the summary could not be pointed at where the sheet was filed")
+		}
+	}
 }
 
 // writeError leaves NAME.error.txt beside a sheet that could not be

@@ -364,6 +364,18 @@ func (b *Inbox) putBack(j *Job) {
 
 // Finish files the job under done/ (ok) or failed/, in one rename, and
 // returns where it went.
+// Destination is where Finish(ok) would file the job now: to name in what
+// is written before it is filed (the sheet's error file), so that nothing
+// names processing/. Only one watcher works an inbox, so nothing else
+// takes the name in between.
+func (j *Job) Destination(ok bool) (string, error) {
+	sub := Failed
+	if ok {
+		sub = Done
+	}
+	return unique(filepath.Join(j.inbox.Dir, sub), filepath.Base(j.Dir), false)
+}
+
 func (j *Job) Finish(ok bool) (string, error) {
 	// Filed, the directory holds only the sheet and its results; a kill
 	// between these two steps leaves a job that is read by elimination.
