@@ -64,7 +64,9 @@ func TestNotifyWebhook(t *testing.T) {
 	text, _ := posts[0]["text"].(string)
 	sum, _ := posts[0]["summary"].(map[string]any)
 	statuses, _ := sum["statuses"].(map[string]any)
-	if !strings.HasPrefix(text, "importer: monthly-orders.xlsx: 30 ordered") || posts[0]["ok"] != true || statuses["Ordered"] != float64(30) {
+	// A sandbox run says so in the title and the text, and the summary.
+	if !strings.HasPrefix(text, "importer SANDBOX: monthly-orders.xlsx: 30 ordered") || !strings.Contains(text, "SANDBOX: nothing was bought") ||
+		sum["sandbox"] != true || posts[0]["ok"] != true || statuses["Ordered"] != float64(30) {
 		t.Errorf("post: text %q, ok %v, statuses %v", text, posts[0]["ok"], statuses)
 	}
 	if strings.Contains(r.stderr, "webhookSecretPart") || strings.Contains(r.stdout, "webhookSecretPart") {

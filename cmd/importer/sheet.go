@@ -83,6 +83,9 @@ func (a *app) printResult(sum *report.Summary, o sheetOptions, verb string) erro
 // printSummary tells a person at a terminal what happened: the problems
 // (the first few), then a table.
 func printSummary(w io.Writer, s *report.Summary, verb string) {
+	if s.Sandbox {
+		fmt.Fprintf(w, "%s.\n\n", report.SandboxNote)
+	}
 	const most = 25
 	groups := problemGroups(s.Problems)
 	for n, g := range groups {

@@ -46,6 +46,13 @@ func TestSubmitSandbox(t *testing.T) {
 	if s := parseSummary(t, r.stdout); s.Statuses["Ordered"] != 30 {
 		t.Errorf("statuses %v", s.Statuses)
 	}
+	if !strings.Contains(r.stdout, `"sandbox": true`) {
+		t.Errorf("the JSON summary of a sandbox run does not say so:\n%s", r.stdout)
+	}
+	text := process(t, dir, "submit", "--sandbox", "--batch", "again", clock, name)
+	if !strings.HasPrefix(text.stdout, "SANDBOX: nothing was bought (simulated Partner Center).") {
+		t.Errorf("the terminal summary of a sandbox run does not start by saying so:\n%s", text.stdout)
+	}
 	f, err := excelize.OpenFile(filepath.Join(dir, "monthly-orders.results.xlsx"))
 	if err != nil {
 		t.Fatal(err)

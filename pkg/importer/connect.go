@@ -83,6 +83,9 @@ func (c *Connection) Remote(ctx context.Context) (*Remote, error) {
 	return c.remote, nil
 }
 
+// Sandbox: the connection is (or will be) to the simulated Partner Center.
+func (c *Connection) Sandbox() bool { return c.o.Sandbox }
+
 // Close stops what the connection started (the sandbox).
 func (c *Connection) Close() {
 	c.mu.Lock()

@@ -105,6 +105,10 @@ func message(secrets *Secrets, t Told) notify.Message {
 		m.Summary = map[string]any{"input": t.Input, "ok": false, "error": reason, "filed": t.Filed}
 	} else {
 		m.Title = fmt.Sprintf("importer: %s: %s", name, report.TallyText(report.Tally(sum.Statuses)))
+		if sum.Sandbox {
+			m.Title = "importer SANDBOX: " + strings.TrimPrefix(m.Title, "importer: ")
+			text = append(text, report.SandboxNote+".")
+		}
 		if msg := Message(t.Err); msg != "" {
 			text = append(text, "Stopped: "+secrets.Redact(msg))
 		}

@@ -105,6 +105,9 @@ func Submit(ctx context.Context, s *CheckedSheet, o SubmitOptions, conn Connecto
 	// The results are written even after an interrupt: they hold the
 	// outcome of every cart this run bought.
 	results := context.WithoutCancel(ctx)
+	if sb, ok := conn.(interface{ Sandbox() bool }); ok {
+		run.Sandbox = sb.Sandbox()
+	}
 	if invalid := s.Count(order.StatusInvalid); invalid > 0 && !o.SkipInvalid {
 		holdBack(s.Checked, invalid)
 		log.WithField("invalid_rows", invalid).Warn("nothing sent: the sheet has invalid rows")
@@ -135,6 +138,7 @@ func Submit(ctx context.Context, s *CheckedSheet, o SubmitOptions, conn Connecto
 		defer os.RemoveAll(filepath.Dir(statePath))
 	}
 	run.Journal = statePath
+	run.Sandbox = remote.Sandbox
 	journal, err := submit.OpenJournal(statePath)
 	if err != nil {
 		return nil, surroundingsFault(err)

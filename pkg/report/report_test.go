@@ -377,4 +377,25 @@ func TestSubmitRunSummary(t *testing.T) {
 			t.Errorf("Summary sheet %s = %q, want %q", k, got[k], v)
 		}
 	}
+	if len(rows) > 1 && len(rows[1]) > 0 && rows[1][0] == SandboxNote {
+		t.Error("a real run's Summary sheet says SANDBOX")
+	}
+
+	// A sandbox run says so, right under the title, and in the JSON.
+	run.Sandbox = true
+	sandboxed := filepath.Join(t.TempDir(), "sandbox.xlsx")
+	if err := WriteWorkbook(context.Background(), run, sandboxed); err != nil {
+		t.Fatal(err)
+	}
+	g, err := excelize.OpenFile(sandboxed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer g.Close()
+	if v, _ := g.GetCellValue("Summary", "A2"); v != SandboxNote {
+		t.Errorf("sandbox Summary sheet A2 = %q, want %q", v, SandboxNote)
+	}
+	if !Summarize(run, "out.xlsx").Sandbox {
+		t.Error("the JSON summary of a sandbox run does not say sandbox")
+	}
 }

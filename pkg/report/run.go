@@ -30,6 +30,9 @@ type Run struct {
 	Submit bool
 	// Set by submit: what a person needs to find this run again.
 	Batch, RunID, Journal string
+	// Sandbox: the run talked to the simulated Partner Center, so nothing
+	// was bought; every output says so.
+	Sandbox bool
 }
 
 // resultNames are the result columns the run writes.

@@ -20,6 +20,8 @@ type Summary struct {
 	Sheet   string `json:"sheet,omitempty"`
 	Results string `json:"results,omitempty"`
 	Mode    string `json:"mode"`
+	// Sandbox: the simulated Partner Center; nothing was bought.
+	Sandbox bool   `json:"sandbox,omitempty"`
 	Batch   string `json:"batch,omitempty"`
 	RunID   string `json:"runId,omitempty"`
 	Journal string `json:"journal,omitempty"`
@@ -72,7 +74,7 @@ type CartSummary struct {
 // Summarize counts a run.
 func Summarize(run *Run, results string) *Summary {
 	s := &Summary{
-		Input: run.Input, SHA256: run.SHA256, Sheet: run.Sheet, Results: results, Mode: run.Mode, Batch: run.Batch, RunID: run.RunID, Journal: run.Journal,
+		Input: run.Input, SHA256: run.SHA256, Sheet: run.Sheet, Results: results, Mode: run.Mode, Sandbox: run.Sandbox, Batch: run.Batch, RunID: run.RunID, Journal: run.Journal,
 		Rows: len(run.Rows), Columns: order.HeadersByField(run.Columns), Statuses: map[string]int{},
 		Customers: []CustomerTally{}, Kinds: []KindTally{}, Problems: []ProblemEntry{}, Carts: []CartSummary{},
 	}

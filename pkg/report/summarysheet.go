@@ -13,6 +13,9 @@ import (
 
 const summaryTitle = "Import summary"
 
+// SandboxNote is what every output of a sandbox run says, plainly.
+const SandboxNote = "SANDBOX: nothing was bought (simulated Partner Center)"
+
 // summarySheetName is "Summary", unless the user's workbook has a Summary
 // sheet of its own that is not one of ours.
 func summarySheetName(f *excelize.File) (name string, replace bool) {
@@ -69,6 +72,9 @@ func writeSummarySheet(f *excelize.File, run *Run, out string) error {
 		rows = append(rows, row)
 	}
 	put(st.title, summaryTitle)
+	if run.Sandbox {
+		put(st.bad, SandboxNote)
+	}
 	put(0, "Input", run.Input)
 	if run.SHA256 != "" {
 		put(0, "Input SHA-256", run.SHA256)
