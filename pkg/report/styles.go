@@ -23,7 +23,10 @@ type styles struct {
 	header, valid, invalid   int
 	message, badMessage, bad int
 	title, bold              int
-	highlighted              map[int]int
+	// On the Summary sheet: a number column's header over its numbers, and
+	// a list set off from the number before it.
+	headerRight, headerIndent, indent int
+	highlighted                       map[int]int
 }
 
 func newStyles(f *excelize.File) (*styles, error) {
@@ -40,6 +43,9 @@ func newStyles(f *excelize.File) (*styles, error) {
 		{&s.bad, excelize.Style{Font: &excelize.Font{Color: darkRed}, Fill: fill(red)}},
 		{&s.title, excelize.Style{Font: &excelize.Font{Bold: true, Size: 14}}},
 		{&s.bold, excelize.Style{Font: &excelize.Font{Bold: true}}},
+		{&s.headerRight, excelize.Style{Font: &excelize.Font{Bold: true}, Fill: fill(blueGrey), Alignment: &excelize.Alignment{Horizontal: "right"}}},
+		{&s.headerIndent, excelize.Style{Font: &excelize.Font{Bold: true}, Fill: fill(blueGrey), Alignment: &excelize.Alignment{Indent: 1}}},
+		{&s.indent, excelize.Style{Alignment: &excelize.Alignment{Indent: 1}}},
 	} {
 		id, err := f.NewStyle(&def.style)
 		if err != nil {

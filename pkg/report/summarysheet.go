@@ -92,8 +92,17 @@ func writeSummarySheet(f *excelize.File, run *Run, out string) error {
 	if run.Submit {
 		put(0, "Orders", len(sum.Orders))
 	}
+	// A table's header: its first column names the rows; the others are
+	// numbers, so their headers stand right, over them.
+	heading := func(names ...any) {
+		row := []any{excelize.Cell{StyleID: st.header, Value: names[0]}}
+		for _, n := range names[1:] {
+			row = append(row, excelize.Cell{StyleID: st.headerRight, Value: n})
+		}
+		rows = append(rows, row)
+	}
 	put(0)
-	put(st.header, "Status", "Rows")
+	heading("Status", "Rows")
 	for _, s := range statuses {
 		put(0, s, sum.Statuses[s])
 	}
@@ -102,7 +111,7 @@ func writeSummarySheet(f *excelize.File, run *Run, out string) error {
 	for _, s := range statuses {
 		head = append(head, s)
 	}
-	put(st.header, head...)
+	heading(head...)
 	for _, c := range sum.Customers {
 		vals := []any{c.CustomerID, c.Rows}
 		for _, s := range statuses {
@@ -110,10 +119,26 @@ func writeSummarySheet(f *excelize.File, run *Run, out string) error {
 		}
 		put(0, vals...)
 	}
-	put(0)
-	put(st.header, "Problem", "Count", "Rows")
-	for _, k := range sum.Kinds {
-		put(0, k.Kind, k.Count, RowList(k.Rows, 30))
+	// Problems, then notes (an order's status, say), each in a table of
+	// its own: a run where everything was bought lists no problem.
+	for _, t := range []struct {
+		title, severity string
+	}{{"Problem", "error"}, {"Note", "note"}} {
+		var of []ProblemEntry
+		for _, p := range sum.Problems {
+			if p.Severity == t.severity {
+				of = append(of, p)
+			}
+		}
+		if len(of) == 0 {
+			continue
+		}
+		put(0)
+		rows = append(rows, []any{excelize.Cell{StyleID: st.header, Value: t.title}, excelize.Cell{StyleID: st.headerRight, Value: "Count"},
+			excelize.Cell{StyleID: st.headerIndent, Value: "Rows"}})
+		for _, k := range TallyKinds(of, false) {
+			rows = append(rows, []any{excelize.Cell{Value: k.Kind}, excelize.Cell{Value: k.Count}, excelize.Cell{StyleID: st.indent, Value: RowList(k.Rows, 30)}})
+		}
 	}
 	for i, row := range rows {
 		if len(row) == 0 {
