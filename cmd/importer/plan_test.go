@@ -47,8 +47,14 @@ func TestPlanGate(t *testing.T) {
 	base, env, _ := external(t)
 	dir, name := sample(t, "monthly-orders.xlsx")
 	plan := filepath.Join(dir, "approved.json")
-	if r := cli(t, dir, "validate", clock, "--plan", plan, name); r.code != 0 || !strings.Contains(r.stdout, "Plan for approval: ") {
+	if r := cli(t, dir, "validate", clock, "--plan", plan, name); r.code != 0 || !strings.Contains(r.stdout, "Plan for approval: ") ||
+		!strings.Contains(r.stdout, "For people: "+filepath.Join(dir, "approved.plan.xlsx")) {
 		t.Fatalf("validate --plan: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	if f, err := excelize.OpenFile(filepath.Join(dir, "approved.plan.xlsx")); err != nil {
+		t.Errorf("the plan for people: %v", err)
+	} else {
+		f.Close()
 	}
 	approved, err := os.ReadFile(filepath.Join(dir, name))
 	if err != nil {

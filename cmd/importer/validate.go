@@ -35,8 +35,9 @@ It sends nothing anywhere.`,
 				if out == "" {
 					out = report.ResultsPath(input)
 				}
-				if same(plan, input) || same(plan, out) {
-					return fail(fmt.Errorf("--plan %s would overwrite the sheet or its results workbook", plan))
+				book := report.PlanWorkbookPath(plan)
+				if same(plan, input) || same(plan, out) || same(book, input) || same(book, out) {
+					return fail(fmt.Errorf("--plan %s (and %s) would overwrite the sheet or its results workbook", plan, book))
 				}
 			}
 			v, err := importer.Validate(cmd.Context(), input, co, o.summary)
@@ -51,8 +52,13 @@ It sends nothing anywhere.`,
 				if err := approval.Write(cmd.Context(), plan, p); err != nil {
 					return fail(err)
 				}
+				book := report.PlanWorkbookPath(plan)
+				if err := report.WritePlanWorkbook(cmd.Context(), book, p); err != nil {
+					return fail(fmt.Errorf("the plan for people, %s: %w", book, err))
+				}
 				if !o.json {
 					fmt.Fprintf(a.stdout, "Plan for approval: %s (batch %s, %d carts, %d lines to buy, SHA-256 %s)\n", plan, p.Batch, len(p.Carts), p.Lines, p.SHA256)
+					fmt.Fprintf(a.stdout, "For people: %s\n", book)
 				}
 				if len(p.InvalidRows) > 0 {
 					a.log.WithField("plan", plan).Warnf("the plan has %d invalid rows: submit sends nothing unless --skip-invalid, which holds back their carts", len(p.InvalidRows))

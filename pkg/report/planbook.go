@@ -1,0 +1,150 @@
+package report
+
+import (
+	"context"
+	"io"
+	"path/filepath"
+	"strings"
+
+	"github.com/xuri/excelize/v2"
+
+	"github.com/cspimporter/importer/pkg/approval"
+	"github.com/cspimporter/importer/pkg/atomicfile"
+)
+
+// PlanWorkbookPath is where the plan at path is rendered for people:
+// orders.plan.json gets orders.plan.xlsx, approved.json approved.plan.xlsx
+// (never the name of a sheet beside it).
+func PlanWorkbookPath(path string) string {
+	stem := strings.TrimSuffix(path, filepath.Ext(path))
+	if !strings.HasSuffix(stem, ".plan") {
+		stem += ".plan"
+	}
+	return stem + ".xlsx"
+}
+
+// WritePlanWorkbook renders a plan for the controller who approves it: what
+// it is of (batch, sheet, hash, date), then one sheet per view, by
+// customer and by product. The JSON stays the record submit --plan checks.
+// Every value is written as a value: nothing from a sheet becomes a formula.
+func WritePlanWorkbook(ctx context.Context, path string, p *approval.Plan) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	f := excelize.NewFile()
+	defer f.Close()
+	st, err := newStyles(f)
+	if err != nil {
+		return err
+	}
+	if err := f.SetSheetName("Sheet1", "By customer"); err != nil {
+		return err
+	}
+	if _, err := f.NewSheet("By product"); err != nil {
+		return err
+	}
+	if err := planByCustomer(f, st, p); err != nil {
+		return err
+	}
+	if err := planByProduct(f, st, p); err != nil {
+		return err
+	}
+
+	return atomicfile.Write(path, func(w io.Writer) error {
+		_, err := f.WriteTo(w)
+		return err
+	})
+}
+
+// planHead is what every view starts with: what the plan is of.
+func planHead(st *styles, p *approval.Plan, view string) [][]any {
+	cell := func(style int, v any) excelize.Cell { return excelize.Cell{StyleID: style, Value: v} }
+	rows := [][]any{
+		{cell(st.title, "Plan for approval: "+view)},
+		{cell(st.bold, "Batch"), cell(0, p.Batch)},
+		{cell(st.bold, "Sheet"), cell(0, p.Sheet)},
+		{cell(st.bold, "Sheet SHA-256"), cell(0, p.SHA256)},
+		{cell(st.bold, "Made"), cell(0, p.Created.Format("2006-01-02 15:04 MST"))},
+		{cell(st.bold, "Lines to buy"), cell(0, p.Lines)},
+	}
+	if n := len(p.InvalidRows); n > 0 {
+		rows = append(rows, []any{cell(st.bad, "Invalid rows"), cell(st.bad, List(p.InvalidRows, 50)+": their carts are held back")})
+	}
+	return append(rows, nil)
+}
+
+func planByCustomer(f *excelize.File, st *styles, p *approval.Plan) error {
+	rows := planHead(st, p, "by customer")
+	head := []string{"Customer", "Cart group", "Row", "Catalog item", "Name", "Quantity", "Billing", "Term", "Sent"}
+	rows = append(rows, headerCells(st, head))
+	for _, c := range p.Carts {
+		sent := "yes"
+		if c.HeldBack {
+			sent = "no: held back (an invalid row)"
+		}
+		for _, l := range c.Lines {
+			rows = append(rows, []any{c.CustomerID, c.CartGroup, l.Row, excelize.Cell{StyleID: st.indent, Value: l.CatalogItemID},
+				l.FriendlyName, l.Quantity, excelize.Cell{StyleID: st.indent, Value: l.BillingCycle}, l.TermDuration, sent})
+		}
+	}
+	rows = append(rows, nil, headerCells(st, []string{"Customer", "Lines", "Quantity"}))
+	for _, t := range p.Customers {
+		rows = append(rows, []any{t.Key, t.Lines, t.Quantity})
+	}
+	return streamSheet(f, "By customer", rows, []float64{40, 12, 10, 36, 24, 10, 10, 8, 30})
+}
+
+func planByProduct(f *excelize.File, st *styles, p *approval.Plan) error {
+	rows := planHead(st, p, "by product")
+	rows = append(rows, headerCells(st, []string{"Catalog item", "Lines", "Quantity"}))
+	for _, t := range p.Products {
+		rows = append(rows, []any{t.Key, t.Lines, t.Quantity})
+	}
+	return streamSheet(f, "By product", rows, []float64{40, 10, 10})
+}
+
+// headerCells is a table's header row; the headers of number columns
+// stand right, over their numbers.
+func headerCells(st *styles, names []string) []any {
+	row := make([]any, len(names))
+	for i, n := range names {
+		style := st.header
+		if n == "Row" || n == "Lines" || n == "Quantity" {
+			style = st.headerRight
+		}
+		row[i] = excelize.Cell{StyleID: style, Value: n}
+	}
+	return row
+}
+
+func streamSheet(f *excelize.File, name string, rows [][]any, widths []float64) error {
+	// Controllers print plans: landscape, each view one page wide (set
+	// before streaming, which writes the sheet's settings first).
+	landscape, one, tall := "landscape", 1, 0
+	if err := f.SetPageLayout(name, &excelize.PageLayoutOptions{Orientation: &landscape, FitToWidth: &one, FitToHeight: &tall}); err != nil {
+		return err
+	}
+	if err := f.SetSheetProps(name, &excelize.SheetPropsOptions{FitToPage: boolPtr(true)}); err != nil {
+		return err
+	}
+	sw, err := f.NewStreamWriter(name)
+	if err != nil {
+		return err
+	}
+	for i, w := range widths {
+		if err := sw.SetColWidth(i+1, i+1, w); err != nil {
+			return err
+		}
+	}
+	for i, row := range rows {
+		if len(row) == 0 {
+			continue
+		}
+		if err := setRow(sw, i+1, row); err != nil {
+			return err
+		}
+	}
+	return sw.Flush()
+}
+
+func boolPtr(b bool) *bool { return &b }
