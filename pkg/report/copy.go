@@ -181,7 +181,7 @@ func buildEdits(run *Run, st *styles, twin func(int) int) *sheetEdits {
 		widths:     map[int]float64{},
 	}
 	for i := range rcols {
-		e.widths[rcols[i]] = resultWidths[i]
+		e.widths[rcols[i]] = resultWidth(run, i)
 		e.replace[rcols[i]] = true
 	}
 	head := make([]newCell, len(rcols))

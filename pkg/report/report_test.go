@@ -399,3 +399,49 @@ func TestSubmitRunSummary(t *testing.T) {
 		t.Error("the JSON summary of a sandbox run does not say sandbox")
 	}
 }
+
+// TestResultColumnsLayout: in a dry run the id columns, empty, stay narrow
+// so the message is on screen; filled, they are wide; the styles we add
+// name a font, so LibreOffice does not fall back to a serif.
+func TestResultColumnsLayout(t *testing.T) {
+	widths := func(run *Run) (msg, cartID float64, family string) {
+		out := filepath.Join(t.TempDir(), "out.xlsx")
+		if err := WriteWorkbook(context.Background(), run, out); err != nil {
+			t.Fatal(err)
+		}
+		f, err := excelize.OpenFile(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		sheet := f.GetSheetList()[0]
+		rows, _ := f.GetRows(sheet)
+		head := rows[run.HeaderLine-1]
+		for i, h := range head {
+			col, _ := excelize.ColumnNumberToName(i + 1)
+			w, _ := f.GetColWidth(sheet, col)
+			switch h {
+			case "Import Message":
+				msg = w
+			case "Cart Id":
+				cartID = w
+				cell, _ := excelize.CoordinatesToCellName(i+1, run.HeaderLine)
+				if id, err := f.GetCellStyle(sheet, cell); err == nil {
+					if st, err := f.GetStyle(id); err == nil && st.Font != nil {
+						family = st.Font.Family
+					}
+				}
+			}
+		}
+		return msg, cartID, family
+	}
+	run := runOf(t, "../../samples/monthly-orders-with-mistakes.xlsx")
+	msg, cartID, family := widths(run)
+	if msg != 60 || cartID > 12 || family == "" {
+		t.Errorf("dry run: Import Message %v wide, Cart Id %v, header font %q; want 60, at most 12, a named font", msg, cartID, family)
+	}
+	run.Outcomes[0].CartID = "f6925d81-e1db-4552-88e2-041d41c1512b"
+	if _, cartID, _ := widths(run); cartID != 38 {
+		t.Errorf("a filled Cart Id column is %v wide, want 38", cartID)
+	}
+}

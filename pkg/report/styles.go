@@ -31,6 +31,10 @@ type styles struct {
 
 func newStyles(f *excelize.File) (*styles, error) {
 	s := &styles{f: f, highlighted: map[int]int{}}
+	family, err := f.GetDefaultFont()
+	if err != nil || family == "" {
+		family = "Calibri"
+	}
 	for _, def := range []struct {
 		dst   *int
 		style excelize.Style
@@ -47,6 +51,11 @@ func newStyles(f *excelize.File) (*styles, error) {
 		{&s.headerIndent, excelize.Style{Font: &excelize.Font{Bold: true}, Fill: fill(blueGrey), Alignment: &excelize.Alignment{Indent: 1}}},
 		{&s.indent, excelize.Style{Alignment: &excelize.Alignment{Indent: 1}}},
 	} {
+		// A font with no name makes LibreOffice fall back to a serif: name
+		// the workbook's own.
+		if def.style.Font != nil && def.style.Font.Family == "" {
+			def.style.Font.Family = family
+		}
 		id, err := f.NewStyle(&def.style)
 		if err != nil {
 			return nil, err

@@ -127,6 +127,21 @@ func fieldColumns(run *Run) map[order.Field][]int {
 // resultWidths are the column widths of order.SubmitResultColumns.
 var resultWidths = []float64{14, 60, 40, 38, 38, 38, 38, 38}
 
+// resultWidth is the width of result column i: an id column no row has
+// a value in (all of them, in a dry run) stays narrow, wide enough for its
+// header, so the columns that say something are on screen.
+func resultWidth(run *Run, i int) float64 {
+	if i < 3 {
+		return resultWidths[i]
+	}
+	for j := range run.Outcomes {
+		if resultValues(run, &run.Outcomes[j])[i] != "" {
+			return resultWidths[i]
+		}
+	}
+	return float64(len(run.resultNames()[i]) + 4)
+}
+
 // resultValues are a row's result cells, as many as the run has columns.
 func resultValues(run *Run, o *order.Outcome) []string {
 	v := []string{string(o.Status), Message(o), o.Cart, o.CartID, o.OrderID, o.SubscriptionID, o.RequestID, o.CorrelationID}
@@ -196,7 +211,7 @@ func fillNewWorkbook(ctx context.Context, f *excelize.File, run *Run) error {
 	// it flattens to one entry per column and searches for every cell, so
 	// widths set on 16,000 input columns made writing take minutes.
 	for i := range rcols {
-		if err := sw.SetColWidth(rcols[i], rcols[i], resultWidths[i]); err != nil {
+		if err := sw.SetColWidth(rcols[i], rcols[i], resultWidth(run, i)); err != nil {
 			return err
 		}
 	}
