@@ -68,7 +68,7 @@ func dump(t *testing.T, path string) string {
 	for _, sheet := range f.GetSheetList() {
 		fmt.Fprintf(&b, "== %s\n", sheet)
 		if p, err := f.GetPanes(sheet); err == nil && p.Freeze {
-			fmt.Fprintf(&b, "frozen above row %d\n", p.YSplit+1)
+			fmt.Fprintf(&b, "frozen above row %d, left of column %d\n", p.YSplit+1, p.XSplit+1)
 		}
 		rows, err := f.GetRows(sheet)
 		if err != nil {

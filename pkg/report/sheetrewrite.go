@@ -134,13 +134,15 @@ func (rw *sheetRewriter) tag(kind tagKind, name string, piece []byte) error {
 
 func (rw *sheetRewriter) el(name string) string { return "<" + rw.prefix + name }
 
+// pane freezes the header row and the first column (usually whom a row is
+// for), so both stay in sight while scrolling to the result columns.
 func (rw *sheetRewriter) pane() string {
-	top := "A" + strconv.Itoa(rw.e.headerLine+1)
-	return fmt.Sprintf(`%s xSplit="0" ySplit="%d" topLeftCell="%s" activePane="bottomLeft" state="frozen"/>%s pane="bottomLeft" activeCell="%s" sqref="%s"/>`,
+	top := "B" + strconv.Itoa(rw.e.headerLine+1)
+	return fmt.Sprintf(`%s xSplit="1" ySplit="%d" topLeftCell="%s" activePane="bottomRight" state="frozen"/>%s pane="bottomRight" activeCell="%s" sqref="%s"/>`,
 		rw.el("pane"), rw.e.headerLine, top, rw.el("selection"), top, top)
 }
 
-// sheetViews freezes the header row in the first view, unless the user
+// sheetViews freezes the header row and first column in the first view, unless the user
 // froze or split the sheet already.
 func (rw *sheetRewriter) sheetViews(start []byte) error {
 	rw.views = true

@@ -61,13 +61,13 @@ func TestRewriteSheet(t *testing.T) {
 				`<row r="4"><c r="A4"><v>5</v></c></row></sheetData><mergeCells count="1"><mergeCell ref="A9:B9"/></mergeCells></worksheet>`,
 			want: []string{
 				`<dimension ref="A1:C4"/>`,
-				`<sheetView tabSelected="1" workbookViewId="0"><pane xSplit="0" ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/><selection pane="bottomLeft" activeCell="A2" sqref="A2"/></sheetView>`,
+				`<sheetView tabSelected="1" workbookViewId="0"><pane xSplit="1" ySplit="1" topLeftCell="B2" activePane="bottomRight" state="frozen"/><selection pane="bottomRight" activeCell="B2" sqref="B2"/></sheetView>`,
 				`<col min="1" max="2" width="20" customWidth="1"/><col min="3" max="3" width="10" customWidth="1"/></cols>`,
 				`<row r="1" x14ac:dyDescent="0.25"><c r="A1" t="s"><v>0</v></c><c r="B1" t="s"><v>1</v></c><c r="C1" s="7" t="inlineStr"><is><t xml:space="preserve">Import Status</t></is></c></row>`,
 				`<c r="A2" s="103" t="s"><v>2</v></c><c r="B2" s="100"><f>1>0</f><v>1</v></c><c r="C2" s="8" t="inlineStr"><is><t xml:space="preserve">Invalid &lt;&amp;&gt; &#34;x&#34;</t></is></c>`,
 				`<mergeCells count="1"><mergeCell ref="A9:B9"/></mergeCells>`,
 			},
-			notWant: []string{`spans=`, `activeCell="B2"`},
+			notWant: []string{`spans=`, `<selection activeCell="B2" sqref="B2"/>`},
 		},
 		{
 			name: "prefixed namespace, no sheetViews, no cols, rows and cells without r",

@@ -200,9 +200,10 @@ func fillNewWorkbook(ctx context.Context, f *excelize.File, run *Run) error {
 	if err != nil {
 		return err
 	}
-	top := "A" + strconv.Itoa(run.HeaderLine+1)
-	if err := sw.SetPanes(&excelize.Panes{Freeze: true, YSplit: run.HeaderLine, TopLeftCell: top, ActivePane: "bottomLeft",
-		Selection: []excelize.Selection{{SQRef: top, ActiveCell: top, Pane: "bottomLeft"}}}); err != nil {
+	// The header row and the first column stay in sight (see sheetRewriter.pane).
+	top := "B" + strconv.Itoa(run.HeaderLine+1)
+	if err := sw.SetPanes(&excelize.Panes{Freeze: true, XSplit: 1, YSplit: run.HeaderLine, TopLeftCell: top, ActivePane: "bottomRight",
+		Selection: []excelize.Selection{{SQRef: top, ActiveCell: top, Pane: "bottomRight"}}}); err != nil {
 		return err
 	}
 	rcols := resultColumns(run)
