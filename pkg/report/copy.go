@@ -77,6 +77,9 @@ func copyWorkbook(ctx context.Context, run *Run, out string, save saver) error {
 	if err := writeSummarySheet(f, run, out); err != nil {
 		return fmt.Errorf("summary: %w", err)
 	}
+	if err := writeProblemsSheet(f, run, run.Sheet); err != nil {
+		return fmt.Errorf("problems: %w", err)
+	}
 	stage, err := tempFile(dir, ".importer-*.stage.tmp")
 	if err != nil {
 		return err

@@ -137,8 +137,8 @@ func TestCopyKeepsTheUsersWorkbook(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	if got := f.GetSheetList(); strings.Join(got, ",") != "Orders,Notes,Summary" {
-		t.Errorf("sheets %v, want Orders,Notes,Summary", got)
+	if got := f.GetSheetList(); strings.Join(got, ",") != "Orders,Notes,Summary,Problems" {
+		t.Errorf("sheets %v, want Orders,Notes,Summary,Problems", got)
 	}
 	if v, _ := f.GetCellValue("Notes", "A1"); v != "Approved by: J. Doe, Finance" {
 		t.Errorf("Notes sheet lost its content: %q", v)
@@ -244,7 +244,7 @@ func TestCheckingAResultsWorkbookAgain(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	if got := f.GetSheetList(); strings.Join(got, ",") != "Orders,Notes,Summary" {
+	if got := f.GetSheetList(); strings.Join(got, ",") != "Orders,Notes,Summary,Problems" {
 		t.Errorf("sheets %v after a second check", got)
 	}
 	header, _ := f.GetRows("Orders")
@@ -443,5 +443,41 @@ func TestResultColumnsLayout(t *testing.T) {
 	run.Outcomes[0].CartID = "f6925d81-e1db-4552-88e2-041d41c1512b"
 	if _, cartID, _ := widths(run); cartID != 38 {
 		t.Errorf("a filled Cart Id column is %v wide, want 38", cartID)
+	}
+}
+
+// TestProblemsSheet: every error on a line of its own, its row number a
+// link to the row (not a formula), whose it is by name where the sheet has
+// one; nothing from the sheet becomes a formula.
+func TestProblemsSheet(t *testing.T) {
+	out, run := results(t, "../../samples/monthly-orders-with-mistakes.xlsx")
+	f, err := excelize.OpenFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	ok, target, err := f.GetCellHyperLink("Problems", "A2")
+	if err != nil || !ok || target != "'Orders'!A4" {
+		t.Errorf("A2 links to %q (%v, %v), want 'Orders'!A4", target, ok, err)
+	}
+	rows, _ := f.GetRows("Problems")
+	errs := 0
+	for i := range run.Outcomes {
+		for _, p := range run.Outcomes[i].Problems {
+			if p.Severity == order.Error {
+				errs++
+			}
+		}
+	}
+	if len(rows)-1 != errs {
+		t.Errorf("%d lines, want one per error (%d)", len(rows)-1, errs)
+	}
+	for r, row := range rows {
+		for c := range row {
+			cell, _ := excelize.CoordinatesToCellName(c+1, r+1)
+			if fx, _ := f.GetCellFormula("Problems", cell); fx != "" {
+				t.Errorf("Problems!%s is a formula: %s", cell, fx)
+			}
+		}
 	}
 }

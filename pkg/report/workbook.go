@@ -177,6 +177,9 @@ func newWorkbook(ctx context.Context, run *Run, out string, save saver) error {
 	if err := writeSummarySheet(f, run, out); err != nil {
 		return fmt.Errorf("summary: %w", err)
 	}
+	if err := writeProblemsSheet(f, run, "Orders"); err != nil {
+		return fmt.Errorf("problems: %w", err)
+	}
 	return save(func(w io.Writer) error {
 		_, err := f.WriteTo(w)
 		return err
