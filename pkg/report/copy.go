@@ -196,7 +196,7 @@ func buildEdits(run *Run, st *styles, twin func(int) int) *sheetEdits {
 		r, o := &run.Rows[i], &run.Outcomes[i]
 		failed := o.Failed()
 		var cells []newCell
-		for j, v := range resultValues(run, o) {
+		for j, v := range resultValues(run, i) {
 			style := st.result(j, failed)
 			if v != "" || j == 0 {
 				cells = append(cells, newCell{col: rcols[j], style: style, text: v})

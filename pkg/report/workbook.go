@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"strconv"
+	"strings"
 
 	"github.com/xuri/excelize/v2"
 
@@ -125,7 +126,7 @@ func fieldColumns(run *Run) map[order.Field][]int {
 }
 
 // resultWidths are the column widths of order.SubmitResultColumns.
-var resultWidths = []float64{14, 60, 40, 38, 38, 38, 38, 38}
+var resultWidths = []float64{14, 60, 52, 38, 38, 38, 38, 38}
 
 // resultWidth is the width of result column i: an id column no row has
 // a value in (all of them, in a dry run) stays narrow, wide enough for its
@@ -135,16 +136,33 @@ func resultWidth(run *Run, i int) float64 {
 		return resultWidths[i]
 	}
 	for j := range run.Outcomes {
-		if resultValues(run, &run.Outcomes[j])[i] != "" {
+		if resultValues(run, j)[i] != "" {
 			return resultWidths[i]
 		}
 	}
 	return float64(len(run.resultNames()[i]) + 4)
 }
 
-// resultValues are a row's result cells, as many as the run has columns.
-func resultValues(run *Run, o *order.Outcome) []string {
-	v := []string{string(o.Status), Message(o), o.Cart, o.CartID, o.OrderID, o.SubscriptionID, o.RequestID, o.CorrelationID}
+// cartText is the Cart cell of row i: the customer's name first where the
+// sheet has a name column ("Contoso Ltd (4a7e… / HQ)"), else the cart's
+// name (the customer id, and " / CartGroup").
+func cartText(run *Run, i int) string {
+	cart := run.Outcomes[i].Cart
+	if cart == "" {
+		return ""
+	}
+	if c := customerNameColumn(run.Columns); c >= 0 && c < len(run.Rows[i].Cells) {
+		if name := strings.TrimSpace(run.Rows[i].Cells[c]); name != "" {
+			return name + " (" + cart + ")"
+		}
+	}
+	return cart
+}
+
+// resultValues are row i's result cells, as many as the run has columns.
+func resultValues(run *Run, i int) []string {
+	o := &run.Outcomes[i]
+	v := []string{string(o.Status), Message(o), cartText(run, i), o.CartID, o.OrderID, o.SubscriptionID, o.RequestID, o.CorrelationID}
 	return v[:len(run.resultNames())]
 }
 
@@ -252,7 +270,7 @@ func fillNewWorkbook(ctx context.Context, f *excelize.File, run *Run) error {
 			cells[j] = excelize.Cell{StyleID: style, Value: cellValue(run.Columns, j, v)}
 		}
 		failed := o.Failed()
-		for j, v := range resultValues(run, o) {
+		for j, v := range resultValues(run, i) {
 			style := st.result(j, failed)
 			cells[rcols[j]-1] = excelize.Cell{StyleID: style, Value: v}
 		}
