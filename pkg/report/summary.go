@@ -39,6 +39,7 @@ type Summary struct {
 // CustomerTally counts the rows of one customer by status.
 type CustomerTally struct {
 	CustomerID string         `json:"customerId"`
+	Name       string         `json:"name,omitempty"` // from the sheet's name column, if it has one
 	Rows       int            `json:"rows"`
 	Statuses   map[string]int `json:"statuses"`
 }
@@ -80,6 +81,7 @@ func Summarize(run *Run, results string) *Summary {
 	}
 	customers := map[string]int{}
 	orders := map[string]bool{}
+	named := customerNameColumn(run.Columns)
 	for i := range run.Rows {
 		r, o := &run.Rows[i], &run.Outcomes[i]
 		s.Statuses[string(o.Status)]++
@@ -97,6 +99,9 @@ func Summarize(run *Run, results string) *Summary {
 		}
 		s.Customers[n].Rows++
 		s.Customers[n].Statuses[string(o.Status)]++
+		if c := named; c >= 0 && c < len(r.Cells) && s.Customers[n].Name == "" {
+			s.Customers[n].Name = strings.TrimSpace(r.Cells[c])
+		}
 
 		for _, p := range o.Problems {
 			sev := "error"

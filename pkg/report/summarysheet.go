@@ -52,7 +52,7 @@ func writeSummarySheet(f *excelize.File, run *Run, out string) error {
 	if err != nil {
 		return err
 	}
-	if err := sw.SetColWidth(1, 1, 44); err != nil {
+	if err := sw.SetColWidth(1, 1, 56); err != nil {
 		return err
 	}
 	if err := sw.SetColWidth(2, 3, 16); err != nil {
@@ -113,7 +113,11 @@ func writeSummarySheet(f *excelize.File, run *Run, out string) error {
 	}
 	heading(head...)
 	for _, c := range sum.Customers {
-		vals := []any{c.CustomerID, c.Rows}
+		who := c.CustomerID
+		if c.Name != "" {
+			who = c.Name + " (" + c.CustomerID + ")"
+		}
+		vals := []any{who, c.Rows}
 		for _, s := range statuses {
 			vals = append(vals, c.Statuses[s])
 		}
