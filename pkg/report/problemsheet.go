@@ -19,18 +19,11 @@ var problemHeader = []string{"Row", "Customer", "Column", "Value", "Problem"}
 // name that is not one of ours (one of ours, from an earlier run, is
 // replaced).
 func problemsSheetName(f *excelize.File) (name string, replace bool) {
-	for _, name := range []string{"Problems", "Import Problems"} {
-		idx, _ := f.GetSheetIndex(name)
-		if idx < 0 {
-			return name, false
-		}
+	return ourSheetName(f, []string{"Problems", "Import Problems"}, func(name string) bool {
 		a, _ := f.GetCellValue(name, "A1")
 		e, _ := f.GetCellValue(name, "E1")
-		if a == problemHeader[0] && e == problemHeader[4] {
-			return name, true
-		}
-	}
-	return fmt.Sprintf("Import Problems %d", len(f.GetSheetList())+1), false
+		return a == problemHeader[0] && e == problemHeader[4]
+	})
 }
 
 // writeProblemsSheet lists every error, one line each, so nobody has to

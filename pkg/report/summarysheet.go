@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"slices"
 	"sort"
-	"strings"
 
 	"github.com/xuri/excelize/v2"
 
@@ -19,16 +18,26 @@ const SandboxNote = "SANDBOX: nothing was bought (simulated Partner Center)"
 // summarySheetName is "Summary", unless the user's workbook has a Summary
 // sheet of its own that is not one of ours.
 func summarySheetName(f *excelize.File) (name string, replace bool) {
-	for _, name := range []string{"Summary", "Import Summary"} {
+	return ourSheetName(f, []string{"Summary", "Import Summary"}, func(name string) bool {
+		v, _ := f.GetCellValue(name, "A1")
+		return v == summaryTitle
+	})
+}
+
+// ourSheetName is the first of names the workbook has no sheet of, or one
+// that ours says an earlier run wrote (to be replaced); failing both, a
+// numbered "Import …" name.
+func ourSheetName(f *excelize.File, names []string, ours func(name string) bool) (name string, replace bool) {
+	for _, name := range names {
 		idx, _ := f.GetSheetIndex(name)
 		if idx < 0 {
 			return name, false
 		}
-		if v, _ := f.GetCellValue(name, "A1"); v == summaryTitle {
+		if ours(name) {
 			return name, true
 		}
 	}
-	return fmt.Sprintf("Import Summary %d", len(f.GetSheetList())+1), false
+	return fmt.Sprintf("%s %d", names[len(names)-1], len(f.GetSheetList())+1), false
 }
 
 // writeSummarySheet adds the Summary sheet. It is streamed, with inline
@@ -141,7 +150,7 @@ func writeSummarySheet(f *excelize.File, run *Run, out string) error {
 		rows = append(rows, []any{excelize.Cell{StyleID: st.header, Value: t.title}, excelize.Cell{StyleID: st.headerRight, Value: "Count"},
 			excelize.Cell{StyleID: st.headerIndent, Value: "Rows"}})
 		for _, k := range TallyKinds(of, false) {
-			rows = append(rows, []any{excelize.Cell{Value: k.Kind}, excelize.Cell{Value: k.Count}, excelize.Cell{StyleID: st.indent, Value: RowList(k.Rows, 30)}})
+			rows = append(rows, []any{excelize.Cell{Value: k.Kind}, excelize.Cell{Value: k.Count}, excelize.Cell{StyleID: st.indent, Value: List(k.Rows, 30)}})
 		}
 	}
 	for i, row := range rows {
@@ -170,17 +179,4 @@ func statusOrder(counts map[string]int) []string {
 	}
 	sort.Strings(rest)
 	return append(out, rest...)
-}
-
-// RowList names rows, at most most of them ("4, 7, 9, … 12 more").
-func RowList(rows []int, most int) string {
-	parts := make([]string, 0, min(len(rows), most)+1)
-	for i, r := range rows {
-		if i == most {
-			parts = append(parts, fmt.Sprintf("… %d more", len(rows)-most))
-			break
-		}
-		parts = append(parts, fmt.Sprint(r))
-	}
-	return strings.Join(parts, ", ")
 }
