@@ -118,13 +118,9 @@ func headerCells(st *styles, names []string) []any {
 }
 
 func streamSheet(f *excelize.File, name string, rows [][]any, widths []float64) error {
-	// Controllers print plans: landscape, each view one page wide (set
-	// before streaming, which writes the sheet's settings first).
-	landscape, one, tall := "landscape", 1, 0
-	if err := f.SetPageLayout(name, &excelize.PageLayoutOptions{Orientation: &landscape, FitToWidth: &one, FitToHeight: &tall}); err != nil {
-		return err
-	}
-	if err := f.SetSheetProps(name, &excelize.SheetPropsOptions{FitToPage: boolPtr(true)}); err != nil {
+	// Controllers print plans (set before streaming, which writes the
+	// sheet's settings first).
+	if err := printOnePageWide(f, name); err != nil {
 		return err
 	}
 	sw, err := f.NewStreamWriter(name)
@@ -147,4 +143,12 @@ func streamSheet(f *excelize.File, name string, rows [][]any, widths []float64) 
 	return sw.Flush()
 }
 
-func boolPtr(b bool) *bool { return &b }
+// printOnePageWide prints a sheet landscape, one page wide and as many
+// pages tall as it needs. A streamed sheet must have it before streaming.
+func printOnePageWide(f *excelize.File, sheet string) error {
+	landscape, one, tall, fit := "landscape", 1, 0, true
+	if err := f.SetPageLayout(sheet, &excelize.PageLayoutOptions{Orientation: &landscape, FitToWidth: &one, FitToHeight: &tall}); err != nil {
+		return err
+	}
+	return f.SetSheetProps(sheet, &excelize.SheetPropsOptions{FitToPage: &fit})
+}

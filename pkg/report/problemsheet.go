@@ -76,12 +76,7 @@ func writeProblemsSheet(f *excelize.File, run *Run, ordersSheet string) error {
 	if err := f.SetPanes(name, &excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft"}); err != nil {
 		return err
 	}
-	// Printed, landscape and one page wide, as the plan.
-	landscape, one, tall := "landscape", 1, 0
-	if err := f.SetPageLayout(name, &excelize.PageLayoutOptions{Orientation: &landscape, FitToWidth: &one, FitToHeight: &tall}); err != nil {
-		return err
-	}
-	if err := f.SetSheetProps(name, &excelize.SheetPropsOptions{FitToPage: boolPtr(true)}); err != nil {
+	if err := printOnePageWide(f, name); err != nil {
 		return err
 	}
 	named := customerNameColumn(run.Columns)

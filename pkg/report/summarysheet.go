@@ -57,6 +57,9 @@ func writeSummarySheet(f *excelize.File, run *Run, out string) error {
 	if err != nil {
 		return err
 	}
+	if err := printOnePageWide(f, name); err != nil {
+		return err
+	}
 	sw, err := f.NewStreamWriter(name)
 	if err != nil {
 		return err
@@ -148,9 +151,9 @@ func writeSummarySheet(f *excelize.File, run *Run, out string) error {
 		}
 		put(0)
 		rows = append(rows, []any{excelize.Cell{StyleID: st.header, Value: t.title}, excelize.Cell{StyleID: st.headerRight, Value: "Count"},
-			excelize.Cell{StyleID: st.headerIndent, Value: "Rows"}})
+			excelize.Cell{StyleID: st.headerIndent, Value: "Where"}})
 		for _, k := range TallyKinds(of, false) {
-			rows = append(rows, []any{excelize.Cell{Value: k.Kind}, excelize.Cell{Value: k.Count}, excelize.Cell{StyleID: st.indent, Value: List(k.Rows, 30)}})
+			rows = append(rows, []any{excelize.Cell{Value: k.Kind}, excelize.Cell{Value: k.Count}, excelize.Cell{StyleID: st.indent, Value: Rows(k.Rows, 30)}})
 		}
 	}
 	for i, row := range rows {
