@@ -162,17 +162,23 @@ func (a *app) submitSheet(ctx context.Context, input string, o submitOptions) (*
 		if done.Rescued && !o.json {
 			printOutcomes(a.stdout, done.Run)
 		}
-		verb := "Submitted"
-		if done.NothingSent != "" && !o.json {
-			// Not "Submitted 30 rows": nothing was.
-			fmt.Fprintf(a.stdout, "Nothing was sent: %s.\n\n", printable(done.NothingSent))
-			verb = "Checked"
-		}
-		if perr := a.printResult(done.Summary, o.sheetOptions, verb); perr != nil && err == nil {
+		if perr := a.printSubmitted(done, o.sheetOptions); perr != nil && err == nil {
 			err = &importer.Error{Fault: importer.FaultResults, Err: perr}
 		}
 	}
 	return done, err
+}
+
+// printSubmitted tells how a submission went: JSON with --json, else the
+// table, under what was not sent and why when the sheet was refused as a
+// whole (not "Submitted 30 rows": nothing was).
+func (a *app) printSubmitted(done *importer.Submitted, o sheetOptions) error {
+	verb := "Submitted"
+	if done.NothingSent != "" && !o.json {
+		fmt.Fprintf(a.stdout, "Nothing was sent: %s.\n\n", printable(done.NothingSent))
+		verb = "Checked"
+	}
+	return a.printResult(done.Summary, o, verb)
 }
 
 // printOutcomes prints every row's outcome, one line each.

@@ -94,28 +94,22 @@ func (a *app) watchOptions(o watchOptions) (importer.WatchOptions, error) {
 // where it was filed, then its summary (JSON with --json), or why it could
 // not be submitted.
 func (a *app) printFiled(f importer.Filed, o sheetOptions) {
-	if o.json {
-		if f.Done != nil {
-			_ = a.printResult(f.Done.Summary, o, "")
-			return
-		}
+	filed := fmt.Sprintf("%s: filed under %s\n", printable(f.Sheet), printable(f.Dest))
+	switch {
+	case f.Done != nil && o.json:
+		_ = a.printSubmitted(f.Done, o)
+	case f.Done != nil:
+		fmt.Fprint(a.stdout, filed)
+		_ = a.printSubmitted(f.Done, o)
+		fmt.Fprintln(a.stdout)
+	case o.json:
 		enc := json.NewEncoder(a.stdout)
 		enc.SetIndent("", "  ")
 		_ = enc.Encode(map[string]any{"input": f.Sheet, "filed": f.Dest, "ok": false, "error": a.secrets.Redact(importer.Message(f.Err))})
-		return
-	}
-	fmt.Fprintf(a.stdout, "%s: filed under %s\n", printable(f.Sheet), printable(f.Dest))
-	if f.Done == nil {
+	default:
+		fmt.Fprint(a.stdout, filed)
 		fmt.Fprintf(a.stdout, "  could not be submitted, nothing was sent: %s\n\n", printableLines(a.secrets.Redact(importer.Message(f.Err))))
-		return
 	}
-	verb := "Submitted"
-	if f.Done.NothingSent != "" {
-		fmt.Fprintf(a.stdout, "Nothing was sent: %s.\n\n", printable(f.Done.NothingSent))
-		verb = "Checked"
-	}
-	_ = a.printResult(f.Done.Summary, o, verb)
-	fmt.Fprintln(a.stdout)
 }
 
 func (a *app) runWatch(ctx context.Context, o watchOptions) error {

@@ -192,11 +192,12 @@ func buildEdits(run *Run, st *styles, twin func(int) int) *sheetEdits {
 		head[i] = newCell{col: rcols[i], style: st.header, text: name}
 	}
 	e.cells[run.HeaderLine] = sortCells(head)
+	nameCol := customerNameColumn(run.Columns)
 	for i := range run.Rows {
 		r, o := &run.Rows[i], &run.Outcomes[i]
 		failed := o.Failed()
 		var cells []newCell
-		for j, v := range resultValues(run, i) {
+		for j, v := range resultValues(run, i, nameCol) {
 			style := st.result(j, failed)
 			if v != "" || j == 0 {
 				cells = append(cells, newCell{col: rcols[j], style: style, text: v})

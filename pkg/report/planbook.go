@@ -116,39 +116,3 @@ func headerCells(st *styles, names []string) []any {
 	}
 	return row
 }
-
-func streamSheet(f *excelize.File, name string, rows [][]any, widths []float64) error {
-	// Controllers print plans (set before streaming, which writes the
-	// sheet's settings first).
-	if err := printOnePageWide(f, name); err != nil {
-		return err
-	}
-	sw, err := f.NewStreamWriter(name)
-	if err != nil {
-		return err
-	}
-	for i, w := range widths {
-		if err := sw.SetColWidth(i+1, i+1, w); err != nil {
-			return err
-		}
-	}
-	for i, row := range rows {
-		if len(row) == 0 {
-			continue
-		}
-		if err := setRow(sw, i+1, row); err != nil {
-			return err
-		}
-	}
-	return sw.Flush()
-}
-
-// printOnePageWide prints a sheet landscape, one page wide and as many
-// pages tall as it needs. A streamed sheet must have it before streaming.
-func printOnePageWide(f *excelize.File, sheet string) error {
-	landscape, one, tall, fit := "landscape", 1, 0, true
-	if err := f.SetPageLayout(sheet, &excelize.PageLayoutOptions{Orientation: &landscape, FitToWidth: &one, FitToHeight: &tall}); err != nil {
-		return err
-	}
-	return f.SetSheetProps(sheet, &excelize.SheetPropsOptions{FitToPage: &fit})
-}

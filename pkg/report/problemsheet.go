@@ -15,29 +15,18 @@ const mostProblemLines = 20000
 
 var problemHeader = []string{"Row", "Customer", "Column", "Value", "Problem"}
 
-// problemsSheetName is "Problems", unless the workbook has a sheet of that
-// name that is not one of ours (one of ours, from an earlier run, is
-// replaced).
-func problemsSheetName(f *excelize.File) (name string, replace bool) {
-	return ourSheetName(f, []string{"Problems", "Import Problems"}, func(name string) bool {
-		a, _ := f.GetCellValue(name, "A1")
-		e, _ := f.GetCellValue(name, "E1")
-		return a == problemHeader[0] && e == problemHeader[4]
-	})
-}
-
 // writeProblemsSheet lists every error, one line each, so nobody has to
 // scroll sixteen columns right to learn what is wrong: the row (a link to
 // it on the orders sheet, not a formula), whose it is, the column, the
 // value and the whole message, wrapped. ordersSheet is the sheet linked to.
 func writeProblemsSheet(f *excelize.File, run *Run, ordersSheet string) error {
-	name, replace := problemsSheetName(f)
-	if replace {
-		if err := f.DeleteSheet(name); err != nil {
-			return err
-		}
-	}
-	if _, err := f.NewSheet(name); err != nil {
+	// "Problems", unless the workbook has a sheet of that name of its own.
+	name, err := addOurSheet(f, []string{"Problems", "Import Problems"}, func(name string) bool {
+		a, _ := f.GetCellValue(name, "A1")
+		e, _ := f.GetCellValue(name, "E1")
+		return a == problemHeader[0] && e == problemHeader[4]
+	})
+	if err != nil {
 		return err
 	}
 	st, err := newStyles(f)

@@ -15,59 +15,43 @@ const summaryTitle = "Import summary"
 // SandboxNote is what every output of a sandbox run says, plainly.
 const SandboxNote = "SANDBOX: nothing was bought (simulated Partner Center)"
 
-// summarySheetName is "Summary", unless the user's workbook has a Summary
-// sheet of its own that is not one of ours.
-func summarySheetName(f *excelize.File) (name string, replace bool) {
-	return ourSheetName(f, []string{"Summary", "Import Summary"}, func(name string) bool {
-		v, _ := f.GetCellValue(name, "A1")
-		return v == summaryTitle
-	})
-}
-
-// ourSheetName is the first of names the workbook has no sheet of, or one
-// that ours says an earlier run wrote (to be replaced); failing both, a
-// numbered "Import …" name.
-func ourSheetName(f *excelize.File, names []string, ours func(name string) bool) (name string, replace bool) {
-	for _, name := range names {
-		idx, _ := f.GetSheetIndex(name)
-		if idx < 0 {
-			return name, false
+// addOurSheet adds a sheet of ours (Summary, Problems) beside the user's:
+// under the first of names the workbook has no sheet of, or in place of
+// one that ours says an earlier run wrote; failing both, under a numbered
+// "Import …" name. It returns the name.
+func addOurSheet(f *excelize.File, names []string, ours func(name string) bool) (string, error) {
+	name := fmt.Sprintf("%s %d", names[len(names)-1], len(f.GetSheetList())+1)
+	for _, n := range names {
+		if idx, _ := f.GetSheetIndex(n); idx < 0 {
+			name = n
+			break
 		}
-		if ours(name) {
-			return name, true
+		if ours(n) {
+			if err := f.DeleteSheet(n); err != nil {
+				return "", err
+			}
+			name = n
+			break
 		}
 	}
-	return fmt.Sprintf("%s %d", names[len(names)-1], len(f.GetSheetList())+1), false
+	_, err := f.NewSheet(name)
+	return name, err
 }
 
 // writeSummarySheet adds the Summary sheet. It is streamed, with inline
 // strings, so a workbook's large shared-strings table is never loaded.
 func writeSummarySheet(f *excelize.File, run *Run, out string) error {
 	sum := Summarize(run, out)
-	name, replace := summarySheetName(f)
-	if replace {
-		if err := f.DeleteSheet(name); err != nil {
-			return err
-		}
-	}
-	if _, err := f.NewSheet(name); err != nil {
+	// "Summary", unless the user's workbook has a Summary sheet of its own.
+	name, err := addOurSheet(f, []string{"Summary", "Import Summary"}, func(name string) bool {
+		v, _ := f.GetCellValue(name, "A1")
+		return v == summaryTitle
+	})
+	if err != nil {
 		return err
 	}
 	st, err := newStyles(f)
 	if err != nil {
-		return err
-	}
-	if err := printOnePageWide(f, name); err != nil {
-		return err
-	}
-	sw, err := f.NewStreamWriter(name)
-	if err != nil {
-		return err
-	}
-	if err := sw.SetColWidth(1, 1, 56); err != nil {
-		return err
-	}
-	if err := sw.SetColWidth(2, 3, 16); err != nil {
 		return err
 	}
 	sheetName := run.Sheet
@@ -156,15 +140,7 @@ func writeSummarySheet(f *excelize.File, run *Run, out string) error {
 			rows = append(rows, []any{excelize.Cell{Value: k.Kind}, excelize.Cell{Value: k.Count}, excelize.Cell{StyleID: st.indent, Value: Rows(k.Rows, 30)}})
 		}
 	}
-	for i, row := range rows {
-		if len(row) == 0 {
-			continue
-		}
-		if err := setRow(sw, i+1, row); err != nil {
-			return err
-		}
-	}
-	return sw.Flush()
+	return streamSheet(f, name, rows, []float64{56, 16, 16})
 }
 
 // statusOrder lists statuses in a stable, meaningful order.

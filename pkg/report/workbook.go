@@ -136,7 +136,7 @@ func resultWidth(run *Run, i int) float64 {
 		return resultWidths[i]
 	}
 	for j := range run.Outcomes {
-		if resultValues(run, j)[i] != "" {
+		if idCells(&run.Outcomes[j])[i-3] != "" {
 			return resultWidths[i]
 		}
 	}
@@ -144,14 +144,14 @@ func resultWidth(run *Run, i int) float64 {
 }
 
 // cartText is the Cart cell of row i: the customer's name first where the
-// sheet has a name column ("Contoso Ltd (4a7e… / HQ)"), else the cart's
-// name (the customer id, and " / CartGroup").
-func cartText(run *Run, i int) string {
+// sheet has a name column, nameCol ("Contoso Ltd (4a7e… / HQ)"), else the
+// cart's name (the customer id, and " / CartGroup").
+func cartText(run *Run, i, nameCol int) string {
 	cart := run.Outcomes[i].Cart
 	if cart == "" {
 		return ""
 	}
-	if c := customerNameColumn(run.Columns); c >= 0 && c < len(run.Rows[i].Cells) {
+	if c := nameCol; c >= 0 && c < len(run.Rows[i].Cells) {
 		if name := strings.TrimSpace(run.Rows[i].Cells[c]); name != "" {
 			return name + " (" + cart + ")"
 		}
@@ -159,11 +159,19 @@ func cartText(run *Run, i int) string {
 	return cart
 }
 
-// resultValues are row i's result cells, as many as the run has columns.
-func resultValues(run *Run, i int) []string {
+// resultValues are row i's result cells, as many as the run has columns;
+// nameCol is customerNameColumn(run.Columns), found once per run.
+func resultValues(run *Run, i, nameCol int) []string {
 	o := &run.Outcomes[i]
-	v := []string{string(o.Status), Message(o), cartText(run, i), o.CartID, o.OrderID, o.SubscriptionID, o.RequestID, o.CorrelationID}
+	ids := idCells(o)
+	v := append([]string{string(o.Status), Message(o), cartText(run, i, nameCol)}, ids[:]...)
 	return v[:len(run.resultNames())]
+}
+
+// idCells are the id result cells: Cart Id, Order Id, Subscription Id,
+// Request Id, Correlation Id.
+func idCells(o *order.Outcome) [5]string {
+	return [5]string{o.CartID, o.OrderID, o.SubscriptionID, o.RequestID, o.CorrelationID}
 }
 
 // offending lists the columns of a row's errors, once each.
@@ -249,6 +257,7 @@ func fillNewWorkbook(ctx context.Context, f *excelize.File, run *Run) error {
 		return err
 	}
 	fcols := fieldColumns(run)
+	nameCol := customerNameColumn(run.Columns)
 	for i := range run.Rows {
 		if i%1024 == 0 && ctx.Err() != nil {
 			return ctx.Err()
@@ -270,7 +279,7 @@ func fillNewWorkbook(ctx context.Context, f *excelize.File, run *Run) error {
 			cells[j] = excelize.Cell{StyleID: style, Value: cellValue(run.Columns, j, v)}
 		}
 		failed := o.Failed()
-		for j, v := range resultValues(run, i) {
+		for j, v := range resultValues(run, i, nameCol) {
 			style := st.result(j, failed)
 			cells[rcols[j]-1] = excelize.Cell{StyleID: style, Value: v}
 		}
@@ -299,4 +308,41 @@ func cellValue(cols []order.Column, j int, v string) any {
 		}
 	}
 	return v
+}
+
+// streamSheet writes rows (an empty one is a gap) to a sheet of ours with
+// the column widths given, printable one page wide (set before streaming,
+// which writes the sheet's settings first).
+func streamSheet(f *excelize.File, name string, rows [][]any, widths []float64) error {
+	if err := printOnePageWide(f, name); err != nil {
+		return err
+	}
+	sw, err := f.NewStreamWriter(name)
+	if err != nil {
+		return err
+	}
+	for i, w := range widths {
+		if err := sw.SetColWidth(i+1, i+1, w); err != nil {
+			return err
+		}
+	}
+	for i, row := range rows {
+		if len(row) == 0 {
+			continue
+		}
+		if err := setRow(sw, i+1, row); err != nil {
+			return err
+		}
+	}
+	return sw.Flush()
+}
+
+// printOnePageWide prints a sheet landscape, one page wide and as many
+// pages tall as it needs. A streamed sheet must have it before streaming.
+func printOnePageWide(f *excelize.File, sheet string) error {
+	landscape, one, tall, fit := "landscape", 1, 0, true
+	if err := f.SetPageLayout(sheet, &excelize.PageLayoutOptions{Orientation: &landscape, FitToWidth: &one, FitToHeight: &tall}); err != nil {
+		return err
+	}
+	return f.SetSheetProps(sheet, &excelize.SheetPropsOptions{FitToPage: &fit})
 }
