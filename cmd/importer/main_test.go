@@ -20,6 +20,9 @@ import (
 // binary is the importer built once for the end-to-end tests.
 var binary string
 
+// stateRoot holds each test's state directory (see stateHome).
+var stateRoot string
+
 func TestMain(m *testing.M) {
 	dir, err := os.MkdirTemp("", "importer-e2e-")
 	if err != nil {
@@ -27,6 +30,10 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	binary = filepath.Join(dir, "importer")
+	stateRoot = filepath.Join(dir, "state")
+	// Whatever a test runs without stateEnv still never touches the
+	// user's state.
+	os.Setenv("XDG_STATE_HOME", stateRoot)
 	if out, err := exec.Command("go", "build", "-o", binary, ".").CombinedOutput(); err != nil {
 		fmt.Fprintf(os.Stderr, "build: %v\n%s", err, out)
 		os.Exit(1)
@@ -67,9 +74,17 @@ func process(t *testing.T, dir string, args ...string) result {
 	t.Helper()
 	cmd := exec.Command(binary, args...)
 	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), stateEnv(t))
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	return result{exitCode(t, cmd.Run()), out.String(), errb.String()}
+}
+
+// stateEnv gives a run the test's own state directory: the journals and
+// the sandbox's saved state of one test are never another's, nor the
+// user's. A test's env may name another.
+func stateEnv(t *testing.T) string {
+	return "XDG_STATE_HOME=" + filepath.Join(stateRoot, strings.NewReplacer("/", "_", " ", "_").Replace(t.Name()))
 }
 
 // command is a command line run in-process, with what the tests use of
@@ -99,7 +114,7 @@ func (c *command) Run() error {
 		stderr = io.Discard
 	}
 	env := map[string]string{}
-	for _, kv := range append(os.Environ(), c.env...) {
+	for _, kv := range slices.Concat(os.Environ(), []string{stateEnv(c.t)}, c.env) {
 		k, v, _ := strings.Cut(kv, "=")
 		env[k] = v
 	}

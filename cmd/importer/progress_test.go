@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"os"
 	"os/exec"
 	"strings"
 	"testing"
@@ -68,6 +69,7 @@ func TestProgressOnlyOnATerminal(t *testing.T) {
 	// At the real pace, so the bar is drawn as a person would see it.
 	cmd := exec.Command(script, "-qefc", strings.Join([]string{binary, "submit", "--sandbox", clock, "--batch", "tty", name}, " "), "/dev/null")
 	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), stateEnv(t))
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("%v\n%s", err, out)

@@ -52,6 +52,21 @@ func startSubmit(t *testing.T, cmd *exec.Cmd) (wait func() (int, string, string)
 // workbook.
 func statusesOf(t *testing.T, path string) (statuses map[string]int, orderIDs int, quantities []string) {
 	t.Helper()
+	statuses = map[string]int{}
+	for _, row := range orderRows(t, path) {
+		statuses[row["Import Status"]]++
+		if row["Order Id"] != "" {
+			orderIDs++
+		}
+		quantities = append(quantities, row["Qty"])
+	}
+	return statuses, orderIDs, quantities
+}
+
+// orderRows reads the rows under the header of a results workbook's Orders
+// sheet, each by column header.
+func orderRows(t *testing.T, path string) []map[string]string {
+	t.Helper()
 	f, err := excelize.OpenFile(path)
 	if err != nil {
 		t.Fatal(err)
@@ -61,30 +76,24 @@ func statusesOf(t *testing.T, path string) (statuses map[string]int, orderIDs in
 	if err != nil {
 		t.Fatal(err)
 	}
-	col := map[string]int{}
-	statuses = map[string]int{}
+	var head []string
+	var out []map[string]string
 	for _, row := range rows {
-		if len(col) == 0 {
+		if head == nil {
 			if len(row) > 1 && row[1] == "Customer Tenant Id" {
-				for i, h := range row {
-					col[h] = i
-				}
+				head = row
 			}
 			continue
 		}
-		get := func(h string) string {
-			if i, ok := col[h]; ok && i < len(row) {
-				return row[i]
+		m := map[string]string{}
+		for i, h := range head {
+			if i < len(row) {
+				m[h] = row[i]
 			}
-			return ""
 		}
-		statuses[get("Import Status")]++
-		if get("Order Id") != "" {
-			orderIDs++
-		}
-		quantities = append(quantities, get("Qty"))
+		out = append(out, m)
 	}
-	return statuses, orderIDs, quantities
+	return out
 }
 
 // TestResultsFolderIsAFolder: an -o that cannot be a workbook is refused
@@ -280,5 +289,42 @@ func TestSummaryRecordsTheInputHash(t *testing.T) {
 	}
 	if sum := sha256.Sum256(data); s.SHA256 != hex.EncodeToString(sum[:]) {
 		t.Errorf("sha256 %q, want the file's", s.SHA256)
+	}
+}
+
+// TestResultsNamesNeverCollide: orders.csv and orders.xlsx in one folder
+// get results of their own, and a results workbook checked again gets the
+// next number, not orders.results.results.xlsx; each run's summary says
+// where its results went.
+func TestResultsNamesNeverCollide(t *testing.T) {
+	dir := t.TempDir()
+	for from, to := range map[string]string{"monthly-orders.xlsx": "orders.xlsx", "monthly-orders-with-mistakes.csv": "orders.csv"} {
+		b, err := os.ReadFile(filepath.Join("..", "..", "samples", from))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, to), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	steps := []struct{ input, results string }{
+		{"orders.csv", "orders.csv.results.xlsx"},
+		{"orders.xlsx", "orders.results.xlsx"},
+		{"orders.results.xlsx", "orders.results-2.xlsx"},
+		{"orders.results-2.xlsx", "orders.results-3.xlsx"},
+	}
+	for _, s := range steps {
+		r := cli(t, dir, "validate", clock, s.input)
+		if !strings.Contains(r.stdout, "Results workbook: "+s.results) {
+			t.Errorf("validate %s: exit %d, want results in %s\n%s%s", s.input, r.code, s.results, r.stdout, r.stderr)
+		}
+	}
+	// Each input's results are still its own: the CSV's mistakes were not
+	// overwritten by the clean workbook's results.
+	if st, _, _ := statusesOf(t, filepath.Join(dir, "orders.csv.results.xlsx")); st["Invalid"] != 17 {
+		t.Errorf("orders.csv's results: %v", st)
+	}
+	if st, _, _ := statusesOf(t, filepath.Join(dir, "orders.results-3.xlsx")); st["Valid"] != 30 {
+		t.Errorf("the third check's results: %v", st)
 	}
 }

@@ -35,6 +35,7 @@ type submitOptions struct {
 	batch       string
 	plan        string
 	orderAgain  bool
+	sbReset     bool
 }
 
 func newSubmitCmd(a *app) *cobra.Command {
@@ -46,8 +47,14 @@ func newSubmitCmd(a *app) *cobra.Command {
 cart per customer (and CartGroup), and writes the outcome of every row into the
 results workbook. Every step is journaled before it is sent, so running the
 same command again after any failure or crash finishes the batch without
-ordering anything twice.`,
+ordering anything twice.
+
+With --sandbox nothing is bought: a simulated Partner Center answers. It
+remembers each batch beside the batch's sandbox journal, as the real one
+would, so a second run Skips what the first bought and a --create-only run's
+carts are checked out by the next submit; --sandbox-reset starts afresh.`,
 		Example: `  importer submit --sandbox samples/monthly-orders.xlsx
+  importer submit --sandbox --sandbox-reset samples/monthly-orders.xlsx
   PARTNER_CENTER_TENANT_ID=… PARTNER_CENTER_CLIENT_ID=… PARTNER_CENTER_CLIENT_SECRET=… importer submit orders.xlsx
   importer submit --create-only --credentials ~/.config/importer/credentials orders.xlsx`,
 		Args: oneSheet,
@@ -84,6 +91,7 @@ func (o *submitOptions) register(f *pflag.FlagSet, perSheet bool) {
 	f.StringVar(&o.batch, "batch", "", "batch name; {name} is SHEET's base name (default: the plan's with --plan, else {name})")
 	f.BoolVar(&o.orderAgain, "order-again", false, "send even though a results workbook shows this batch ordered and the journal has no record of it (a wiped or another journal); rows the sheet itself shows ordered are still never sent")
 	if perSheet {
+		f.BoolVar(&o.sbReset, "sandbox-reset", false, "with --sandbox: start the batch afresh in the sandbox, forgetting its earlier sandbox runs (by default the sandbox remembers them, as Partner Center would)")
 		f.StringVar(&o.plan, "plan", "", "the approved plan (from validate --plan): refuse, sending nothing, unless SHEET is exactly what it approved")
 	}
 }
@@ -95,6 +103,9 @@ func (o *submitOptions) check() error {
 	}
 	if !slices.Contains(progressForms, o.progress) {
 		return fmt.Errorf("--progress %q: use %s", o.progress, strings.Join(progressForms, ", "))
+	}
+	if o.sbReset && !o.sandbox {
+		return errors.New("--sandbox-reset starts a batch afresh in the sandbox; it needs --sandbox")
 	}
 	n := o.notify()
 	return n.Check()
@@ -109,7 +120,7 @@ func (a *app) connectOptions(o submitOptions) importer.ConnectOptions {
 // submitOptions are the options of the core's submission.
 func (a *app) submitOptions(o submitOptions) importer.SubmitOptions {
 	return importer.SubmitOptions{Batch: o.batch, Plan: o.plan, State: o.state, StateDir: a.stateDir(), Summary: o.summary, Concurrency: o.concurrency,
-		CreateOnly: o.createOnly, SkipInvalid: o.skipInvalid, OrderAgain: o.orderAgain, Log: a.log}
+		CreateOnly: o.createOnly, SkipInvalid: o.skipInvalid, OrderAgain: o.orderAgain, SandboxReset: o.sbReset, Log: a.log}
 }
 
 // stateDir is where journals live by default, one per batch: the user's

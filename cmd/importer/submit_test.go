@@ -153,7 +153,7 @@ func submitTo(t *testing.T, dir, base string, env []string, extra ...string) *co
 func submitProcess(t *testing.T, dir, base string, env []string, extra ...string) *exec.Cmd {
 	cmd := exec.Command(binary, submitArgs(base, extra)...)
 	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), env...)
+	cmd.Env = slices.Concat(os.Environ(), []string{stateEnv(t)}, env)
 	return cmd
 }
 

@@ -53,6 +53,7 @@ type Remote struct {
 	Tokens   *pc.Tokens
 	Endpoint string
 	Sandbox  bool
+	opts     ConnectOptions
 	close    func()
 }
 
@@ -100,59 +101,81 @@ func connect(_ context.Context, o ConnectOptions) (*Remote, error) {
 	if err := o.Check(); err != nil {
 		return nil, err
 	}
-	log := logOrDiscard(o.Log)
-	r := &Remote{Endpoint: o.Endpoint, Sandbox: o.Sandbox, close: func() {}}
-	tokenTemplate := o.TokenURL
-	var creds pc.Credentials
 	if o.Sandbox {
-		sb, base, stop, err := StartSandbox()
-		if err != nil {
-			return nil, fmt.Errorf("start the sandbox: %w", err)
-		}
-		log.WithField("endpoint", base).Info("started the Partner Center sandbox")
-		r.Endpoint, r.close, tokenTemplate = base, stop, base+"/{tenant}/oauth2/token"
-		creds.TenantID, creds.ClientID, creds.ClientSecret, _ = sb.Credentials()
-	} else {
-		getenv := o.Getenv
-		if getenv == nil {
-			getenv = func(string) string { return "" }
-		}
-		var err error
-		if creds, err = LoadCredentials(o.Credentials, getenv); err != nil {
-			return nil, err
-		}
+		// The simulator is started for each batch, on the batch's own saved
+		// state (see sandboxFor).
+		return &Remote{Sandbox: true, opts: o, close: func() {}}, nil
 	}
+	getenv := o.Getenv
+	if getenv == nil {
+		getenv = func(string) string { return "" }
+	}
+	creds, err := LoadCredentials(o.Credentials, getenv)
+	if err != nil {
+		return nil, err
+	}
+	r := &Remote{Endpoint: o.Endpoint, opts: o, close: func() {}}
+	if err := r.dial(o.TokenURL, creds); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// dial sets up the remote's sign-in and client.
+func (r *Remote) dial(tokenTemplate string, creds pc.Credentials) error {
+	o := r.opts
 	o.Secrets.Add(creds.ClientSecret, creds.RefreshToken)
 	tokenURL := pc.TokenURL(tokenTemplate, creds.TenantID)
 	if err := CheckURL(tokenURL); err != nil {
-		r.close()
-		return nil, fmt.Errorf("--token-url: %w", err)
+		return fmt.Errorf("--token-url: %w", err)
 	}
 	hc := &http.Client{Timeout: o.Timeout}
 	r.Tokens = pc.NewTokens(creds, tokenURL, hc)
 	client, err := pc.NewClient(pc.Options{Endpoint: r.Endpoint, Tokens: r.Tokens, HTTP: hc,
 		RequestsPerMinute: o.Rate, Timeout: o.Timeout, MaxAttempts: o.MaxAttempts})
 	if err != nil {
-		r.close()
-		return nil, err
+		return err
 	}
 	r.Client = client
-	return r, nil
+	return nil
+}
+
+// sandboxFor starts the simulator for one batch on its saved state (state,
+// created if need be), so that it answers as Partner Center would after
+// the batch's earlier runs; close the remote it returns when done.
+func (r *Remote) sandboxFor(state string) (*Remote, error) {
+	sb, base, stop, err := StartSandbox(state)
+	if err != nil {
+		return nil, fmt.Errorf("start the sandbox: %w", err)
+	}
+	logOrDiscard(r.opts.Log).WithFields(logrus.Fields{"endpoint": base, "state": state}).Info("started the Partner Center sandbox")
+	var creds pc.Credentials
+	creds.TenantID, creds.ClientID, creds.ClientSecret, _ = sb.Credentials()
+	b := &Remote{Endpoint: base, Sandbox: true, opts: r.opts, close: stop}
+	if err := b.dial(base+"/{tenant}/oauth2/token", creds); err != nil {
+		stop()
+		return nil, err
+	}
+	return b, nil
 }
 
 // StartSandbox serves the simulator on a free loopback port until stop is
 // called (not until an interrupt: carts in flight must get their answers).
-func StartSandbox() (sb *sandbox.Server, base string, stop func(), err error) {
-	sb = sandbox.New(sandbox.Config{})
+// A state path other than "" is the file it keeps its state in.
+func StartSandbox(state string) (sb *sandbox.Server, base string, stop func(), err error) {
+	if sb, err = sandbox.Open(sandbox.Config{StatePath: state}); err != nil {
+		return nil, "", nil, err
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	ready := make(chan string, 1)
 	done := make(chan error, 1)
 	go func() { done <- sb.Serve(ctx, "127.0.0.1:0", func(base string) { ready <- base }) }()
 	select {
 	case base = <-ready:
-		return sb, base, func() { cancel(); <-done }, nil
+		return sb, base, func() { cancel(); <-done; _ = sb.Close() }, nil
 	case err = <-done:
 		cancel()
+		_ = sb.Close()
 		return nil, "", nil, err
 	}
 }

@@ -3,7 +3,6 @@ package importer
 import (
 	"context"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 
@@ -12,15 +11,6 @@ import (
 	"github.com/cspimporter/importer/pkg/order"
 	"github.com/cspimporter/importer/pkg/report"
 )
-
-// rescueDir is where rescued results go: beside the journal, unless the
-// journal is a sandbox run's, which goes away with the run.
-func rescueDir(remote *Remote, o SubmitOptions, statePath string) string {
-	if remote.Sandbox && o.State == "" {
-		return os.TempDir()
-	}
-	return filepath.Dir(statePath)
-}
 
 // rescue is what a submission does when its results could not be written
 // after it bought (the disk filled up, the folder went away): the outcomes

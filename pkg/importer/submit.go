@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -34,6 +33,9 @@ type SubmitOptions struct {
 	Concurrency int // carts in flight at once
 	CreateOnly  bool
 	SkipInvalid bool
+	// SandboxReset, with a sandbox connection, starts the batch afresh:
+	// its sandbox journal and the simulator's saved state are removed.
+	SandboxReset bool
 	// OrderAgain sends although a results workbook shows the batch ordered
 	// and the journal has no record of it.
 	OrderAgain bool
@@ -127,26 +129,33 @@ func Submit(ctx context.Context, s *CheckedSheet, o SubmitOptions, conn Connecto
 	if err != nil {
 		return nil, err
 	}
-	if _, err := remote.Tokens.Token(ctx); err != nil {
-		return nil, surroundingsFault(err) // before any cart is created
+	if !remote.Sandbox {
+		if err := signIn(ctx, remote); err != nil {
+			return nil, err
+		}
 	}
 	statePath, err := o.statePath(remote, batch)
 	if err != nil {
 		return nil, surroundingsFault(err)
 	}
-	if remote.Sandbox && o.State == "" {
-		defer os.RemoveAll(filepath.Dir(statePath))
-	}
 	run.Journal = statePath
 	run.Sandbox = remote.Sandbox
-	journal, err := submit.OpenJournal(statePath)
+	journal, err := openJournal(statePath, remote.Sandbox, o.SandboxReset)
 	if err != nil {
 		return nil, surroundingsFault(err)
 	}
 	defer journal.Close()
-	// A sandbox run without a journal of its own has a throwaway journal
-	// and a fresh simulator: nothing it could order again is real.
-	if !remote.Sandbox || o.State != "" {
+	if remote.Sandbox {
+		if remote, err = remote.sandboxFor(SandboxStatePath(statePath)); err != nil {
+			return nil, surroundingsFault(err)
+		}
+		defer remote.close()
+		if err := signIn(ctx, remote); err != nil {
+			return nil, err
+		}
+	}
+	// Starting the sandbox afresh is saying that nothing before counts.
+	if !(remote.Sandbox && o.SandboxReset) {
 		if err := checkEvidence(ctx, log, journal, s, batch, o.OrderAgain); err != nil {
 			return nil, err
 		}
@@ -159,7 +168,7 @@ func Submit(ctx context.Context, s *CheckedSheet, o SubmitOptions, conn Connecto
 	err = send(ctx, sendLog, remote, journal, s, runID, batch, o)
 	sum, ferr := WriteResults(results, run, s.Results, o.Summary)
 	if ferr != nil {
-		return rescue(results, log, run, o.Summary, rescueDir(remote, o, statePath), ferr)
+		return rescue(results, log, run, o.Summary, filepath.Dir(statePath), ferr)
 	}
 	sendLog.WithFields(StatusFields(sum.Statuses)).WithField("results", s.Results).Info("submitted")
 	done := &Submitted{Run: run, Summary: sum}
@@ -256,25 +265,30 @@ func send(ctx context.Context, log logrus.FieldLogger, remote *Remote, j *submit
 	return submit.Run(ctx, remote.Client, j, s.Checked, opt)
 }
 
-// statePath is the journal of batch.
+// statePath is the journal of batch: --state's, else one per batch in the
+// state directory; a sandbox's journals have a folder of their own there,
+// so that no batch name can ever mix the two.
 func (o *SubmitOptions) statePath(remote *Remote, batch string) (string, error) {
 	if o.State != "" {
 		return o.State, nil
 	}
-	name := fileSafe(batch) + ".journal"
-	// A sandbox run gets a journal of its own that goes away with it,
-	// since the in-process sandbox does too.
-	if remote.Sandbox {
-		dir, err := os.MkdirTemp("", "importer-sandbox-")
-		if err != nil {
-			return "", err
-		}
-		return filepath.Join(dir, name), nil
-	}
 	if o.StateDir == "" {
 		return "", errors.New("no state directory for the journal (set XDG_STATE_HOME or HOME, or use --state)")
 	}
-	return filepath.Join(o.StateDir, name), nil
+	dir := o.StateDir
+	if remote.Sandbox {
+		dir = filepath.Join(dir, "sandbox")
+	}
+	return filepath.Join(dir, fileSafe(batch)+".journal"), nil
+}
+
+// signIn gets a token before any cart is created, so refused credentials
+// stop the run with nothing sent.
+func signIn(ctx context.Context, remote *Remote) error {
+	if _, err := remote.Tokens.Token(ctx); err != nil {
+		return surroundingsFault(err)
+	}
+	return nil
 }
 
 // StatusFields are row counts by status as log fields ("ordered": 28).

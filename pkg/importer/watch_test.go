@@ -21,7 +21,7 @@ func TestWatchSurvivesAPanic(t *testing.T) {
 	sample(t, in, "monthly-orders.xlsx", "a-bad.xlsx")
 	sample(t, in, "monthly-orders.xlsx", "b-good.xlsx")
 	o := WatchOptions{Inbox: in, Once: true, Poll: time.Second, Settle: 100 * time.Millisecond,
-		CheckSheet: CheckOptions{Now: clock}, Submit: SubmitOptions{Concurrency: 5}, Connect: sandboxOptions()}
+		CheckSheet: CheckOptions{Now: clock}, Submit: SubmitOptions{Concurrency: 5, StateDir: t.TempDir()}, Connect: sandboxOptions()}
 	o.submit = func(ctx context.Context, input string, co CheckOptions, so SubmitOptions, conn Connector) (*Submitted, error) {
 		if strings.Contains(input, "bad") {
 			panic("a bug nobody foresaw")

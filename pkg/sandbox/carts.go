@@ -62,6 +62,7 @@ func (s *Server) handleCreateCart(w http.ResponseWriter, r *http.Request) {
 	c.Attributes = &pc.Attributes{ObjectType: "Cart"}
 	st := &cartState{customer: strings.ToLower(customer), cart: *c, requestID: r.Header.Get(pc.HeaderRequestID)}
 	s.carts[id] = st
+	s.save(cartLine(st))
 	s.record(LedgerEntry{Kind: LedgerCart, CustomerID: customer, CartID: id, RequestID: st.requestID,
 		CorrelationID: r.Header.Get(pc.HeaderCorrelationID), Lines: len(c.LineItems)})
 	out := st.cart
@@ -121,6 +122,7 @@ func (s *Server) handleUpdateCart(w http.ResponseWriter, r *http.Request) {
 	st.cart.LineItems = c.LineItems
 	st.cart.PartnerOnRecordAttestationAccepted = c.PartnerOnRecordAttestationAccepted
 	st.cart.LastModifiedTimestamp = &now
+	s.save(cartLine(st))
 	writeJSON(w, http.StatusCreated, st.cart)
 }
 
@@ -169,6 +171,7 @@ func (s *Server) handleCheckout(w http.ResponseWriter, r *http.Request) {
 	if len(result.Orders) > 0 {
 		st.cart.Status = pc.CartOrdered
 		st.result = result
+		s.save(cartLine(st))
 	}
 	writeJSON(w, http.StatusCreated, result)
 }
@@ -224,6 +227,7 @@ func (s *Server) placeOrders(st *cartState, r *http.Request, now time.Time) *pc.
 		}
 		o.Links = json.RawMessage(fmt.Sprintf(`{"self":{"uri":"/customers/%s/orders/%s","method":"GET","headers":[]}}`, st.customer, o.ID))
 		s.orders[o.ID] = &orderState{customer: st.customer, order: o}
+		s.save(stateLine{Order: &savedOrder{Customer: st.customer, Order: o}})
 		result.Orders = append(result.Orders, o)
 		s.record(LedgerEntry{Kind: LedgerOrder, CustomerID: st.customer, CartID: st.cart.ID, OrderID: o.ID, OrderGroup: g,
 			RequestID: r.Header.Get(pc.HeaderRequestID), CorrelationID: r.Header.Get(pc.HeaderCorrelationID), Lines: len(o.LineItems)})

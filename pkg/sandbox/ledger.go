@@ -29,6 +29,7 @@ type LedgerEntry struct {
 func (s *Server) record(e LedgerEntry) {
 	e.At = s.now()
 	s.ledger = append(s.ledger, e)
+	s.save(stateLine{Ledger: &e})
 }
 
 // Ledger returns every cart created and order placed, in order.

@@ -137,6 +137,13 @@ func (s *Server) endpoint(op string, authed bool, h http.HandlerFunc) http.Handl
 		if key != "" {
 			s.finishReplay(key, rec)
 		}
+		if err := s.saveFailed(); err != nil {
+			// What was done cannot be kept: nobody may be told it was.
+			b := newBuffer()
+			writeError(b, http.StatusServiceUnavailable, pc.CodeUnexpected, "The sandbox could not save its state: "+err.Error())
+			rec = &recorded{status: b.status, header: b.header, body: b.body.Bytes()}
+			echo(rec.header)
+		}
 		if fault == FaultLostResponse {
 			panic(http.ErrAbortHandler) // committed, but the client never hears
 		}
@@ -180,6 +187,7 @@ func (s *Server) finishReplay(key string, rec *recorded) {
 	defer s.mu.Unlock()
 	if rec.status < 500 {
 		s.replays[key] = rec
+		s.save(replayLine(key, rec))
 	}
 }
 

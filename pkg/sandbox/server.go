@@ -15,6 +15,7 @@ import (
 	mrand "math/rand/v2"
 	"net"
 	"net/http"
+	"os"
 	"strings"
 	"sync"
 	"time"
@@ -71,6 +72,11 @@ type Config struct {
 	ReadTimeout time.Duration
 
 	Now func() time.Time // default time.Now
+
+	// StatePath, with Open, is the file the sandbox keeps its carts,
+	// orders, replayed answers and ledger in, so that a later sandbox on
+	// the same file carries on where this one stopped (see state.go).
+	StatePath string
 }
 
 // Default credentials the sandbox accepts when Config leaves them empty.
@@ -100,6 +106,8 @@ type Server struct {
 	customers map[string]*rate.Limiter
 	bursts    map[string]time.Time // op -> end of an injected 429 burst
 	serverID  string
+	state     *os.File // the state file, with Config.StatePath
+	saveErr   error    // why a change could not be saved
 }
 
 // New returns a sandbox.

@@ -163,6 +163,56 @@ func checkBucket(b *bolt.Bucket, legacy bool, check func(k, raw []byte) error) e
 	return nil
 }
 
+// ErrOtherRemote means a journal records runs against another remote: a
+// sandbox journal's carts were never bought, and a real journal's must not
+// be answered for by the simulator.
+var ErrOtherRemote = errors.New("the journal records runs against another Partner Center")
+
+var keyRemote = []byte("remote")
+
+// Remotes a journal is bound to.
+const (
+	RemotePartnerCenter = "Partner Center"
+	RemoteSandbox       = "the sandbox"
+)
+
+// Bind ties the journal to the remote it records runs against (the first
+// run's, or Partner Center for a journal older than the tie), and refuses
+// it for another: reading a sandbox's ordered carts as bought would skip
+// rows that were never bought.
+func (j *Journal) Bind(remote string) error {
+	return j.db.Update(func(tx *bolt.Tx) error {
+		meta := tx.Bucket(bucketMeta)
+		if raw := meta.Get(keyRemote); raw != nil {
+			var bound string
+			if err := decodeRecord(keyRemote, raw, &bound, false); err != nil {
+				return err
+			}
+			if bound != remote {
+				return fmt.Errorf("%w: %s records runs against %s, not %s; use another --state", ErrOtherRemote, j.db.Path(), bound, remote)
+			}
+			return nil
+		}
+		if remote == RemoteSandbox && !empty(tx.Bucket(bucketAttempts), tx.Bucket(bucketRows)) {
+			return fmt.Errorf("%w: %s records runs from before journals said where they were sent, so they may be real; use another --state", ErrOtherRemote, j.db.Path())
+		}
+		v, err := encodeRecord(keyRemote, remote)
+		if err != nil {
+			return err
+		}
+		return meta.Put(keyRemote, v)
+	})
+}
+
+func empty(buckets ...*bolt.Bucket) bool {
+	for _, b := range buckets {
+		if k, _ := b.Cursor().First(); k != nil {
+			return false
+		}
+	}
+	return true
+}
+
 // Close releases the journal.
 func (j *Journal) Close() error { return j.db.Close() }
 

@@ -300,3 +300,33 @@ func TestRevokedTokensNeverFailARow(t *testing.T) {
 		})
 	}
 }
+
+// TestBindRefusesAnotherRemote: a sandbox's journal never answers for a
+// real run (its carts were never bought), nor a real one for the sandbox;
+// a journal from before the tie is taken as Partner Center's.
+func TestBindRefusesAnotherRemote(t *testing.T) {
+	_, old := orderedJournal(t) // records, and no tie yet
+	fresh := filepath.Join(t.TempDir(), "fresh.journal")
+	cases := []struct {
+		path     string
+		binds    []string
+		refusedN int // the bind refused, or -1
+	}{
+		{fresh, []string{RemoteSandbox, RemoteSandbox, RemotePartnerCenter}, 2},
+		{old, []string{RemoteSandbox}, 0},
+		{old, []string{RemotePartnerCenter, RemotePartnerCenter, RemoteSandbox}, 2},
+	}
+	for _, c := range cases {
+		for n, remote := range c.binds {
+			j, err := OpenJournal(c.path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			err = j.Bind(remote)
+			j.Close()
+			if refused := errors.Is(err, ErrOtherRemote); refused != (n == c.refusedN) {
+				t.Errorf("%s, bind %d (%s): %v", filepath.Base(c.path), n, remote, err)
+			}
+		}
+	}
+}
