@@ -39,7 +39,7 @@ func watchCmdArgs(t *testing.T, env []string, args ...string) *command {
 func watchProcess(t *testing.T, inbox, base string, env []string, extra ...string) *exec.Cmd {
 	t.Helper()
 	cmd := exec.Command(binary, watchArgs(inbox, base, extra)...)
-	cmd.Env = append(os.Environ(), env...)
+	cmd.Env = slices.Concat(os.Environ(), []string{stateEnv(t)}, env)
 	return cmd
 }
 
@@ -120,8 +120,8 @@ func TestWatchOnceTwoFiles(t *testing.T) {
 		"done/2026-11 orders/2026-11 orders.summary.json",
 		"done/2026-11 orders/2026-11 orders.xlsx",
 		"failed/2026-11 extra/2026-11 extra.csv",
-		"failed/2026-11 extra/2026-11 extra.results.xlsx",
-		"failed/2026-11 extra/2026-11 extra.summary.json",
+		"failed/2026-11 extra/2026-11 extra.csv.results.xlsx",
+		"failed/2026-11 extra/2026-11 extra.csv.summary.json",
 		"failed/broken/broken.error.txt",
 		"failed/broken/broken.xlsx",
 		"~$2026-11 orders.xlsx",
@@ -132,7 +132,7 @@ func TestWatchOnceTwoFiles(t *testing.T) {
 	if s := readSummary(t, filepath.Join(in, "done/2026-11 orders/2026-11 orders.summary.json")); s.Statuses["Ordered"] != 30 {
 		t.Errorf("done summary: %v", s.Statuses)
 	}
-	if s := readSummary(t, filepath.Join(in, "failed/2026-11 extra/2026-11 extra.summary.json")); s.Statuses["Invalid"] == 0 {
+	if s := readSummary(t, filepath.Join(in, "failed/2026-11 extra/2026-11 extra.csv.summary.json")); s.Statuses["Invalid"] == 0 {
 		t.Errorf("failed summary: %v", s.Statuses)
 	}
 	checkLedger(t, base)
@@ -426,7 +426,7 @@ func (s *syncBuffer) String() string {
 
 // TestWatchResultsNamedSheetKilled: orders.results.xlsx dropped back into
 // the inbox (as the README suggests for a fixed results workbook), and the
-// watch killed once its own orders.results.results.xlsx was written: the
+// watch killed once its own orders.results-2.xlsx was written: the
 // rerun resumes that one sheet. It took its own results for a second sheet
 // and ordered 60 lines for 30.
 func TestWatchResultsNamedSheetKilled(t *testing.T) {
@@ -449,7 +449,7 @@ func TestWatchResultsNamedSheetKilled(t *testing.T) {
 	if code, out := runCode(t, watchCmd(t, in, base, env, "--once")); code != 0 {
 		t.Fatalf("rerun: exit %d\n%s", code, out)
 	}
-	want := []string{"done/orders.results/orders.results.results.xlsx", "done/orders.results/orders.results.summary.json", "done/orders.results/orders.results.xlsx"}
+	want := []string{"done/orders.results/orders.results-2.xlsx", "done/orders.results/orders.results.xlsx", "done/orders.results/orders.summary-2.json"}
 	if got := tree(t, in); !slices.Equal(got, want) {
 		t.Errorf("inbox %v, want %v", got, want)
 	}

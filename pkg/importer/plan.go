@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/cspimporter/importer/pkg/approval"
+	"github.com/cspimporter/importer/pkg/report"
 )
 
 // BatchName is the batch a --batch pattern names for input: {name} is the
@@ -17,13 +18,7 @@ func BatchName(pattern, input string) string {
 	if pattern == "" {
 		pattern = "{name}"
 	}
-	return strings.ReplaceAll(pattern, "{name}", baseName(input))
-}
-
-// baseName is the input's base name without extension or ".results".
-func baseName(input string) string {
-	base := strings.TrimSuffix(filepath.Base(input), filepath.Ext(input))
-	return strings.TrimSuffix(base, ".results")
+	return strings.ReplaceAll(pattern, "{name}", report.BaseName(input))
 }
 
 var unsafeInName = regexp.MustCompile(`[^A-Za-z0-9._-]+`)

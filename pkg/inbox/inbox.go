@@ -307,9 +307,10 @@ const Marker = ".importer-job"
 
 // sheetOf names the sheet of a job directory: the one its marker names, if
 // it is there. A directory from a version without markers is read by
-// elimination: X.results.xlsx beside a sheet X.xlsx (or X.csv) is X's
-// results, so re-dropping orders.results.xlsx is not confused with the
-// orders.results.results.xlsx it produces.
+// elimination: X's results beside a sheet X are X's (report.ResultsPath,
+// or the name an older version gave them), so re-dropping
+// orders.results.xlsx is not confused with the orders.results-2.xlsx it
+// produces.
 func sheetOf(dir string, files []fs.DirEntry) (string, error) {
 	have := map[string]bool{}
 	for _, f := range files {
@@ -331,6 +332,9 @@ func sheetOf(dir string, files []fs.DirEntry) (string, error) {
 	for name := range have {
 		if IsSheet(name) {
 			ours[report.ResultsPath(name)] = true
+			// Before the rule of report.ResultsPath, X.xlsx and X.csv got
+			// X.results.xlsx, and X.results.xlsx got X.results.results.xlsx.
+			ours[strings.TrimSuffix(name, filepath.Ext(name))+report.ResultsSuffix] = true
 		}
 	}
 	var sheets []string

@@ -5,6 +5,8 @@ package report
 import (
 	"fmt"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -78,18 +80,92 @@ func Describe(r *order.Row, p order.Problem) string {
 	return where + ": " + p.Message
 }
 
-// Where a run's files go by default, named after the sheet: orders.xlsx
-// gets orders.results.xlsx and orders.summary.json beside it. One rule for
-// every front end, so a watch, a rescue and the CLI never disagree.
+// Where a run's files go by default: beside the sheet, named after it by
+// one rule that never gives two sheets the same results, so checking one
+// never overwrites another's. One rule for every front end, so a watch, a
+// rescue and the CLI never disagree.
+//
+//	orders.xlsx             orders.results.xlsx      orders.summary.json
+//	orders.csv              orders.csv.results.xlsx  orders.csv.summary.json
+//	orders.results.xlsx     orders.results-2.xlsx    orders.summary-2.json
+//	orders.results-2.xlsx   orders.results-3.xlsx    orders.summary-3.json
+//
+// Only a workbook's ".xlsx" is dropped, and only where what is left does
+// not end as a sheet's name does (orders.csv.xlsx keeps it), so a name
+// that ends ".results.xlsx" says which sheet it came from. A results
+// workbook checked again (after fixing its rows) gets the next number
+// instead of orders.results.results.xlsx.
 const (
 	ResultsSuffix = ".results.xlsx"
 	SummarySuffix = ".summary.json"
 )
 
 // ResultsPath is the default results workbook of the sheet at input.
-func ResultsPath(input string) string { return stem(input) + ResultsSuffix }
+func ResultsPath(input string) string {
+	stem, gen := outputStem(input)
+	return stem + numbered(".results", gen) + ".xlsx"
+}
 
 // SummaryPath is the default JSON summary of the sheet at input.
-func SummaryPath(input string) string { return stem(input) + SummarySuffix }
+func SummaryPath(input string) string {
+	stem, gen := outputStem(input)
+	return stem + numbered(".summary", gen) + ".json"
+}
 
-func stem(path string) string { return strings.TrimSuffix(path, filepath.Ext(path)) }
+// resultsName is a results workbook's name: STEM.results.xlsx, or
+// STEM.results-N.xlsx for N from 2 (never 1, nor with a leading 0, so no
+// two names are the same number).
+var (
+	resultsName = regexp.MustCompile(`^(.+)\.results(?:-([2-9]|[1-9][0-9]+))?\.xlsx$`)
+	resultsPart = regexp.MustCompile(`^(.+)\.results(?:-[2-9]|-[1-9][0-9]+)?$`)
+)
+
+// BaseName is the name of the order sheet input is, or is the results of:
+// without folder, extension or results part. orders.xlsx, orders.csv,
+// orders.results.xlsx, orders.csv.results.xlsx and orders.results-2.xlsx
+// are all "orders", one batch.
+func BaseName(input string) string {
+	name := filepath.Base(input)
+	name = strings.TrimSuffix(name, filepath.Ext(name))
+	if m := resultsPart.FindStringSubmatch(name); m != nil {
+		name = m[1]
+		if IsSheetName(name) {
+			name = strings.TrimSuffix(name, filepath.Ext(name))
+		}
+	}
+	return name
+}
+
+// outputStem is what input's default outputs are named after, and the
+// number they get (1 for a sheet's, N+1 for a results workbook's).
+func outputStem(input string) (string, int) {
+	dir, name := filepath.Split(input)
+	if m := resultsName.FindStringSubmatch(name); m != nil {
+		gen := 1
+		if m[2] != "" {
+			gen, _ = strconv.Atoi(m[2])
+		}
+		return dir + m[1], gen + 1
+	}
+	if stem, ok := strings.CutSuffix(name, ".xlsx"); ok && !IsSheetName(stem) {
+		return dir + stem, 1
+	}
+	return input, 1
+}
+
+func numbered(s string, gen int) string {
+	if gen > 1 {
+		return s + "-" + strconv.Itoa(gen)
+	}
+	return s
+}
+
+// IsSheetName reports whether name ends as a sheet the importer reads
+// does (.xlsx, .xlsm, .csv, .txt, .tsv, in any case).
+func IsSheetName(name string) bool {
+	switch strings.ToLower(filepath.Ext(name)) {
+	case ".xlsx", ".xlsm", ".csv", ".txt", ".tsv":
+		return true
+	}
+	return false
+}
