@@ -120,3 +120,28 @@ func sandboxOrders(t *testing.T, path string) int {
 	}
 	return len(orders)
 }
+
+// TestSandboxResultsAreNoEvidence: every row of a sandbox run's results
+// says SANDBOX where the workbook opens, and that workbook given to a real
+// run is no evidence of a purchase: its rows are bought, not Skipped as
+// "ordered earlier", and the run is not refused as a wiped journal's.
+func TestSandboxResultsAreNoEvidence(t *testing.T) {
+	dir, name := sample(t, "monthly-orders.xlsx")
+	if r := cli(t, dir, "submit", "--sandbox", clock, name); r.code != 0 {
+		t.Fatalf("sandbox run: exit %d\n%s", r.code, r.stderr)
+	}
+	results := filepath.Join(dir, "monthly-orders.results.xlsx")
+	for i, msg := range column(t, results, "Import Message") {
+		if !strings.HasPrefix(msg, "SANDBOX: nothing was bought (simulated Partner Center).") {
+			t.Errorf("row %d of a sandbox run's results: %q", i+1, msg)
+		}
+	}
+	base, env, _ := external(t)
+	code, out := runCode(t, submitTo(t, dir, base, env, "--state", filepath.Join(dir, "real.journal"), "--json", "-o", "real.xlsx", results))
+	if s := parseSummary(t, outJSON(out)); code != 0 || s.Statuses["Ordered"] != 30 {
+		t.Errorf("a real run of a sandbox's results: exit %d, %v\n%s", code, s.Statuses, out)
+	}
+	if n := orderedLines(t, base); n != 30 {
+		t.Errorf("%d lines ordered, want 30", n)
+	}
+}

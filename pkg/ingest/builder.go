@@ -183,6 +183,8 @@ func earlier(e *order.Earlier, result int, v string) {
 	switch order.SubmitResultColumns[result] {
 	case "Import Status":
 		e.Status = v
+	case "Import Message":
+		e.Sandbox = strings.HasPrefix(v, order.SandboxMark)
 	case "Cart Id":
 		e.CartID = v
 	case "Order Id":

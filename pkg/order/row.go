@@ -21,14 +21,20 @@ type Row struct {
 // Earlier is a row's result columns as read.
 type Earlier struct {
 	Status, CartID, OrderID, SubscriptionID string
+	// Sandbox: the Import Message says a sandbox run wrote them.
+	Sandbox bool
 }
+
+// SandboxMark starts the Import Message of every row a sandbox run wrote
+// (and every other output of such a run says it too).
+const SandboxMark = "SANDBOX:"
 
 // Ordered reports whether the row says it was ordered (Ordered, or Skipped
 // as ordered before), with the order's id: evidence enough never to send
-// it again.
+// it again. What a sandbox run says is no evidence: nothing was bought.
 func (e Earlier) Ordered() bool {
 	st := strings.TrimSpace(e.Status)
-	return (strings.EqualFold(st, string(StatusOrdered)) || strings.EqualFold(st, string(StatusSkipped))) &&
+	return !e.Sandbox && (strings.EqualFold(st, string(StatusOrdered)) || strings.EqualFold(st, string(StatusSkipped))) &&
 		strings.TrimSpace(e.OrderID) != ""
 }
 

@@ -182,6 +182,7 @@ func buildEdits(run *Run, st *styles, twin func(int) int) *sheetEdits {
 		twin:       twin,
 		blank:      st.bad,
 		widths:     map[int]float64{},
+		heights:    map[int]float64{},
 	}
 	for i := range rcols {
 		e.widths[rcols[i]] = resultWidth(run, i)
@@ -197,13 +198,17 @@ func buildEdits(run *Run, st *styles, twin func(int) int) *sheetEdits {
 		r, o := &run.Rows[i], &run.Outcomes[i]
 		failed := o.Failed()
 		var cells []newCell
-		for j, v := range resultValues(run, i, nameCol) {
+		values := resultValues(run, i, nameCol)
+		for j, v := range values {
 			style := st.result(j, failed)
 			if v != "" || j == 0 {
 				cells = append(cells, newCell{col: rcols[j], style: style, text: v})
 			}
 		}
 		e.cells[r.Line] = sortCells(cells)
+		if h := wrappedHeight(values[1], resultWidth(run, 1)); h > 0 {
+			e.heights[r.Line] = h
+		}
 		if cols := offending(o, fcols); len(cols) > 0 {
 			hl := map[int]bool{}
 			for _, c := range cols {

@@ -57,7 +57,7 @@ func writeProblemsSheet(f *excelize.File, run *Run, ordersSheet string) error {
 	if err := f.SetCellStyle(name, "A1", "A1", st.headerRight); err != nil { // over the row numbers
 		return err
 	}
-	for col, w := range map[string]float64{"A": 7, "B": 54, "C": 24, "D": 26, "E": 90} {
+	for col, w := range problemWidths {
 		if err := f.SetColWidth(name, col, col, w); err != nil {
 			return err
 		}
@@ -100,10 +100,10 @@ func writeProblemsSheet(f *excelize.File, run *Run, ordersSheet string) error {
 			if err := f.SetCellHyperLink(name, cell, fmt.Sprintf("'%s'!A%d", strings.ReplaceAll(ordersSheet, "'", "''"), r.Line), "Location"); err != nil {
 				return err
 			}
-			// Wrapped, a message needs its lines' height (about 95
-			// characters a line in the column's width).
-			if err := f.SetRowHeight(name, line, 15*float64(1+len(p.Message)/95)); err != nil {
-				return err
+			if h := wrappedHeight(p.Message, problemWidths["E"]); h > 0 {
+				if err := f.SetRowHeight(name, line, h); err != nil {
+					return err
+				}
 			}
 			line++
 		}
@@ -116,6 +116,9 @@ func writeProblemsSheet(f *excelize.File, run *Run, ordersSheet string) error {
 	}
 	return nil
 }
+
+// problemWidths are the Problems sheet's column widths.
+var problemWidths = map[string]float64{"A": 7, "B": 54, "C": 24, "D": 26, "E": 90}
 
 // problemLine writes one line's values, each with its style. Strings stay
 // strings: nothing from the sheet becomes a formula.

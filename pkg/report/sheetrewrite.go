@@ -29,6 +29,7 @@ type sheetEdits struct {
 	twin       func(style int) int  // the highlighted variant of a cell style
 	blank      int                  // style for a highlighted cell the sheet has no cell for
 	widths     map[int]float64
+	heights    map[int]float64 // per row: the height its wrapped message needs
 }
 
 // rewriteSheet copies a worksheet's XML from r to w, adding the result
@@ -307,7 +308,7 @@ func (rw *sheetRewriter) flushRows(before int) {
 	for len(rw.pending) > 0 && rw.pending[0] < before {
 		line := rw.pending[0]
 		rw.pending = rw.pending[1:]
-		rw.write([]byte(fmt.Sprintf(`%s r="%d">`, rw.el("row"), line)))
+		rw.write(rw.rowHeight(line, []byte(fmt.Sprintf(`%s r="%d">`, rw.el("row"), line))))
 		rw.writeCells(line, nil)
 		rw.write([]byte("</" + rw.prefix + "row>"))
 	}
@@ -341,7 +342,7 @@ func (rw *sheetRewriter) row(kind tagKind, start []byte) error {
 		}
 		return rw.copyUntilRowEnd()
 	}
-	rw.write(removeAttr(openTag(start), "spans"))
+	rw.write(rw.rowHeight(line, removeAttr(openTag(start), "spans")))
 	var cells []cell
 	var tail [][]byte // anything else in the row (extLst)
 	col := 0
@@ -390,6 +391,21 @@ func (rw *sheetRewriter) row(kind tagKind, start []byte) error {
 	}
 	rw.write([]byte("</" + rw.prefix + "row>"))
 	return nil
+}
+
+// rowHeight makes a row tall enough for its wrapped message, unless the
+// sheet has it taller already.
+func (rw *sheetRewriter) rowHeight(line int, tag []byte) []byte {
+	h := rw.e.heights[line]
+	if h == 0 {
+		return tag
+	}
+	if old, ok := attr(tag, "ht"); ok {
+		if v, err := strconv.ParseFloat(old, 64); err == nil && v >= h {
+			return tag
+		}
+	}
+	return setAttr(setAttr(tag, "ht", strconv.FormatFloat(h, 'f', -1, 64)), "customHeight", "1")
 }
 
 func (rw *sheetRewriter) copyUntilRowEnd() error {

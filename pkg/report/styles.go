@@ -19,10 +19,10 @@ func fill(color string) excelize.Fill {
 // styles are the workbook's styles for the cells the importer writes, plus
 // highlighted variants of the user's own cell styles, made once each.
 type styles struct {
-	f                        *excelize.File
-	header, valid, invalid   int
-	message, badMessage, bad int
-	title, bold              int
+	f                              *excelize.File
+	header, valid, invalid         int
+	message, wrap, badMessage, bad int
+	title, bold                    int
 	// On the Summary sheet: a number column's header over its numbers, and
 	// a list set off from the number before it.
 	headerRight, headerIndent, indent int
@@ -43,7 +43,8 @@ func newStyles(f *excelize.File) (*styles, error) {
 		{&s.valid, excelize.Style{Font: &excelize.Font{Color: darkGrn}, Fill: fill(green)}},
 		{&s.invalid, excelize.Style{Font: &excelize.Font{Color: darkRed, Bold: true}, Fill: fill(red)}},
 		{&s.message, excelize.Style{}},
-		{&s.badMessage, excelize.Style{Font: &excelize.Font{Color: darkRed}}},
+		{&s.wrap, excelize.Style{Alignment: &excelize.Alignment{WrapText: true}}},
+		{&s.badMessage, excelize.Style{Font: &excelize.Font{Color: darkRed}, Alignment: &excelize.Alignment{WrapText: true}}},
 		{&s.bad, excelize.Style{Font: &excelize.Font{Color: darkRed}, Fill: fill(red)}},
 		{&s.title, excelize.Style{Font: &excelize.Font{Bold: true, Size: 14}}},
 		{&s.bold, excelize.Style{Font: &excelize.Font{Bold: true}}},
@@ -97,6 +98,8 @@ func (s *styles) result(j int, failed bool) int {
 		return s.valid
 	case j == 1 && failed:
 		return s.badMessage
+	case j == 1:
+		return s.wrap
 	}
 	return s.message
 }

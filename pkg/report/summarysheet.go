@@ -13,7 +13,7 @@ import (
 const summaryTitle = "Import summary"
 
 // SandboxNote is what every output of a sandbox run says, plainly.
-const SandboxNote = "SANDBOX: nothing was bought (simulated Partner Center)"
+const SandboxNote = order.SandboxMark + " nothing was bought (simulated Partner Center)"
 
 // addOurSheet adds a sheet of ours (Summary, Problems) beside the user's:
 // under the first of names the workbook has no sheet of, or in place of

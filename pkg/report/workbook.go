@@ -164,7 +164,13 @@ func cartText(run *Run, i, nameCol int) string {
 func resultValues(run *Run, i, nameCol int) []string {
 	o := &run.Outcomes[i]
 	ids := idCells(o)
-	v := append([]string{string(o.Status), Message(o), cartText(run, i, nameCol)}, ids[:]...)
+	msg := Message(o)
+	if run.Sandbox {
+		// Where the workbook opens, on every row: a sandbox's Ordered is
+		// no purchase (and read back, it is no evidence of one).
+		msg = strings.TrimSuffix(SandboxNote+". "+msg, " ")
+	}
+	v := append([]string{string(o.Status), msg, cartText(run, i, nameCol)}, ids[:]...)
 	return v[:len(run.resultNames())]
 }
 
@@ -279,23 +285,28 @@ func fillNewWorkbook(ctx context.Context, f *excelize.File, run *Run) error {
 			cells[j] = excelize.Cell{StyleID: style, Value: cellValue(run.Columns, j, v)}
 		}
 		failed := o.Failed()
-		for j, v := range resultValues(run, i, nameCol) {
+		values := resultValues(run, i, nameCol)
+		for j, v := range values {
 			style := st.result(j, failed)
 			cells[rcols[j]-1] = excelize.Cell{StyleID: style, Value: v}
 		}
-		if err := setRow(sw, r.Line, cells); err != nil {
+		var opts []excelize.RowOpts
+		if h := wrappedHeight(values[1], resultWidth(run, 1)); h > 0 {
+			opts = append(opts, excelize.RowOpts{Height: h})
+		}
+		if err := setRow(sw, r.Line, cells, opts...); err != nil {
 			return err
 		}
 	}
 	return sw.Flush()
 }
 
-func setRow(sw *excelize.StreamWriter, line int, cells []any) error {
+func setRow(sw *excelize.StreamWriter, line int, cells []any, opts ...excelize.RowOpts) error {
 	cell, err := excelize.CoordinatesToCellName(1, line)
 	if err != nil {
 		return err
 	}
-	return sw.SetRow(cell, cells)
+	return sw.SetRow(cell, cells, opts...)
 }
 
 // cellValue writes a whole-number Quantity as a number so it sums in Excel;
