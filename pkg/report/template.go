@@ -79,10 +79,11 @@ func buildTemplate(f *excelize.File, productTypes []string) error {
 		return err
 	}
 	docs := ColumnDocs(productTypes)
-	head, err := f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}, Fill: fill(blueGrey)})
+	st, err := newStyles(f) // the header named in the workbook's font, not a serif
 	if err != nil {
 		return err
 	}
+	head := st.header
 	text, err := f.NewStyle(&excelize.Style{NumFmt: 49})
 	if err != nil {
 		return err
