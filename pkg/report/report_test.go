@@ -481,3 +481,50 @@ func TestProblemsSheet(t *testing.T) {
 		}
 	}
 }
+
+// TestSummaryNotesTable: a run where everything was bought lists no
+// problem; its notes (an order still provisioning) have a table of their
+// own, named by what they say, not by the kind's engineer name.
+func TestSummaryNotesTable(t *testing.T) {
+	run := runOf(t, "../../samples/monthly-orders.xlsx")
+	run.Submit, run.Mode = true, "submit"
+	for i := range run.Outcomes {
+		o := &run.Outcomes[i]
+		o.Status, o.OrderID = order.StatusOrdered, fmt.Sprintf("order-%d", i)
+		if i%4 == 0 {
+			o.Problems = append(o.Problems, order.Problem{Kind: "submit: ordered", Severity: order.Note, Message: "order status: pending"})
+		}
+		if i == 1 || i == 2 {
+			o.Problems = append(o.Problems, order.Problem{Kind: "submit: skipped", Severity: order.Note, Message: fmt.Sprintf("already ordered in run r (order order-%d); nothing sent", i)})
+		}
+	}
+	out := filepath.Join(t.TempDir(), "out.xlsx")
+	if err := WriteWorkbook(context.Background(), run, out); err != nil {
+		t.Fatal(err)
+	}
+	f, err := excelize.OpenFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rows, _ := f.GetRows("Summary")
+	tables := map[string][][]string{}
+	var in string
+	for _, r := range rows {
+		switch {
+		case len(r) == 0:
+			in = ""
+		case len(r) >= 2 && r[1] == "Count":
+			in = r[0]
+		case in != "":
+			tables[in] = append(tables[in], r)
+		}
+	}
+	if _, ok := tables["Problem"]; ok {
+		t.Errorf("a run where every row was bought has a Problem table: %v", tables["Problem"])
+	}
+	notes := tables["Note"]
+	if len(notes) != 2 || notes[0][0] != "order status: pending" || notes[0][1] != "8" || notes[1][0] != "submit: skipped" {
+		t.Errorf("Note table %v, want order status: pending (8 rows), then submit: skipped", notes)
+	}
+}

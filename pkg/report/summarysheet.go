@@ -137,10 +137,34 @@ func writeSummarySheet(f *excelize.File, run *Run, out string) error {
 		rows = append(rows, []any{excelize.Cell{StyleID: st.header, Value: t.title}, excelize.Cell{StyleID: st.headerRight, Value: "Count"},
 			excelize.Cell{StyleID: st.headerIndent, Value: "Where"}})
 		for _, k := range TallyKinds(of, false) {
-			rows = append(rows, []any{excelize.Cell{Value: k.Kind}, excelize.Cell{Value: k.Count}, excelize.Cell{StyleID: st.indent, Value: Rows(k.Rows, 30)}})
+			label := k.Kind
+			if t.severity == "note" {
+				label = noteLabel(of, k.Kind)
+			}
+			rows = append(rows, []any{excelize.Cell{Value: label}, excelize.Cell{Value: k.Count}, excelize.Cell{StyleID: st.indent, Value: Rows(k.Rows, 30)}})
 		}
 	}
 	return streamSheet(f, name, rows, []float64{56, 16, 16})
+}
+
+// noteLabel names a kind of note in words: the note itself where every
+// note of the kind says the same ("order status: pending"), not the kind
+// ("submit: ordered"), which is the engineer's name for where it came from.
+func noteLabel(notes []ProblemEntry, kind string) string {
+	msg := ""
+	for _, p := range notes {
+		if p.Kind != kind {
+			continue
+		}
+		if msg != "" && p.Message != msg {
+			return kind
+		}
+		msg = p.Message
+	}
+	if msg == "" {
+		return kind
+	}
+	return msg
 }
 
 // statusOrder lists statuses in a stable, meaningful order.
