@@ -225,6 +225,11 @@ func (c *Client) GetOrder(ctx context.Context, customer, orderID string) (*Order
 // failure, never a refusal of the request). Other answers are returned as
 // *APIError.
 func (c *Client) do(ctx context.Context, method, path, requestID string, body, out any) (Call, error) {
+	return c.doWith(ctx, method, path, requestID, nil, body, out)
+}
+
+// doWith is do with extra request headers (a page's continuation token).
+func (c *Client) doWith(ctx context.Context, method, path, requestID string, extra http.Header, body, out any) (Call, error) {
 	call := Call{RequestID: requestID, CorrelationID: NewID()}
 	var payload []byte
 	if body != nil {
@@ -265,7 +270,7 @@ func (c *Client) do(ctx context.Context, method, path, requestID string, body, o
 			return call, err
 		}
 		call.Attempts++
-		resp, respBody, err := c.send(ctx, method, path, token, call, payload)
+		resp, respBody, err := c.send(ctx, method, path, token, call, extra, payload)
 		if err != nil {
 			if ctx.Err() != nil {
 				return call, ctx.Err()
@@ -322,7 +327,7 @@ func (c *Client) do(ctx context.Context, method, path, requestID string, body, o
 	}
 }
 
-func (c *Client) send(ctx context.Context, method, path, token string, call Call, payload []byte) (*http.Response, []byte, error) {
+func (c *Client) send(ctx context.Context, method, path, token string, call Call, extra http.Header, payload []byte) (*http.Response, []byte, error) {
 	actx, cancel := context.WithTimeout(ctx, c.opt.Timeout)
 	defer cancel()
 	var rd io.Reader
@@ -332,6 +337,9 @@ func (c *Client) send(ctx context.Context, method, path, token string, call Call
 	req, err := http.NewRequestWithContext(actx, method, c.base+path, rd)
 	if err != nil {
 		return nil, nil, err
+	}
+	for k, v := range extra {
+		req.Header[k] = v
 	}
 	req.Header.Set("Authorization", "Bearer "+token)
 	req.Header.Set(HeaderRequestID, call.RequestID)

@@ -29,6 +29,7 @@ const (
 	CodeInvalidInput          = 800002
 	CodeUnexpected            = 800003
 	CodeCartNotFound          = 800008
+	CodeCustomerNotFound      = 600008 // the sandbox's; callers go by the 404
 	CodeCartLineErrors        = 800009
 	CodeOrderInProgress       = 800060
 	CodeCartInProgress        = 800064

@@ -47,6 +47,9 @@ func (s *Server) handleCreateCart(w http.ResponseWriter, r *http.Request) {
 		badRequest(pc.CodeInvalidInput, "Invalid request input: customer id '%s' is not a GUID.", customer).write(w)
 		return
 	}
+	if _, ok := s.customer(w, r); !ok {
+		return
+	}
 	now := s.now()
 	c, apiErr := s.readCart(r, now)
 	if apiErr != nil {

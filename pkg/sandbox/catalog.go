@@ -16,6 +16,11 @@ var builtinCatalog []byte
 type Catalog struct {
 	Products     []Product     `json:"products"`
 	LegacyOffers []LegacyOffer `json:"legacyOffers"`
+	// Customers are the partner's customers the sandbox knows by name,
+	// country and existing subscriptions; any other GUID is a customer in
+	// the US with none, except UnknownCustomers, which are 404.
+	Customers        []Customer `json:"customers,omitempty"`
+	UnknownCustomers []string   `json:"unknownCustomers,omitempty"`
 
 	items  map[string]Item // by upper-case catalog item id
 	legacy map[string]*LegacyOffer
@@ -36,17 +41,19 @@ type Product struct {
 
 // SKU is a product's SKU.
 type SKU struct {
-	ID                     string         `json:"id"`
-	Title                  string         `json:"title"`
-	MinimumQuantity        int            `json:"minimumQuantity"`
-	MaximumQuantity        int            `json:"maximumQuantity"`
-	IsTrial                bool           `json:"isTrial,omitempty"`
-	SupportedBillingCycles []string       `json:"supportedBillingCycles"`
-	PurchasePrerequisites  []string       `json:"purchasePrerequisites,omitempty"`
-	ProvisioningVariables  []string       `json:"provisioningVariables,omitempty"`
-	EnforceAttestation     bool           `json:"enforceAttestation,omitempty"`
-	AttestationType        string         `json:"attestationType,omitempty"`
-	Availabilities         []Availability `json:"availabilities"`
+	ID                     string   `json:"id"`
+	Title                  string   `json:"title"`
+	MinimumQuantity        int      `json:"minimumQuantity"`
+	MaximumQuantity        int      `json:"maximumQuantity"`
+	IsTrial                bool     `json:"isTrial,omitempty"`
+	SupportedBillingCycles []string `json:"supportedBillingCycles"`
+	PurchasePrerequisites  []string `json:"purchasePrerequisites,omitempty"`
+	ProvisioningVariables  []string `json:"provisioningVariables,omitempty"`
+	EnforceAttestation     bool     `json:"enforceAttestation,omitempty"`
+	AttestationType        string   `json:"attestationType,omitempty"`
+	// DynamicAttributes are served as they are (isAddon, prerequisiteSkus).
+	DynamicAttributes map[string]any `json:"dynamicAttributes,omitempty"`
+	Availabilities    []Availability `json:"availabilities"`
 }
 
 // Availability is a purchasable availability of a SKU.
@@ -54,12 +61,62 @@ type Availability struct {
 	ID    string   `json:"id"`
 	Terms []string `json:"terms"`
 	Price float64  `json:"price"`
+	// Countries it is sold in; empty is every country.
+	Countries []string `json:"countries,omitempty"`
 	// CheckoutError makes checkout of this item's order group fail, to
 	// exercise partial success.
 	CheckoutError *struct {
 		Code        int    `json:"code"`
 		Description string `json:"description"`
 	} `json:"checkoutError,omitempty"`
+}
+
+// Customer is a customer the sandbox knows.
+type Customer struct {
+	ID            string               `json:"id"`
+	CompanyName   string               `json:"companyName"`
+	Country       string               `json:"country"`
+	Subscriptions []SeededSubscription `json:"subscriptions,omitempty"`
+}
+
+// SeededSubscription is a subscription a customer has before any run.
+type SeededSubscription struct {
+	OfferID           string `json:"offerId"`
+	FriendlyName      string `json:"friendlyName"`
+	Quantity          int    `json:"quantity"`
+	Status            string `json:"status"`
+	BillingCycle      string `json:"billingCycle"`
+	TermDuration      string `json:"termDuration"`
+	CommitmentEndDate string `json:"commitmentEndDate"`
+}
+
+// SoldIn reports whether the availability is sold in country.
+func (a *Availability) SoldIn(country string) bool {
+	if len(a.Countries) == 0 {
+		return true
+	}
+	for _, c := range a.Countries {
+		if strings.EqualFold(c, country) {
+			return true
+		}
+	}
+	return false
+}
+
+// Customer finds a customer: known (with its country), unknown (404:
+// ok false), or any other GUID, a US customer without subscriptions.
+func (c *Catalog) Customer(id string) (Customer, bool) {
+	for _, u := range c.UnknownCustomers {
+		if strings.EqualFold(u, id) {
+			return Customer{}, false
+		}
+	}
+	for _, k := range c.Customers {
+		if strings.EqualFold(k.ID, id) {
+			return k, true
+		}
+	}
+	return Customer{ID: strings.ToLower(id), CompanyName: "Customer " + strings.ToLower(id)[:min(8, len(id))], Country: "US"}, true
 }
 
 // LegacyOffer is an offer bought by its own id (a GUID or MS-AZR-…).

@@ -21,7 +21,7 @@ const (
 
 // Operations a fault can target; "any" targets all of them.
 var faultOps = map[string]bool{"token": true, "create": true, "get": true, "update": true, "checkout": true,
-	"order": true, "catalog": true, "any": true}
+	"order": true, "catalog": true, "customer": true, "subscriptions": true, "any": true}
 
 // Fault is one injected misbehaviour: with probability Prob, operation Op
 // fails in the given way; a latency fault always adds Latency.
@@ -54,7 +54,7 @@ func ParseFaults(spec string) (Faults, error) {
 		}
 		f := Fault{Op: parts[0], Kind: parts[1]}
 		if !faultOps[f.Op] {
-			return nil, fmt.Errorf("fault %q: unknown operation %q (token, create, get, update, checkout, order, catalog or any)", item, f.Op)
+			return nil, fmt.Errorf("fault %q: unknown operation %q (token, create, get, update, checkout, order, catalog, customer, subscriptions or any)", item, f.Op)
 		}
 		switch f.Kind {
 		case FaultLatency:

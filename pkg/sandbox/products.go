@@ -1,6 +1,7 @@
 package sandbox
 
 import (
+	"encoding/json"
 	"net/http"
 	"strings"
 
@@ -43,8 +44,12 @@ func (s *Server) sku(w http.ResponseWriter, r *http.Request) (*Product, *SKU, bo
 
 func wireProduct(p *Product) pc.Product {
 	pt := pc.ProductType{ID: p.ProductType, DisplayName: p.ProductType}
-	if p.SubType != "" {
-		pt.SubType = &pc.ProductType{ID: p.SubType, DisplayName: p.SubType}
+	sub := p.SubType
+	if sub == "" {
+		sub = p.TargetView // MarketplaceSaaS, SoftwarePerpetual…
+	}
+	if sub != "" {
+		pt.SubType = &pc.ProductType{ID: sub, DisplayName: sub}
 	}
 	return pc.Product{ID: p.ID, Title: p.Title, ProductType: pt, Attributes: &pc.Attributes{ObjectType: "Product"}}
 }
@@ -57,7 +62,40 @@ func wireSKU(p *Product, s *SKU) pc.SKU {
 	for _, b := range s.SupportedBillingCycles {
 		out.SupportedBillingCycles = append(out.SupportedBillingCycles, pc.BillingCycle(b))
 	}
+	if len(s.DynamicAttributes) > 0 {
+		out.DynamicAttributes = pc.DynamicAttributes{}
+		for k, v := range s.DynamicAttributes {
+			b, _ := json.Marshal(v)
+			out.DynamicAttributes[k] = b
+		}
+	}
 	return out
+}
+
+// termsOf lists an availability's terms as Partner Center does: one entry
+// per term and billing cycle the SKU offers for it (monthly for any term,
+// annual for a year or more, triennial for three years, one-time and
+// trials for any).
+func termsOf(sku *SKU, a *Availability) []pc.Term {
+	terms := []pc.Term{}
+	for _, t := range a.Terms {
+		for _, b := range sku.SupportedBillingCycles {
+			if billingFits(b, t) {
+				terms = append(terms, pc.Term{ID: strings.ToLower(t + "-" + b), Duration: t, Description: termNames[t], BillingCycle: pc.BillingCycle(b)})
+			}
+		}
+	}
+	return terms
+}
+
+func billingFits(cycle, term string) bool {
+	switch strings.ToLower(cycle) {
+	case "annual":
+		return term == "P1Y" || term == "P3Y"
+	case "triennial":
+		return term == "P3Y"
+	}
+	return true
 }
 
 func (s *Server) handleProduct(w http.ResponseWriter, r *http.Request) {
@@ -104,13 +142,14 @@ func (s *Server) handleAvailabilities(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	out := pc.Collection[pc.Availability]{Items: []pc.Availability{}, Attributes: &pc.Attributes{ObjectType: "Collection"}}
-	for _, a := range sku.Availabilities {
-		wa := pc.Availability{ID: a.ID, ProductID: p.ID, SKUID: sku.ID, CatalogItemID: p.ID + ":" + sku.ID + ":" + a.ID,
-			Country: cc, IsPurchasable: true, Terms: []pc.Term{}, Attributes: &pc.Attributes{ObjectType: "Availability"}}
-		for _, t := range a.Terms {
-			wa.Terms = append(wa.Terms, pc.Term{Duration: t, Description: termNames[t]})
+	for i := range sku.Availabilities {
+		a := &sku.Availabilities[i]
+		if !a.SoldIn(cc) {
+			continue
 		}
-		out.Items = append(out.Items, wa)
+		out.Items = append(out.Items, pc.Availability{ID: a.ID, ProductID: p.ID, SKUID: sku.ID, CatalogItemID: p.ID + ":" + sku.ID + ":" + a.ID,
+			Country: cc, IsPurchasable: true, IsRenewable: true, Segment: "commercial", Currency: &pc.Currency{Code: "USD", Symbol: "$"},
+			Terms: termsOf(sku, a), Attributes: &pc.Attributes{ObjectType: "Availability"}})
 	}
 	out.TotalCount = len(out.Items)
 	writeJSON(w, http.StatusOK, out)

@@ -77,6 +77,9 @@ type Config struct {
 	// orders, replayed answers and ledger in, so that a later sandbox on
 	// the same file carries on where this one stopped (see state.go).
 	StatePath string
+	// ReadOnly, with StatePath, reads the state without ever writing it:
+	// for reads beside a run that may hold the file (validate --online).
+	ReadOnly bool
 }
 
 // Default credentials the sandbox accepts when Config leaves them empty.
@@ -169,6 +172,8 @@ func (s *Server) routes() {
 	m.Handle("PUT /v1/customers/{customer}/carts/{cart}", s.api("update", s.handleUpdateCart))
 	m.Handle("POST /v1/customers/{customer}/carts/{cart}/checkout", s.api("checkout", s.handleCheckout))
 	m.Handle("GET /v1/customers/{customer}/orders/{order}", s.api("order", s.handleGetOrder))
+	m.Handle("GET /v1/customers/{customer}", s.api("customer", s.handleCustomer))
+	m.Handle("GET /v1/customers/{customer}/subscriptions", s.api("subscriptions", s.handleSubscriptions))
 	m.Handle("GET /v1/products/{product}", s.api("catalog", s.handleProduct))
 	m.Handle("GET /v1/products/{product}/skus", s.api("catalog", s.handleSKUs))
 	m.Handle("GET /v1/products/{product}/skus/{sku}", s.api("catalog", s.handleSKU))

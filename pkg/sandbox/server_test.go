@@ -444,8 +444,16 @@ func TestCatalogReads(t *testing.T) {
 	}
 	var av pc.Collection[pc.Availability]
 	e.call("GET", "/v1/products/CFQ7TTC0LH0Z/skus/0001/availabilities?country=us", "", nil).decode(t, &av)
-	if av.TotalCount != 1 || av.Items[0].CatalogItemID != "CFQ7TTC0LH0Z:0001:CFQ7TTC0K18P" || len(av.Items[0].Terms) != 3 || av.Items[0].Country != "US" {
+	if av.TotalCount != 1 || av.Items[0].CatalogItemID != "CFQ7TTC0LH0Z:0001:CFQ7TTC0K18P" || av.Items[0].Country != "US" {
 		t.Errorf("availabilities %+v", av)
+	}
+	// One term per duration and billing cycle the SKU offers for it.
+	var pairs []string
+	for _, term := range av.Items[0].Terms {
+		pairs = append(pairs, term.Duration+"/"+string(term.BillingCycle))
+	}
+	if got := strings.Join(pairs, " "); got != "P1M/monthly P1Y/monthly P1Y/annual P3Y/monthly P3Y/annual P3Y/triennial" {
+		t.Errorf("terms %s", got)
 	}
 	e.call("GET", "/v1/products/DZH318Z0BPS6/skus/0001/availabilities?country=US", "", nil).decode(t, &av)
 	if len(av.Items[0].Terms) != 0 {
@@ -487,5 +495,55 @@ func TestCatalogCoversTheSeeds(t *testing.T) {
 		if !found {
 			t.Errorf("no %s product", fam)
 		}
+	}
+}
+
+func TestCustomerReads(t *testing.T) {
+	e := start(t, Config{})
+	const contoso, unknown = "4a7e3f12-9c1b-4d2e-8f6a-1b2c3d4e5f60", "00000000-0000-4000-8000-000000000404"
+	var c pc.Customer
+	e.call("GET", "/v1/customers/"+contoso, "", nil).decode(t, &c)
+	if c.Country() != "US" || c.Name() != "Contoso Ltd" {
+		t.Errorf("customer %+v", c)
+	}
+	e.call("GET", "/v1/customers/"+customer2, "", nil).decode(t, &c)
+	if c.Country() != "US" {
+		t.Errorf("a customer the catalog does not name: %+v", c)
+	}
+	for _, path := range []string{"/v1/customers/" + unknown, "/v1/customers/" + unknown + "/subscriptions", "/v1/customers/not-a-guid"} {
+		if r := e.call("GET", path, "", nil); r.status != 404 {
+			t.Errorf("%s: %d, want 404", path, r.status)
+		}
+	}
+	if r := e.call("POST", cartsPath(unknown), "", cart(nce(1))); r.status != 404 {
+		t.Errorf("a cart for an unknown customer: %d %s", r.status, r.body)
+	}
+
+	// Seeded subscriptions, then one for each line the sandbox orders.
+	var subs pc.Collection[pc.Subscription]
+	e.call("GET", "/v1/customers/"+contoso+"/subscriptions", "", nil).decode(t, &subs)
+	if subs.TotalCount != 1 || !subs.Items[0].Active() || subs.Items[0].ProductSKU() != "CFQ7TTC0LFLS:0002" || subs.Items[0].CommitmentEndDate.Format("2006-01-02") != "2027-03-31" {
+		t.Errorf("seeded subscriptions %+v", subs)
+	}
+	made := e.create(cart(nce(7)))
+	if r := e.call("POST", cartsPath(customer)+"/"+made.ID+"/checkout", "", nil); r.status != 201 {
+		t.Fatalf("checkout: %d %s", r.status, r.body)
+	}
+	e.call("GET", "/v1/customers/"+customer+"/subscriptions", "", nil).decode(t, &subs)
+	if subs.TotalCount != 1 || subs.Items[0].Quantity != 7 || !subs.Items[0].Active() || subs.Items[0].TermDuration != "P1M" {
+		t.Errorf("subscriptions after a checkout %+v", subs)
+	}
+
+	// An add-on names its prerequisites; an availability sold in some
+	// countries only is not listed elsewhere.
+	var sku pc.SKU
+	e.call("GET", "/v1/products/CFQ7TTC0LFK5/skus/0001?country=DE", "", nil).decode(t, &sku)
+	if !sku.DynamicAttributes.IsAddon() || strings.Join(sku.DynamicAttributes.PrerequisiteSKUs(), ",") != "CFQ7TTC0LFLS:0002" {
+		t.Errorf("add-on %+v", sku)
+	}
+	var av pc.Collection[pc.Availability]
+	e.call("GET", "/v1/products/CFQ7TTC0HHS9/skus/0001/availabilities?country=DE", "", nil).decode(t, &av)
+	if av.TotalCount != 0 {
+		t.Errorf("Windows 365 in DE: %+v", av)
 	}
 }

@@ -70,6 +70,9 @@ func Open(cfg Config) (*Server, error) {
 	if err := s.load(cfg.StatePath); err != nil {
 		return nil, err
 	}
+	if cfg.ReadOnly {
+		return s, nil // changes stay in memory
+	}
 	if err := os.MkdirAll(filepath.Dir(cfg.StatePath), 0o700); err != nil {
 		return nil, fmt.Errorf("sandbox state %s: %w", cfg.StatePath, err)
 	}
