@@ -133,10 +133,13 @@ func printSummary(w io.Writer, s *report.Summary, verb string) {
 	if s.Journal != "" {
 		fmt.Fprintf(w, "  Journal: %s\n", printable(s.Journal))
 	}
+	if s.Online != nil {
+		fmt.Fprintf(w, "%s.\n", s.Online.Note())
+	}
 	fmt.Fprintf(w, "Results workbook: %s\n", printable(s.Results))
 }
 
-// problemGroups are the error lines: one per problem, except that the same
+// problemGroups are the error and warning lines: one per problem, except that the same
 // problem on many rows (every row of a sheet that was not sent, say) is one
 // line naming the rows.
 func problemGroups(problems []report.ProblemEntry) []string {
@@ -147,10 +150,10 @@ func problemGroups(problems []report.ProblemEntry) []string {
 	var order []*group
 	byKey := map[string]*group{}
 	for _, p := range problems {
-		if p.Severity != "error" {
+		if p.Severity != "error" && p.Severity != "warning" {
 			continue
 		}
-		key := p.Kind + "\x00" + p.Column + "\x00" + p.Message
+		key := p.Severity + "\x00" + p.Kind + "\x00" + p.Column + "\x00" + p.Message
 		if g := byKey[key]; g != nil {
 			g.rows = append(g.rows, p.Row)
 			continue
@@ -161,15 +164,19 @@ func problemGroups(problems []report.ProblemEntry) []string {
 	}
 	lines := make([]string, 0, len(order))
 	for _, g := range order {
+		warn := ""
+		if g.first.Severity == "warning" {
+			warn = "Warning: "
+		}
 		if len(g.rows) == 1 {
-			lines = append(lines, g.first.Text)
+			lines = append(lines, warn+g.first.Text)
 			continue
 		}
 		where := fmt.Sprintf("%d rows (%s)", len(g.rows), report.List(g.rows, 8))
 		if g.first.Column != "" {
 			where += ", column " + g.first.Column
 		}
-		lines = append(lines, where+": "+g.first.Message)
+		lines = append(lines, warn+where+": "+g.first.Message)
 	}
 	return lines
 }

@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -20,15 +19,10 @@ import (
 type submitOptions struct {
 	sheetOptions
 	notifyOptions
+	connectFlags
 	progress    string
-	sandbox     bool
-	endpoint    string
-	tokenURL    string
-	credentials string
 	concurrency int
-	rate        int
-	timeout     time.Duration
-	maxAttempts int
+	online      bool
 	createOnly  bool
 	skipInvalid bool
 	state       string
@@ -67,8 +61,7 @@ carts are checked out by the next submit; --sandbox-reset starts afresh.`,
 }
 
 func defaultSubmitOptions() submitOptions {
-	c := importer.DefaultConnectOptions()
-	return submitOptions{endpoint: c.Endpoint, tokenURL: c.TokenURL, concurrency: 5, rate: c.Rate, timeout: c.Timeout, maxAttempts: c.MaxAttempts, progress: progressAuto}
+	return submitOptions{connectFlags: defaultConnectFlags(), concurrency: 5, progress: progressAuto}
 }
 
 // register adds submit's flags; perSheet ones only to commands that take
@@ -77,14 +70,9 @@ func (o *submitOptions) register(f *pflag.FlagSet, perSheet bool) {
 	o.sheetOptions.register(f, perSheet)
 	o.notifyOptions.register(f)
 	f.StringVar(&o.progress, "progress", o.progress, "how to show a submission's progress on stderr: auto (a bar when a person watches a terminal), bar, json (a JSON line per cart) or none")
-	f.BoolVar(&o.sandbox, "sandbox", false, "submit to the built-in Partner Center simulator, started in-process (no credentials needed)")
-	f.StringVar(&o.endpoint, "endpoint", o.endpoint, "Partner Center API base URL")
-	f.StringVar(&o.tokenURL, "token-url", o.tokenURL, "token endpoint; {tenant} is replaced by the tenant id")
-	f.StringVar(&o.credentials, "credentials", "", "file of KEY=VALUE credentials (readable by its owner only)")
-	f.IntVar(&o.concurrency, "concurrency", o.concurrency, "carts in flight at once")
-	f.IntVar(&o.rate, "rate", o.rate, "requests per minute, across all carts")
-	f.DurationVar(&o.timeout, "timeout", o.timeout, "timeout of one request")
-	f.IntVar(&o.maxAttempts, "max-attempts", o.maxAttempts, "attempts of one request on 5xx answers, timeouts and dropped connections (429s are waited out on top)")
+	o.connectFlags.register(f, "submit to")
+	f.IntVar(&o.concurrency, "concurrency", o.concurrency, "carts in flight at once (and reads, with --online)")
+	f.BoolVar(&o.online, "online", false, "first check the sheet against Partner Center as validate --online does; a row it finds invalid holds its cart back like any invalid row")
 	f.BoolVar(&o.createOnly, "create-only", false, "create the carts and collect Partner Center's per-line errors, but never check out")
 	f.BoolVar(&o.skipInvalid, "skip-invalid", false, "hold back carts with an invalid row and submit the others")
 	f.StringVar(&o.state, "state", "", "the journal file (default: one per batch in the user's state directory)")
@@ -98,8 +86,8 @@ func (o *submitOptions) register(f *pflag.FlagSet, perSheet bool) {
 
 // check refuses options no submission can run with.
 func (o *submitOptions) check() error {
-	if o.concurrency < 1 || o.rate < 1 || o.timeout <= 0 || o.maxAttempts < 1 {
-		return errors.New("--concurrency, --rate, --timeout and --max-attempts must be above 0")
+	if err := o.connectFlags.check(o.concurrency); err != nil {
+		return err
 	}
 	if !slices.Contains(progressForms, o.progress) {
 		return fmt.Errorf("--progress %q: use %s", o.progress, strings.Join(progressForms, ", "))
@@ -109,12 +97,6 @@ func (o *submitOptions) check() error {
 	}
 	n := o.notify()
 	return n.Check()
-}
-
-// connectOptions are the options of the core's connection.
-func (a *app) connectOptions(o submitOptions) importer.ConnectOptions {
-	return importer.ConnectOptions{Sandbox: o.sandbox, Endpoint: o.endpoint, TokenURL: o.tokenURL, Credentials: o.credentials, Getenv: a.getenv,
-		Rate: o.rate, Timeout: o.timeout, MaxAttempts: o.maxAttempts, Log: a.log, Secrets: a.secrets}
 }
 
 // submitOptions are the options of the core's submission.
@@ -162,8 +144,14 @@ func (a *app) submitSheet(ctx context.Context, input string, o submitOptions) (*
 	if err != nil {
 		return nil, &importer.Error{Fault: importer.FaultSheet, Err: err}
 	}
-	conn := importer.NewConnection(a.connectOptions(o))
+	conn := importer.NewConnection(a.connectOptions(o.connectFlags))
 	defer conn.Close()
+	if o.online {
+		co.Online = &importer.OnlineOptions{Conn: conn, Concurrency: o.concurrency, Batch: o.batch}
+		if !o.sbReset { // a reset starts from nothing: read no saved state
+			co.Online.State, co.Online.StateDir = o.state, a.stateDir()
+		}
+	}
 	so := a.submitOptions(o)
 	if show := a.progressFor(o); show != nil {
 		so.Progress, so.SendLog = show, show.log

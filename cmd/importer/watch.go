@@ -84,9 +84,12 @@ func (a *app) watchOptions(o watchOptions) (importer.WatchOptions, error) {
 		return importer.WatchOptions{}, err
 	}
 	so := a.submitOptions(o.submitOptions)
+	if o.online {
+		co.Online = &importer.OnlineOptions{Concurrency: o.concurrency} // each sheet's connection and batch are the watch's
+	}
 	// A watch runs unattended: its log is the record, never a bar.
 	return importer.WatchOptions{Inbox: o.inbox, Once: o.once, Poll: o.poll, Settle: o.settle, RequirePlan: o.requirePlan,
-		CheckSheet: co, Submit: so, Connect: a.connectOptions(o.submitOptions), Notify: o.notify(), Log: a.log, Secrets: a.secrets,
+		CheckSheet: co, Submit: so, Connect: a.connectOptions(o.connectFlags), Notify: o.notify(), Log: a.log, Secrets: a.secrets,
 		Filed: func(f importer.Filed) { a.printFiled(f, o.sheetOptions) }}, nil
 }
 

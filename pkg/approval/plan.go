@@ -16,17 +16,20 @@ const Version = 1
 
 // Plan is what a controller approves.
 type Plan struct {
-	Version     int       `json:"version"`
-	Sheet       string    `json:"sheet"` // the file's name when the plan was made
-	SHA256      string    `json:"sha256"`
-	Batch       string    `json:"batch"`
-	Created     time.Time `json:"created"`
-	Rows        int       `json:"rows"`
-	Lines       int       `json:"lines"`       // lines of the carts that will be sent
-	InvalidRows []int     `json:"invalidRows"` // sheet rows that will not be sent
-	Carts       []Cart    `json:"carts"`
-	Customers   []Total   `json:"totalsPerCustomer"`
-	Products    []Total   `json:"totalsPerProduct"`
+	Version int       `json:"version"`
+	Sheet   string    `json:"sheet"` // the file's name when the plan was made
+	SHA256  string    `json:"sha256"`
+	Batch   string    `json:"batch"`
+	Created time.Time `json:"created"`
+	// CheckedOnline: when the sheet was also checked against Partner
+	// Center (validate --online); nil for the offline rules only.
+	CheckedOnline *time.Time `json:"checkedOnline,omitempty"`
+	Rows          int        `json:"rows"`
+	Lines         int        `json:"lines"`       // lines of the carts that will be sent
+	InvalidRows   []int      `json:"invalidRows"` // sheet rows that will not be sent
+	Carts         []Cart     `json:"carts"`
+	Customers     []Total    `json:"totalsPerCustomer"`
+	Products      []Total    `json:"totalsPerProduct"`
 }
 
 // Cart is one cart, with the lines the create-cart request will carry.
@@ -54,6 +57,7 @@ type Total struct {
 type Of struct {
 	Sheet, SHA256, Batch string
 	Created              time.Time
+	CheckedOnline        *time.Time
 }
 
 // Build makes the plan of a checked sheet.
@@ -61,6 +65,10 @@ func Build(of Of, c *order.Checked) *Plan {
 	rows, carts, outcomes := c.Rows, c.Carts, c.Outcomes
 	p := &Plan{Version: Version, Sheet: of.Sheet, SHA256: of.SHA256, Batch: of.Batch, Created: of.Created.UTC(), Rows: len(rows),
 		InvalidRows: []int{}, Carts: []Cart{}, Customers: []Total{}, Products: []Total{}}
+	if of.CheckedOnline != nil {
+		t := of.CheckedOnline.UTC()
+		p.CheckedOnline = &t
+	}
 	for i := range rows {
 		if outcomes[i].Status == order.StatusInvalid {
 			p.InvalidRows = append(p.InvalidRows, rows[i].Line)

@@ -29,6 +29,8 @@ type CheckOptions struct {
 	Now time.Time
 	// Log gets what the check does; nil logs nothing.
 	Log logrus.FieldLogger
+	// Online, if set, also checks the sheet against Partner Center.
+	Online *OnlineOptions
 }
 
 // CheckedSheet is an order sheet read and checked: the file as it was read
@@ -40,6 +42,9 @@ type CheckedSheet struct {
 	Now     time.Time
 	File    *ingest.Sheet
 	*order.Checked
+	// Online: the sheet was also checked against Partner Center.
+	Online *report.Online
+	rules  validate.Options
 }
 
 // Check reads and checks the sheet at input; it sends nothing. Every
@@ -75,8 +80,14 @@ func Check(ctx context.Context, input string, o CheckOptions) (*CheckedSheet, er
 	if sheet.Format == ingest.XLSX && report.HasMacros(sheet.Data) {
 		log.WithField("file", input).Warn("the workbook has macros: the results workbook is a plain workbook without them (the input is not changed)")
 	}
-	checked := validate.New(validate.Options{Catalog: catalog, Attest: o.Attest, Today: now}).Check(sheet.Rows)
-	return &CheckedSheet{Input: input, Results: out, Now: now, File: sheet, Checked: checked}, nil
+	rules := validate.Options{Catalog: catalog, Attest: o.Attest, Today: now}
+	s := &CheckedSheet{Input: input, Results: out, Now: now, File: sheet, Checked: validate.New(rules).Check(sheet.Rows), rules: rules}
+	if o.Online != nil {
+		if err := s.checkOnline(ctx, *o.Online, log); err != nil {
+			return nil, err
+		}
+	}
+	return s, nil
 }
 
 // Report is the run to write results of: mode names it on the Summary
@@ -85,7 +96,7 @@ func (s *CheckedSheet) Report(mode string, submit bool) *report.Run {
 	f := s.File
 	return &report.Run{
 		Input: s.Input, Data: f.Data, SHA256: f.SHA256, Format: string(f.Format), Sheet: f.Name, HeaderLine: f.HeaderLine,
-		Columns: f.Columns, Checked: s.Checked, Mode: mode, Finished: s.Now, Submit: submit,
+		Columns: f.Columns, Checked: s.Checked, Mode: mode, Finished: s.Now, Submit: submit, Online: s.Online,
 	}
 }
 
@@ -127,6 +138,10 @@ func Validate(ctx context.Context, input string, o CheckOptions, summary string)
 	v := &Validated{Sheet: s, Run: run, Summary: sum}
 	if s.Count(order.StatusInvalid) > 0 {
 		return v, &Error{Fault: FaultRows}
+	}
+	if s.Online != nil && s.Online.Unchecked > 0 {
+		return v, &Error{Fault: FaultRows, Err: fmt.Errorf("%s could not be checked online: Partner Center did not answer about them; run again to check them",
+			report.Plural(s.Online.Unchecked, "row"))}
 	}
 	return v, nil
 }

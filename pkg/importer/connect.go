@@ -141,10 +141,11 @@ func (r *Remote) dial(tokenTemplate string, creds pc.Credentials) error {
 }
 
 // sandboxFor starts the simulator for one batch on its saved state (state,
-// created if need be), so that it answers as Partner Center would after
-// the batch's earlier runs; close the remote it returns when done.
-func (r *Remote) sandboxFor(state string) (*Remote, error) {
-	sb, base, stop, err := StartSandbox(state)
+// created if need be; only read, with readOnly), so that it answers as
+// Partner Center would after the batch's earlier runs; close the remote it
+// returns when done.
+func (r *Remote) sandboxFor(state string, readOnly bool) (*Remote, error) {
+	sb, base, stop, err := StartSandbox(state, readOnly)
 	if err != nil {
 		return nil, fmt.Errorf("start the sandbox: %w", err)
 	}
@@ -161,9 +162,10 @@ func (r *Remote) sandboxFor(state string) (*Remote, error) {
 
 // StartSandbox serves the simulator on a free loopback port until stop is
 // called (not until an interrupt: carts in flight must get their answers).
-// A state path other than "" is the file it keeps its state in.
-func StartSandbox(state string) (sb *sandbox.Server, base string, stop func(), err error) {
-	if sb, err = sandbox.Open(sandbox.Config{StatePath: state}); err != nil {
+// A state path other than "" is the file it keeps its state in (only
+// reads it, with readOnly).
+func StartSandbox(state string, readOnly bool) (sb *sandbox.Server, base string, stop func(), err error) {
+	if sb, err = sandbox.Open(sandbox.Config{StatePath: state, ReadOnly: readOnly}); err != nil {
 		return nil, "", nil, err
 	}
 	ctx, cancel := context.WithCancel(context.Background())

@@ -30,7 +30,11 @@ func fileSafe(batch string) string { return unsafeInName.ReplaceAllString(batch,
 // with the hash of the very bytes that were checked (not of the file as it
 // is now).
 func (s *CheckedSheet) Plan(batch string) *approval.Plan {
-	return approval.Build(approval.Of{Sheet: filepath.Base(s.Input), SHA256: s.File.SHA256, Batch: batch, Created: s.Now}, s.Checked)
+	of := approval.Of{Sheet: filepath.Base(s.Input), SHA256: s.File.SHA256, Batch: batch, Created: s.Now}
+	if s.Online != nil {
+		of.CheckedOnline = &s.Online.At
+	}
+	return approval.Build(of, s.Checked)
 }
 
 // VerifyPlan refuses the sheet unless it is exactly what the plan at path

@@ -110,15 +110,13 @@ func Submit(ctx context.Context, s *CheckedSheet, o SubmitOptions, conn Connecto
 	if sb, ok := conn.(interface{ Sandbox() bool }); ok {
 		run.Sandbox = sb.Sandbox()
 	}
-	if invalid := s.Count(order.StatusInvalid); invalid > 0 && !o.SkipInvalid {
-		holdBack(s.Checked, invalid)
-		log.WithField("invalid_rows", invalid).Warn("nothing sent: the sheet has invalid rows")
+	if why := refusal(s, o); why != "" {
+		holdBack(s.Checked, why)
+		log.WithField("why", why).Warn("nothing sent")
 		sum, err := WriteResults(results, run, s.Results, o.Summary)
 		if err != nil {
 			return nil, err
 		}
-		why := fmt.Sprintf("%s of the sheet %s invalid; fix them, or use --skip-invalid to submit the carts without invalid rows",
-			report.Plural(invalid, "row"), report.Agree(invalid, "is", "are"))
 		return &Submitted{Run: run, Summary: sum, NothingSent: why}, &Error{Fault: FaultRows}
 	}
 
@@ -146,7 +144,7 @@ func Submit(ctx context.Context, s *CheckedSheet, o SubmitOptions, conn Connecto
 	}
 	defer journal.Close()
 	if remote.Sandbox {
-		if remote, err = remote.sandboxFor(SandboxStatePath(statePath)); err != nil {
+		if remote, err = remote.sandboxFor(SandboxStatePath(statePath), false); err != nil {
 			return nil, surroundingsFault(err)
 		}
 		defer remote.close()
@@ -226,14 +224,29 @@ func preflight(ctx context.Context, run *report.Run, results, summary string) er
 	return nil
 }
 
+// refusal says why nothing may be sent, if the sheet is refused as a
+// whole: invalid rows (without --skip-invalid), or rows the online check
+// could not check (buying them would skip the check asked for).
+func refusal(s *CheckedSheet, o SubmitOptions) string {
+	if invalid := s.Count(order.StatusInvalid); invalid > 0 && !o.SkipInvalid {
+		return fmt.Sprintf("%s of the sheet %s invalid; fix them, or use --skip-invalid to submit the carts without invalid rows",
+			report.Plural(invalid, "row"), report.Agree(invalid, "is", "are"))
+	}
+	if s.Online != nil && s.Online.Unchecked > 0 {
+		return fmt.Sprintf("%s could not be checked online (Partner Center did not answer about them); run again once it answers",
+			report.Plural(s.Online.Unchecked, "row"))
+	}
+	return ""
+}
+
 // holdBack marks every row that is not invalid Not submitted, since
-// nothing is sent while the sheet has invalid rows.
-func holdBack(c *order.Checked, invalid int) {
+// nothing is sent, and why.
+func holdBack(c *order.Checked, why string) {
 	for i := range c.Outcomes {
 		if c.Outcomes[i].Status != order.StatusInvalid {
 			c.Outcomes[i].Status = order.StatusNotSubmitted
 			c.Outcomes[i].Problems = append(c.Outcomes[i].Problems, order.Problem{Kind: "submit: not submitted", Severity: order.Error,
-				Message: fmt.Sprintf("nothing was sent: %d rows of the sheet are invalid; fix them, or use --skip-invalid to submit the carts without invalid rows", invalid)})
+				Message: "nothing was sent: " + why})
 		}
 	}
 }

@@ -237,6 +237,11 @@ func (w *watcher) handle(ctx context.Context, j *inbox.Job) error {
 // (sign-in, the journal): it stays in processing/ for the next pass.
 func (w *watcher) job(ctx context.Context, j *inbox.Job, log logrus.FieldLogger) (ok bool, err error) {
 	co, o := w.o.CheckSheet, w.o.Submit
+	if co.Online != nil {
+		on := *co.Online
+		on.Conn, on.Batch, on.State, on.StateDir = w.conn, o.Batch, o.State, o.StateDir
+		co.Online = &on
+	}
 	co.Results = report.ResultsPath(j.Input())
 	co.Log = log
 	o.Summary = report.SummaryPath(j.Input())

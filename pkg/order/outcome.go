@@ -30,6 +30,9 @@ const (
 	Error Severity = iota
 	// Note is shown in the row's message but leaves the row Valid.
 	Note
+	// Warning leaves the row Valid too, but asks for a look before buying
+	// (the customer already has this subscription, say).
+	Warning
 )
 
 // Problem is one thing wrong with (or worth saying about) a row.

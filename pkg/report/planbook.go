@@ -65,12 +65,21 @@ func planHead(st *styles, p *approval.Plan, view string) [][]any {
 		{cell(st.bold, "Sheet"), cell(0, p.Sheet)},
 		{cell(st.bold, "Sheet SHA-256"), cell(0, p.SHA256)},
 		{cell(st.bold, "Made"), cell(0, p.Created.Format("2006-01-02 15:04 MST"))},
+		{cell(st.bold, "Checked online"), cell(0, checkedOnline(p))},
 		{cell(st.bold, "Lines to buy"), cell(0, p.Lines)},
 	}
 	if n := len(p.InvalidRows); n > 0 {
 		rows = append(rows, []any{cell(st.bad, "Invalid rows"), cell(st.bad, List(p.InvalidRows, 50)+": their carts are held back")})
 	}
 	return append(rows, nil)
+}
+
+// checkedOnline says whether, and when, Partner Center was asked.
+func checkedOnline(p *approval.Plan) string {
+	if p.CheckedOnline == nil {
+		return "no: our own rules only (validate --online asks Partner Center too)"
+	}
+	return "yes, with Partner Center, " + p.CheckedOnline.Format("2006-01-02 15:04 MST")
 }
 
 func planByCustomer(f *excelize.File, st *styles, p *approval.Plan) error {

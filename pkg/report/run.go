@@ -35,6 +35,25 @@ type Run struct {
 	// Sandbox: the run talked to the simulated Partner Center, so nothing
 	// was bought; every output says so.
 	Sandbox bool
+	// Online: the sheet was also checked against Partner Center.
+	Online *Online
+}
+
+// Online says a sheet was checked against Partner Center, and how far.
+type Online struct {
+	At time.Time `json:"checkedAt"`
+	// Unchecked rows could not be checked: Partner Center did not answer.
+	Unchecked int `json:"uncheckedRows"`
+}
+
+// OnlineNote is what a run says of an online check (the terminal, the
+// Summary sheet).
+func (o *Online) Note() string {
+	s := "Checked online with Partner Center at " + o.At.UTC().Format("2006-01-02 15:04:05 MST")
+	if o.Unchecked > 0 {
+		s += fmt.Sprintf("; %s could not be checked (Partner Center did not answer about them): run again to check them", Plural(o.Unchecked, "row"))
+	}
+	return s
 }
 
 // resultNames are the result columns the run writes.
@@ -49,7 +68,7 @@ func (r *Run) resultNames() []string {
 // first, each naming its column.
 func Message(o *order.Outcome) string {
 	var parts []string
-	for _, sev := range []order.Severity{order.Error, order.Note} {
+	for _, sev := range []order.Severity{order.Error, order.Warning, order.Note} {
 		for _, p := range o.Problems {
 			if p.Severity != sev {
 				continue
@@ -58,8 +77,11 @@ func Message(o *order.Outcome) string {
 			if p.Field != order.NoField {
 				s = p.Field.String() + ": " + s
 			}
-			if sev == order.Note {
+			switch sev {
+			case order.Note:
 				s = "Note: " + s
+			case order.Warning:
+				s = "Warning: " + s
 			}
 			parts = append(parts, s)
 		}

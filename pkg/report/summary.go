@@ -25,7 +25,9 @@ type Summary struct {
 	Batch   string `json:"batch,omitempty"`
 	RunID   string `json:"runId,omitempty"`
 	Journal string `json:"journal,omitempty"`
-	Rows    int    `json:"rows"`
+	// Online: the sheet was also checked against Partner Center.
+	Online *Online `json:"online,omitempty"`
+	Rows   int     `json:"rows"`
 	// Columns says which header was read for each field.
 	Columns   map[string]string `json:"columns,omitempty"`
 	Orders    []string          `json:"orders,omitempty"` // ids of the orders the rows are in, in row order
@@ -72,10 +74,13 @@ type CartSummary struct {
 	Request    CartRequest    `json:"request"`
 }
 
+// severityName is a severity as the JSON summary names it.
+var severityName = map[order.Severity]string{order.Error: "error", order.Warning: "warning", order.Note: "note"}
+
 // Summarize counts a run.
 func Summarize(run *Run, results string) *Summary {
 	s := &Summary{
-		Input: run.Input, SHA256: run.SHA256, Sheet: run.Sheet, Results: results, Mode: run.Mode, Sandbox: run.Sandbox, Batch: run.Batch, RunID: run.RunID, Journal: run.Journal,
+		Input: run.Input, SHA256: run.SHA256, Sheet: run.Sheet, Results: results, Mode: run.Mode, Sandbox: run.Sandbox, Online: run.Online, Batch: run.Batch, RunID: run.RunID, Journal: run.Journal,
 		Rows: len(run.Rows), Columns: order.HeadersByField(run.Columns), Statuses: map[string]int{},
 		Customers: []CustomerTally{}, Kinds: []KindTally{}, Problems: []ProblemEntry{}, Carts: []CartSummary{},
 	}
@@ -104,10 +109,7 @@ func Summarize(run *Run, results string) *Summary {
 		}
 
 		for _, p := range o.Problems {
-			sev := "error"
-			if p.Severity == order.Note {
-				sev = "note"
-			}
+			sev := severityName[p.Severity]
 			s.Problems = append(s.Problems, ProblemEntry{
 				Row: r.Line, Column: p.Field.String(), Severity: sev, Kind: p.Kind,
 				Message: p.Message, Text: Describe(r, p),

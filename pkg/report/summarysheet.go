@@ -83,6 +83,13 @@ func writeSummarySheet(f *excelize.File, run *Run, out string) error {
 		}
 	}
 	put(0, "Finished", run.Finished.Format("2006-01-02 15:04:05 MST"))
+	if run.Online != nil {
+		style := 0
+		if run.Online.Unchecked > 0 {
+			style = st.bad
+		}
+		put(style, "Checked online", run.Online.Note())
+	}
 	put(0, "Rows", sum.Rows)
 	put(0, "Carts", len(sum.Carts))
 	if run.Submit {
@@ -123,7 +130,7 @@ func writeSummarySheet(f *excelize.File, run *Run, out string) error {
 	// its own: a run where everything was bought lists no problem.
 	for _, t := range []struct {
 		title, severity string
-	}{{"Problem", "error"}, {"Note", "note"}} {
+	}{{"Problem", "error"}, {"Warning", "warning"}, {"Note", "note"}} {
 		var of []ProblemEntry
 		for _, p := range sum.Problems {
 			if p.Severity == t.severity {

@@ -182,6 +182,10 @@ func (c *rowCheck) participants(fm formats) {
 	}
 }
 
+// KindTypeUnknown is the kind of the note on a row whose product type is
+// not known (validate --online asks Partner Center for it).
+const KindTypeUnknown = "product type unknown (checks skipped)"
+
 // productType takes the type from the ProductType column, else the user's
 // catalog, else the built-in one, else the id's form (legacy offers only).
 func (v *Validator) productType(c *rowCheck) {
@@ -195,18 +199,24 @@ func (v *Validator) productType(c *rowCheck) {
 		c.ptype, c.typeFrom = t, "ProductType column"
 		return
 	}
-	for _, cat := range []*Catalog{v.opt.Catalog, v.builtin} {
-		if p, ok := cat.Lookup(id); ok {
-			c.ptype, c.typeFrom = p.Type, cat.Name
-			return
-		}
+	if p, ok := v.opt.Catalog.Lookup(id); ok {
+		c.ptype, c.typeFrom = p.Type, v.opt.Catalog.Name
+		return
+	}
+	if t, ok := v.opt.Types[strings.ToUpper(strings.SplitN(id, ":", 2)[0])]; ok && t != Unknown {
+		c.ptype, c.typeFrom = t, "Partner Center"
+		return
+	}
+	if p, ok := v.builtin.Lookup(id); ok {
+		c.ptype, c.typeFrom = p.Type, v.builtin.Name
+		return
 	}
 	if guidRE.MatchString(id) || legacyAzureRE.MatchString(id) {
 		c.ptype, c.typeFrom = Legacy, "legacy offer id"
 		return
 	}
 	if !c.failed(order.CatalogItemID) {
-		c.note(order.ProductType, "product type unknown (checks skipped)",
+		c.note(order.ProductType, KindTypeUnknown,
 			"product type of %s is not known, so the term, quantity, coterm and provisioning checks for its type were skipped; add a ProductType column or pass --catalog", id)
 	}
 }

@@ -22,6 +22,10 @@ type Options struct {
 	Attest bool
 	// Today is the date coterm dates are compared with.
 	Today time.Time
+	// Types are product types Partner Center gave (validate --online), by
+	// product id: used where the sheet and Catalog are silent, before the
+	// built-in knowledge.
+	Types map[string]ProductType
 }
 
 // Validator applies the rules; it is safe to reuse.
