@@ -26,6 +26,7 @@ type sheetOptions struct {
 	catalog string
 	attest  bool
 	summary string
+	prices  string
 	clock   string // hidden: fixes "now" for reproducible runs
 }
 
@@ -40,6 +41,7 @@ func (o *sheetOptions) register(f *pflag.FlagSet, perSheet bool) {
 	f.BoolVar(&o.json, "json", false, "print the run summary as JSON on stdout instead of the table")
 	f.StringVar(&o.catalog, "catalog", "", "catalog CSV: ProductId,ProductType,Terms,BillingCycles[,MinQuantity,MaxQuantity]")
 	f.BoolVar(&o.attest, "attest", false, "accept the partner-of-record attestation for every cart whose rows do not say no")
+	f.StringVar(&o.prices, "prices", "", "Partner Center's license-based price list (CSV, as exported): adds Unit Price, Currency and Estimated Cost, and totals")
 	f.StringVar(&o.clock, "clock", "", "the current time, RFC 3339 (for reproducible runs)")
 	_ = f.MarkHidden("clock")
 }
@@ -58,7 +60,7 @@ func oneSheet(cmd *cobra.Command, args []string) error {
 
 // checkOptions are the options of the core's check.
 func (o *sheetOptions) checkOptions(log logrus.FieldLogger) (importer.CheckOptions, error) {
-	co := importer.CheckOptions{Results: o.out, Sheet: o.sheet, Catalog: o.catalog, Attest: o.attest, Log: log}
+	co := importer.CheckOptions{Results: o.out, Sheet: o.sheet, Catalog: o.catalog, Attest: o.attest, Prices: o.prices, Log: log}
 	if o.clock != "" {
 		t, err := time.Parse(time.RFC3339, o.clock)
 		if err != nil {
@@ -132,6 +134,12 @@ func printSummary(w io.Writer, s *report.Summary, verb string) {
 	}
 	if s.Journal != "" {
 		fmt.Fprintf(w, "  Journal: %s\n", printable(s.Journal))
+	}
+	for _, c := range s.Costs {
+		fmt.Fprintf(w, "  Estimated cost: %s %s\n", report.Money(c.Total), c.Currency)
+	}
+	if s.Unpriced > 0 {
+		fmt.Fprintf(w, "  Without a price: %s (the results workbook says why)\n", report.Plural(s.Unpriced, "row"))
 	}
 	if s.Online != nil {
 		fmt.Fprintf(w, "%s.\n", s.Online.Note())

@@ -10,6 +10,7 @@ import (
 
 	"github.com/cspimporter/importer/pkg/ingest"
 	"github.com/cspimporter/importer/pkg/order"
+	"github.com/cspimporter/importer/pkg/prices"
 	"github.com/cspimporter/importer/pkg/report"
 	"github.com/cspimporter/importer/pkg/validate"
 )
@@ -31,6 +32,9 @@ type CheckOptions struct {
 	Log logrus.FieldLogger
 	// Online, if set, also checks the sheet against Partner Center.
 	Online *OnlineOptions
+	// Prices is Partner Center's license-based price list (CSV); "" prices
+	// nothing.
+	Prices string
 }
 
 // CheckedSheet is an order sheet read and checked: the file as it was read
@@ -44,7 +48,10 @@ type CheckedSheet struct {
 	*order.Checked
 	// Online: the sheet was also checked against Partner Center.
 	Online *report.Online
-	rules  validate.Options
+	// Priced: the rows were priced from a price list.
+	Priced    bool
+	rules     validate.Options
+	countries map[string]string // the customers' countries, by lower-case id (online)
 }
 
 // Check reads and checks the sheet at input; it sends nothing. Every
@@ -61,6 +68,14 @@ func Check(ctx context.Context, input string, o CheckOptions) (*CheckedSheet, er
 	}
 	if same(out, input) {
 		return nil, sheetFault(fmt.Errorf("the results workbook %s would overwrite the input; choose another with -o", out))
+	}
+	var list *prices.List
+	if o.Prices != "" {
+		l, err := prices.Load(ctx, o.Prices)
+		if err != nil {
+			return nil, sheetFault(err)
+		}
+		list = l
 	}
 	var catalog *validate.Catalog
 	if o.Catalog != "" {
@@ -87,6 +102,10 @@ func Check(ctx context.Context, input string, o CheckOptions) (*CheckedSheet, er
 			return nil, err
 		}
 	}
+	if list != nil {
+		prices.Apply(s.Checked, list, s.countries, now)
+		s.Priced = true
+	}
 	return s, nil
 }
 
@@ -96,7 +115,7 @@ func (s *CheckedSheet) Report(mode string, submit bool) *report.Run {
 	f := s.File
 	return &report.Run{
 		Input: s.Input, Data: f.Data, SHA256: f.SHA256, Format: string(f.Format), Sheet: f.Name, HeaderLine: f.HeaderLine,
-		Columns: f.Columns, Checked: s.Checked, Mode: mode, Finished: s.Now, Submit: submit, Online: s.Online,
+		Columns: f.Columns, Checked: s.Checked, Mode: mode, Finished: s.Now, Submit: submit, Online: s.Online, Prices: s.Priced,
 	}
 }
 

@@ -56,6 +56,12 @@ func (s *CheckedSheet) checkOnline(ctx context.Context, o OnlineOptions, log log
 		vo.Types = types
 		s.Checked = validate.New(vo).Check(s.File.Rows)
 	}
+	s.countries = map[string]string{}
+	for id, cu := range facts.Customers {
+		if cu.Found {
+			s.countries[id] = cu.Country
+		}
+	}
 	unchecked := online.Apply(s.Checked, facts)
 	s.Online = &report.Online{At: s.Now.UTC(), Unchecked: unchecked}
 	log.WithField("unchecked_rows", unchecked).Info("checked the sheet online")

@@ -178,9 +178,9 @@ func plainNumber(v string) string {
 }
 
 // earlier keeps a result column an earlier run wrote (an index into
-// order.SubmitResultColumns).
+// order.AllResultColumns).
 func earlier(e *order.Earlier, result int, v string) {
-	switch order.SubmitResultColumns[result] {
+	switch order.AllResultColumns[result] {
 	case "Import Status":
 		e.Status = v
 	case "Import Message":

@@ -87,7 +87,7 @@ func classify(header string) order.Column {
 	if n == "" {
 		return c
 	}
-	for i, rc := range order.SubmitResultColumns {
+	for i, rc := range order.AllResultColumns {
 		if n == normalize(rc) {
 			c.Result = i
 			return c

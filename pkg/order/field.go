@@ -86,11 +86,18 @@ var ResultColumns = []string{"Import Status", "Import Message", "Cart", "Cart Id
 // run's, and the ids support asks for.
 var SubmitResultColumns = append(append([]string(nil), ResultColumns...), "Request Id", "Correlation Id")
 
+// PriceColumns are the result columns a run with prices adds.
+var PriceColumns = []string{"Unit Price", "Currency", "Estimated Cost"}
+
+// AllResultColumns are every result column, in the order they are added;
+// Column.Result indexes it.
+var AllResultColumns = append(append([]string(nil), SubmitResultColumns...), PriceColumns...)
+
 // Column is one header cell of the orders sheet and what it was taken for.
 type Column struct {
 	Header string
 	Field  Field // NoField for a column passed through untouched
-	Result int   // index into ResultColumns when the sheet already has it, else -1
+	Result int   // index into AllResultColumns when the sheet already has it, else -1
 }
 
 // HeadersByField says which header was read for each field ("Quantity":

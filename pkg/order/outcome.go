@@ -53,6 +53,19 @@ type Outcome struct {
 	SubscriptionID string
 	RequestID      string // MS-RequestId of the last call for the row
 	CorrelationID  string // MS-CorrelationId of that call, for support
+	// Price is the row's price, where it is known (--prices, or the cart
+	// Partner Center priced with --create-only).
+	Price *Price
+}
+
+// Price is what a row costs.
+type Price struct {
+	Unit     float64 // one seat for the whole term
+	Currency string
+	Cost     float64 // the quantity at Unit
+	// PartnerCenter: the price Partner Center gave the cart line, not the
+	// price list's.
+	PartnerCenter bool
 }
 
 // Failed reports whether any problem is an error.

@@ -194,15 +194,19 @@ func buildEdits(run *Run, st *styles, twin func(int) int) *sheetEdits {
 	}
 	e.cells[run.HeaderLine] = sortCells(head)
 	nameCol := customerNameColumn(run.Columns)
+	names := run.resultNames()
 	for i := range run.Rows {
 		r, o := &run.Rows[i], &run.Outcomes[i]
 		failed := o.Failed()
 		var cells []newCell
 		values := resultValues(run, i, nameCol)
 		for j, v := range values {
-			style := st.result(j, failed)
+			c := newCell{col: rcols[j], style: st.result(j, failed), text: v}
+			if numeric(names[j]) {
+				c.style, c.num = st.money, true
+			}
 			if v != "" || j == 0 {
-				cells = append(cells, newCell{col: rcols[j], style: style, text: v})
+				cells = append(cells, c)
 			}
 		}
 		e.cells[r.Line] = sortCells(cells)

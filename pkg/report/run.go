@@ -37,6 +37,8 @@ type Run struct {
 	Sandbox bool
 	// Online: the sheet was also checked against Partner Center.
 	Online *Online
+	// Prices adds the price columns (Unit Price, Currency, Estimated Cost).
+	Prices bool
 }
 
 // Online says a sheet was checked against Partner Center, and how far.
@@ -58,10 +60,14 @@ func (o *Online) Note() string {
 
 // resultNames are the result columns the run writes.
 func (r *Run) resultNames() []string {
+	names := order.ResultColumns
 	if r.Submit {
-		return order.SubmitResultColumns
+		names = order.SubmitResultColumns
 	}
-	return order.ResultColumns
+	if r.Prices {
+		names = append(append([]string(nil), names...), order.PriceColumns...)
+	}
+	return names
 }
 
 // Message is the text of a row's Import Message cell: every problem, errors

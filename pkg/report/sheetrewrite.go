@@ -18,6 +18,7 @@ type newCell struct {
 	col   int
 	style int
 	text  string
+	num   bool // text is a number, written as one
 }
 
 // sheetEdits is everything the rewrite changes in the orders sheet.
@@ -475,6 +476,11 @@ func (rw *sheetRewriter) writeNew(line int, c newCell) {
 	fmt.Fprintf(&b, `%s r="%s" s="%d"`, rw.el("c"), ref, c.style)
 	if c.text == "" {
 		b.WriteString("/>")
+		rw.write(b.Bytes())
+		return
+	}
+	if c.num {
+		fmt.Fprintf(&b, ">%s>%s</%sv></%sc>", rw.el("v"), c.text, rw.prefix, rw.prefix)
 		rw.write(b.Bytes())
 		return
 	}

@@ -23,6 +23,7 @@ type styles struct {
 	header, valid, invalid         int
 	message, wrap, badMessage, bad int
 	title, bold                    int
+	money                          int // an amount: two decimals, thousands grouped
 	// On the Summary sheet: a number column's header over its numbers, and
 	// a list set off from the number before it.
 	headerRight, headerIndent, indent int
@@ -51,6 +52,7 @@ func newStyles(f *excelize.File) (*styles, error) {
 		{&s.headerRight, excelize.Style{Font: &excelize.Font{Bold: true}, Fill: fill(blueGrey), Alignment: &excelize.Alignment{Horizontal: "right"}}},
 		{&s.headerIndent, excelize.Style{Font: &excelize.Font{Bold: true}, Fill: fill(blueGrey), Alignment: &excelize.Alignment{Indent: 1}}},
 		{&s.indent, excelize.Style{Alignment: &excelize.Alignment{Indent: 1}}},
+		{&s.money, excelize.Style{NumFmt: 4}}, // #,##0.00
 	} {
 		// A font with no name makes LibreOffice fall back to a serif: name
 		// the workbook's own.

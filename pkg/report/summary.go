@@ -36,6 +36,10 @@ type Summary struct {
 	Kinds     []KindTally       `json:"problemKinds"`
 	Problems  []ProblemEntry    `json:"problems"`
 	Carts     []CartSummary     `json:"carts"`
+	// Costs total the priced rows that are (in a dry run) or were (after
+	// submit) bought, per currency; Unpriced counts those without a price.
+	Costs    []CostTotal `json:"costs,omitempty"`
+	Unpriced int         `json:"unpricedRows,omitempty"`
 }
 
 // CustomerTally counts the rows of one customer by status.
@@ -117,6 +121,9 @@ func Summarize(run *Run, results string) *Summary {
 		}
 	}
 	s.Kinds = TallyKinds(s.Problems, false)
+	if run.Prices {
+		s.Costs, s.Unpriced = costs(run)
+	}
 	for _, c := range run.Carts {
 		cs := CartSummary{Name: c.Name, CustomerID: c.Key.CustomerID, CartGroup: c.Key.Group, Statuses: map[string]int{}, Request: requestOf(c.Request)}
 		for _, i := range c.Rows {

@@ -126,6 +126,30 @@ func writeSummarySheet(f *excelize.File, run *Run, out string) error {
 		}
 		put(0, vals...)
 	}
+	// What it costs, per currency: the batch, then by customer and by
+	// product; amounts are numbers, so Excel can add them up again.
+	money := func(v float64) excelize.Cell { return excelize.Cell{StyleID: st.money, Value: v} }
+	for _, c := range sum.Costs {
+		put(0)
+		heading("Estimated cost ("+c.Currency+")", "Rows", "Amount")
+		rows = append(rows, []any{excelize.Cell{StyleID: st.bold, Value: "All " + run.verb()}, "", excelize.Cell{StyleID: st.money, Value: c.Total}})
+		for _, a := range c.Customers {
+			who := a.Key
+			if a.Name != "" {
+				who = a.Name + " (" + a.Key + ")"
+			}
+			rows = append(rows, []any{who, a.Rows, money(a.Amount)})
+		}
+		put(0)
+		heading("By product ("+c.Currency+")", "Rows", "Amount")
+		for _, a := range c.Products {
+			rows = append(rows, []any{a.Key, a.Rows, money(a.Amount)})
+		}
+	}
+	if sum.Unpriced > 0 {
+		put(0)
+		put(st.bad, "Without a price", Plural(sum.Unpriced, "row")+" (each row says why)")
+	}
 	// Problems, then notes (an order's status, say), each in a table of
 	// its own: a run where everything was bought lists no problem.
 	for _, t := range []struct {

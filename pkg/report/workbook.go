@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -92,9 +93,15 @@ func resultColumns(run *Run) []int {
 	for i := range run.Rows {
 		width = max(width, usedWidth(run.Rows[i].Cells))
 	}
+	at := map[string]int{}
+	for i, name := range run.resultNames() {
+		at[name] = i
+	}
 	for i, c := range run.Columns {
-		if c.Result >= 0 && c.Result < len(cols) {
-			cols[c.Result] = i + 1
+		if c.Result >= 0 && c.Result < len(order.AllResultColumns) {
+			if j, ok := at[order.AllResultColumns[c.Result]]; ok {
+				cols[j] = i + 1
+			}
 		}
 	}
 	for i := range cols {
@@ -125,22 +132,27 @@ func fieldColumns(run *Run) map[order.Field][]int {
 	return m
 }
 
-// resultWidths are the column widths of order.SubmitResultColumns.
-var resultWidths = []float64{14, 60, 52, 38, 38, 38, 38, 38}
+// resultWidths are the widths of the result columns that have one of their
+// own; the id columns are idWidth, when they have ids.
+var resultWidths = map[string]float64{"Import Status": 14, "Import Message": 60, "Cart": 52, "Unit Price": 12, "Currency": 10, "Estimated Cost": 16}
+
+const idWidth = 38
 
 // resultWidth is the width of result column i: an id column no row has
 // a value in (all of them, in a dry run) stays narrow, wide enough for its
 // header, so the columns that say something are on screen.
 func resultWidth(run *Run, i int) float64 {
-	if i < 3 {
-		return resultWidths[i]
+	name := run.resultNames()[i]
+	if w, ok := resultWidths[name]; ok {
+		return w
 	}
+	id := slices.Index(order.SubmitResultColumns, name) - 3
 	for j := range run.Outcomes {
-		if idCells(&run.Outcomes[j])[i-3] != "" {
-			return resultWidths[i]
+		if id >= 0 && idCells(&run.Outcomes[j])[id] != "" {
+			return idWidth
 		}
 	}
-	return float64(len(run.resultNames()[i]) + 4)
+	return float64(len(name) + 4)
 }
 
 // cartText is the Cart cell of row i: the customer's name first where the
@@ -171,8 +183,29 @@ func resultValues(run *Run, i, nameCol int) []string {
 		msg = strings.TrimSuffix(SandboxNote+". "+msg, " ")
 	}
 	v := append([]string{string(o.Status), msg, cartText(run, i, nameCol)}, ids[:]...)
-	return v[:len(run.resultNames())]
+	if !run.Submit {
+		v = v[:len(order.ResultColumns)]
+	}
+	if run.Prices {
+		v = append(v, priceCells(o.Price)...)
+	}
+	return v
 }
+
+// priceCells are the price columns' cells: Unit Price, Currency,
+// Estimated Cost; empty without a price.
+func priceCells(p *order.Price) []string {
+	if p == nil {
+		return []string{"", "", ""}
+	}
+	return []string{amount(p.Unit), p.Currency, amount(p.Cost)}
+}
+
+// numeric: result column name holds a number (written as one, so Excel
+// adds it up).
+func numeric(name string) bool { return name == "Unit Price" || name == "Estimated Cost" }
+
+func amount(v float64) string { return strconv.FormatFloat(v, 'f', 2, 64) }
 
 // idCells are the id result cells: Cart Id, Order Id, Subscription Id,
 // Request Id, Correlation Id.
@@ -264,6 +297,7 @@ func fillNewWorkbook(ctx context.Context, f *excelize.File, run *Run) error {
 	}
 	fcols := fieldColumns(run)
 	nameCol := customerNameColumn(run.Columns)
+	names := run.resultNames()
 	for i := range run.Rows {
 		if i%1024 == 0 && ctx.Err() != nil {
 			return ctx.Err()
@@ -287,8 +321,10 @@ func fillNewWorkbook(ctx context.Context, f *excelize.File, run *Run) error {
 		failed := o.Failed()
 		values := resultValues(run, i, nameCol)
 		for j, v := range values {
-			style := st.result(j, failed)
-			cells[rcols[j]-1] = excelize.Cell{StyleID: style, Value: v}
+			cells[rcols[j]-1] = excelize.Cell{StyleID: st.result(j, failed), Value: v}
+			if f, err := strconv.ParseFloat(v, 64); err == nil && numeric(names[j]) {
+				cells[rcols[j]-1] = excelize.Cell{StyleID: st.money, Value: f}
+			}
 		}
 		var opts []excelize.RowOpts
 		if h := wrappedHeight(values[1], resultWidth(run, 1)); h > 0 {

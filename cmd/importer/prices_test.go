@@ -1,0 +1,121 @@
+package main
+
+import (
+	"encoding/csv"
+	"encoding/json"
+	"math"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/xuri/excelize/v2"
+)
+
+// TestValidatePrices: with the sample price list every license-based row
+// of the sample gets its price, the totals are what the list and the sheet
+// add up to (computed here from the two files), the amounts are numbers in
+// the workbook, and a row without a price says why.
+func TestValidatePrices(t *testing.T) {
+	dir, name := sample(t, "monthly-orders.xlsx")
+	list := filepath.Join("..", "..", "samples", "pricelist.csv")
+	abs, _ := filepath.Abs(list)
+	r := cli(t, dir, "validate", "--json", clock, "--prices", abs, name)
+	if r.code != 0 {
+		t.Fatalf("exit %d\n%s", r.code, r.stderr)
+	}
+	var s struct {
+		Costs []struct {
+			Currency  string  `json:"currency"`
+			Total     float64 `json:"total"`
+			Customers []struct {
+				Key    string  `json:"key"`
+				Name   string  `json:"name"`
+				Amount float64 `json:"amount"`
+			} `json:"customers"`
+		} `json:"costs"`
+		Unpriced int `json:"unpricedRows"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &s); err != nil {
+		t.Fatal(err)
+	}
+	// The expected total: each row of the sheet at the price list's price
+	// in force on the clock's day (2026-11-21), for its product, SKU, term
+	// and billing plan.
+	prices := map[string]float64{}
+	f, err := os.Open(list)
+	if err != nil {
+		t.Fatal(err)
+	}
+	recs, err := csv.NewReader(f).ReadAll()
+	f.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, rec := range recs[1:] {
+		if rec[14] <= "2026-11-21" && rec[15] >= "2026-11-21" {
+			p, _ := strconv.ParseFloat(rec[11], 64)
+			prices[strings.Join([]string{rec[1], rec[2], rec[7], strings.ToLower(rec[8])}, "|")] = p
+		}
+	}
+	want, priced, perCustomer := 0.0, 0, map[string]float64{}
+	for _, row := range orderRows(t, filepath.Join(dir, "monthly-orders.results.xlsx")) {
+		parts := strings.Split(row["SKU"], ":")
+		if len(parts) != 3 {
+			continue
+		}
+		p, ok := prices[strings.Join([]string{parts[0], parts[1], row["Term"], strings.ReplaceAll(row["Billing Cycle"], "_", "")}, "|")]
+		if !ok {
+			if row["Unit Price"] != "" || !strings.Contains(row["Import Message"], "Note: no price: ") {
+				t.Errorf("a row the list has no price for: %v", row)
+			}
+			continue
+		}
+		q, _ := strconv.Atoi(row["Qty"])
+		want += p * float64(q)
+		perCustomer[row["Customer Name"]] += p * float64(q)
+		priced++
+		if got, _ := strconv.ParseFloat(strings.ReplaceAll(row["Estimated Cost"], ",", ""), 64); math.Abs(got-p*float64(q)) > 0.005 {
+			t.Errorf("row %v: Estimated Cost %s, want %.2f", row, row["Estimated Cost"], p*float64(q))
+		}
+	}
+	if priced == 0 || len(s.Costs) != 1 || s.Costs[0].Currency != "USD" || math.Abs(s.Costs[0].Total-want) > 0.005 || s.Unpriced != 30-priced {
+		t.Fatalf("costs %+v, unpriced %d; want %.2f USD over %d rows", s.Costs, s.Unpriced, want, priced)
+	}
+	for _, c := range s.Costs[0].Customers {
+		if math.Abs(c.Amount-perCustomer[c.Name]) > 0.005 {
+			t.Errorf("customer %s (%s): %.2f, want %.2f", c.Name, c.Key, c.Amount, perCustomer[c.Name])
+		}
+	}
+	// Amounts are numbers, so Excel adds them up.
+	book, err := excelize.OpenFile(filepath.Join(dir, "monthly-orders.results.xlsx"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer book.Close()
+	rows, _ := book.GetRows("Orders")
+	col := -1
+	for i, h := range rows[2] {
+		if h == "Estimated Cost" {
+			col = i + 1
+		}
+	}
+	cell, _ := excelize.CoordinatesToCellName(col, 4)
+	if typ, _ := book.GetCellType("Orders", cell); col < 0 || typ != excelize.CellTypeUnset && typ != excelize.CellTypeNumber {
+		t.Errorf("Estimated Cost %s is a %v, want a number", cell, typ)
+	}
+	summary, _ := book.GetRows("Summary")
+	found := false
+	for _, r := range summary {
+		found = found || (len(r) > 2 && strings.HasPrefix(r[0], "All to buy") && r[2] != "")
+	}
+	if !found {
+		t.Errorf("the Summary sheet has no cost total:\n%v", summary)
+	}
+	// A price list that is not one is refused, naming it.
+	bad := writeFile(t, dir, "bad.csv", "a,b\n1,2\n")
+	if r := cli(t, dir, "validate", "--prices", bad, name); r.code != 2 || !strings.Contains(r.stderr, "bad.csv") || !strings.Contains(r.stderr, "license-based price list") {
+		t.Errorf("a bad price list: exit %d\n%s", r.code, r.stderr)
+	}
+}
