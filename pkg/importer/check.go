@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/sirupsen/logrus"
@@ -69,14 +70,6 @@ func Check(ctx context.Context, input string, o CheckOptions) (*CheckedSheet, er
 	if same(out, input) {
 		return nil, sheetFault(fmt.Errorf("the results workbook %s would overwrite the input; choose another with -o", out))
 	}
-	var list *prices.List
-	if o.Prices != "" {
-		l, err := prices.Load(ctx, o.Prices)
-		if err != nil {
-			return nil, sheetFault(err)
-		}
-		list = l
-	}
 	var catalog *validate.Catalog
 	if o.Catalog != "" {
 		c, err := validate.LoadCatalog(ctx, o.Catalog)
@@ -94,6 +87,12 @@ func Check(ctx context.Context, input string, o CheckOptions) (*CheckedSheet, er
 		"columns": order.HeadersByField(sheet.Columns)}).Debug("read order sheet")
 	if sheet.Format == ingest.XLSX && report.HasMacros(sheet.Data) {
 		log.WithField("file", input).Warn("the workbook has macros: the results workbook is a plain workbook without them (the input is not changed)")
+	}
+	var list *prices.List
+	if o.Prices != "" {
+		if list, err = prices.Load(ctx, o.Prices, productsOf(sheet.Rows)); err != nil {
+			return nil, sheetFault(err)
+		}
 	}
 	rules := validate.Options{Catalog: catalog, Attest: o.Attest, Today: now}
 	s := &CheckedSheet{Input: input, Results: out, Now: now, File: sheet, Checked: validate.New(rules).Check(sheet.Rows), rules: rules}
@@ -169,4 +168,14 @@ func same(a, b string) bool {
 	aa, err1 := filepath.Abs(a)
 	bb, err2 := filepath.Abs(b)
 	return err1 == nil && err2 == nil && aa == bb
+}
+
+// productsOf says whether a product (upper-case id) is bought by a row.
+func productsOf(rows []order.Row) func(string) bool {
+	set := map[string]bool{}
+	for i := range rows {
+		p, _, _ := strings.Cut(strings.TrimSpace(rows[i].Get(order.CatalogItemID)), ":")
+		set[strings.ToUpper(p)] = true
+	}
+	return func(p string) bool { return set[p] }
 }

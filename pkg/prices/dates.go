@@ -23,8 +23,8 @@ var isoLayouts = []string{time.RFC3339Nano, "2006-01-02T15:04:05.999999999", "20
 
 // see looks at a date before any is read, for the order of a/b/yyyy.
 func (p *dateParser) see(s string) error {
-	if s == "" {
-		return nil
+	if s == "" || isoLike(s) {
+		return nil // read (and checked) by date, for the entries kept
 	}
 	if _, ok := p.iso(s); ok {
 		return nil
@@ -60,26 +60,54 @@ func (p *dateParser) settle() error {
 	return nil
 }
 
+// isoLike: s starts as an ISO 8601 date does (2026-03-01…).
+func isoLike(s string) bool {
+	if len(s) < 10 || s[4] != '-' || s[7] != '-' {
+		return false
+	}
+	for _, i := range []int{0, 1, 2, 3, 5, 6, 8, 9} {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
 // date reads a date seen before; "" is no date.
-func (p *dateParser) date(s string) time.Time {
+func (p *dateParser) date(s string) (time.Time, error) {
 	if s == "" {
-		return time.Time{}
+		return time.Time{}, nil
 	}
 	if t, ok := p.iso(s); ok {
-		return t
+		return t, nil
 	}
 	if f, err := strconv.ParseFloat(s, 64); err == nil {
-		return time.Date(1899, 12, 30, 0, 0, 0, 0, time.UTC).AddDate(0, 0, int(f))
+		return time.Date(1899, 12, 30, 0, 0, 0, 0, time.UTC).AddDate(0, 0, int(f)), nil
 	}
-	a, b, y, sep, _ := parts(s)
+	a, b, y, sep, ok := parts(s)
+	if !ok {
+		return time.Time{}, fmt.Errorf("%q is not a date (use 2026-03-01 or 2026-03-01T00:00:00Z)", s)
+	}
 	day, month := a, b
 	if sep == '/' && p.dayFirst == "" {
 		day, month = b, a
 	}
-	return time.Date(y, time.Month(month), day, 0, 0, 0, 0, time.UTC)
+	return time.Date(y, time.Month(month), day, 0, 0, 0, 0, time.UTC), nil
 }
 
 func (p *dateParser) iso(s string) (time.Time, bool) {
+	// The day as written: 2026-03-01, or 2026-03-01T… (a price is in force
+	// for whole days; the time of day and zone do not move it).
+	if isoLike(s) && (len(s) == 10 || s[10] == 'T' || s[10] == ' ') {
+		y, _ := strconv.Atoi(s[0:4])
+		m, _ := strconv.Atoi(s[5:7])
+		d, _ := strconv.Atoi(s[8:10])
+		t := time.Date(y, time.Month(m), d, 0, 0, 0, 0, time.UTC)
+		if m >= 1 && m <= 12 && t.Day() == d {
+			return t, true
+		}
+		return time.Time{}, false
+	}
 	for _, l := range isoLayouts {
 		if t, err := time.Parse(l, s); err == nil {
 			return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC), true

@@ -47,7 +47,9 @@ var columns = []string{"ProductId", "SkuId", "TermDuration", "BillingPlan", "Mar
 
 // Load reads the price list at path: UTF-8 (with or without a BOM), comma,
 // semicolon or tab separated, dates as ISO 8601 or as Excel writes them.
-func Load(ctx context.Context, path string) (*List, error) {
+// keep, if not nil, says which products (upper-case ids) to keep: the
+// sheet's, so a list of hundreds of thousands of prices costs little.
+func Load(ctx context.Context, path string, keep func(product string) bool) (*List, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
@@ -56,7 +58,7 @@ func Load(ctx context.Context, path string) (*List, error) {
 		return nil, fmt.Errorf("price list: %w", err)
 	}
 	defer f.Close()
-	l, err := Read(ctx, f, path)
+	l, err := Read(ctx, f, path, keep)
 	if err != nil {
 		return nil, fmt.Errorf("price list %s: %w", path, err)
 	}
@@ -64,7 +66,7 @@ func Load(ctx context.Context, path string) (*List, error) {
 }
 
 // Read reads a price list from r; name is what it is called in errors.
-func Read(ctx context.Context, r io.Reader, name string) (*List, error) {
+func Read(ctx context.Context, r io.Reader, name string, keep func(product string) bool) (*List, error) {
 	br := bufio.NewReaderSize(r, 1<<20)
 	if bom, _ := br.Peek(3); bytes.Equal(bom, []byte{0xEF, 0xBB, 0xBF}) {
 		_, _ = br.Discard(3)
@@ -84,7 +86,7 @@ func Read(ctx context.Context, r io.Reader, name string) (*List, error) {
 	}
 	l := &List{Name: name, entries: map[Key][]Entry{}, markets: map[string]bool{}}
 	p := &dateParser{}
-	var raw []rawEntry
+	dates := map[Key][][2]string{} // each entry's dates, read once their order is known
 	for line := 2; ; line++ {
 		rec, err := cr.Read()
 		if errors.Is(err, io.EOF) {
@@ -109,16 +111,25 @@ func Read(ctx context.Context, r io.Reader, name string) (*List, error) {
 		if err != nil {
 			return nil, fmt.Errorf("line %d: %w", line, err)
 		}
-		raw = append(raw, e)
+		l.markets[e.Market] = true
+		if keep != nil && !keep(e.key.Product) {
+			continue
+		}
+		l.entries[e.key] = append(l.entries[e.key], e.Entry)
+		dates[e.key] = append(dates[e.key], [2]string{e.start, e.end})
 	}
 	if err := p.settle(); err != nil {
 		return nil, err
 	}
-	for _, e := range raw {
-		entry := e.Entry
-		entry.Start, entry.End = p.date(e.start), p.date(e.end)
-		l.entries[e.key] = append(l.entries[e.key], entry)
-		l.markets[entry.Market] = true
+	for k, es := range l.entries {
+		for i := range es {
+			var err1, err2 error
+			es[i].Start, err1 = p.date(dates[k][i][0])
+			es[i].End, err2 = p.date(dates[k][i][1])
+			if err := errors.Join(err1, err2); err != nil {
+				return nil, fmt.Errorf("%s:%s: %w", k.Product, k.SKU, err)
+			}
+		}
 	}
 	return l, nil
 }
@@ -182,8 +193,21 @@ func headerIndexes(head []string) ([]int, error) {
 	return at, nil
 }
 
+// norm lower-cases s and drops spaces, '_', '-' and a BOM.
 func norm(s string) string {
-	return strings.NewReplacer(" ", "", "_", "", "-", "", "\ufeff", "").Replace(strings.ToLower(strings.TrimSpace(s)))
+	b := make([]byte, 0, len(s))
+	for _, r := range s {
+		switch {
+		case r == ' ' || r == '_' || r == '-' || r == '\ufeff' || r == '\t':
+		case r >= 'A' && r <= 'Z':
+			b = append(b, byte(r+'a'-'A'))
+		case r < 0x80:
+			b = append(b, byte(r))
+		default:
+			b = append(b, string(r)...)
+		}
+	}
+	return string(b)
 }
 
 // separator is the first line's: comma, semicolon (European Excel) or tab.

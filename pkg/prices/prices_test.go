@@ -11,7 +11,7 @@ const header = "ProductTitle,ProductId,SkuId,SkuTitle,Publisher,SkuDescription,U
 
 func read(t *testing.T, body string) *List {
 	t.Helper()
-	l, err := Read(context.Background(), strings.NewReader(body), "test.csv")
+	l, err := Read(context.Background(), strings.NewReader(body), "test.csv", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -101,12 +101,12 @@ func TestRefused(t *testing.T) {
 		"not a date":        {header + "B,P,0001,,,,,P1Y,Monthly,US,USD,1,,,soon,,,\n", "line 2: \"soon\" is not a date"},
 	} {
 		t.Run(name, func(t *testing.T) {
-			if _, err := Read(context.Background(), strings.NewReader(tt.body), "x.csv"); err == nil || !strings.Contains(err.Error(), tt.want) {
+			if _, err := Read(context.Background(), strings.NewReader(tt.body), "x.csv", nil); err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("%v, want %q", err, tt.want)
 			}
 		})
 	}
-	if _, err := Load(context.Background(), "testdata/nope.csv"); err == nil || !strings.Contains(err.Error(), "there is no file testdata/nope.csv") {
+	if _, err := Load(context.Background(), "testdata/nope.csv", nil); err == nil || !strings.Contains(err.Error(), "there is no file testdata/nope.csv") {
 		t.Errorf("a missing file: %v", err)
 	}
 }
