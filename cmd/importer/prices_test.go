@@ -119,3 +119,59 @@ func TestValidatePrices(t *testing.T) {
 		t.Errorf("a bad price list: exit %d\n%s", r.code, r.stderr)
 	}
 }
+
+// TestPlanWithPrices: a plan made with prices carries the totals a
+// controller approves; a submission whose prices add up to another amount
+// is refused, nothing sent; with the same prices it goes through.
+func TestPlanWithPrices(t *testing.T) {
+	dir, name := sample(t, "monthly-orders.xlsx")
+	list, _ := filepath.Abs(filepath.Join("..", "..", "samples", "pricelist.csv"))
+	r := cli(t, dir, "validate", "--json", clock, "--prices", list, "--plan", "nov.plan.json", name)
+	if r.code != 0 {
+		t.Fatalf("exit %d\n%s", r.code, r.stderr)
+	}
+	var sum struct {
+		Costs []struct {
+			Currency string  `json:"currency"`
+			Total    float64 `json:"total"`
+		} `json:"costs"`
+	}
+	if err := json.Unmarshal([]byte(outJSON(r.stdout)), &sum); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "nov.plan.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var plan struct {
+		Costs []struct {
+			Currency string  `json:"currency"`
+			Total    float64 `json:"total"`
+		} `json:"costs"`
+		Prices   []json.RawMessage `json:"prices"`
+		Unpriced int               `json:"unpricedLines"`
+	}
+	if err := json.Unmarshal(b, &plan); err != nil {
+		t.Fatal(err)
+	}
+	if len(plan.Costs) != 1 || len(sum.Costs) != 1 || plan.Costs[0] != sum.Costs[0] || len(plan.Prices)+plan.Unpriced != 30 {
+		t.Fatalf("plan costs %+v (%d prices, %d unpriced), summary %+v", plan.Costs, len(plan.Prices), plan.Unpriced, sum.Costs)
+	}
+	dearer := writeFile(t, dir, "dearer.csv", strings.Replace(readFile(t, list), ",US,USD,7.20,", ",US,USD,7.90,", 1))
+	refused := cli(t, dir, "submit", "--sandbox", clock, "--prices", dearer, "--plan", "nov.plan.json", name)
+	if refused.code != 2 || !strings.Contains(refused.stderr, "the estimated cost is") {
+		t.Errorf("other prices: exit %d\n%s", refused.code, refused.stderr)
+	}
+	if ok := cli(t, dir, "submit", "--sandbox", clock, "--prices", list, "--plan", "nov.plan.json", name); ok.code != 0 {
+		t.Errorf("the approved prices: exit %d\n%s", ok.code, ok.stderr)
+	}
+}
+
+func readFile(t *testing.T, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}

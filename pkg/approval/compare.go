@@ -76,6 +76,11 @@ func Differences(approved, now *Plan) []string {
 			}
 		}
 	}
+	// What it costs, where both were priced: an amount other than the one
+	// approved is not what was approved.
+	if len(approved.Costs) > 0 && len(now.Prices) > 0 && !reflect.DeepEqual(totalsByCurrency(approved), totalsByCurrency(now)) {
+		add("the estimated cost is %s, the plan's is %s", costText(now), costText(approved))
+	}
 	if len(out) == 0 && !sameTotals(approved, now) {
 		add("the plan's totals do not add up to its carts' lines: the plan was edited after it was made")
 	}
@@ -129,4 +134,23 @@ func short(sha string) string {
 		return sha[:12] + "…"
 	}
 	return sha
+}
+
+func totalsByCurrency(p *Plan) map[string]float64 {
+	m := map[string]float64{}
+	for _, c := range p.Costs {
+		m[c.Currency] = c.Total
+	}
+	return m
+}
+
+func costText(p *Plan) string {
+	var parts []string
+	for _, c := range p.Costs {
+		parts = append(parts, fmt.Sprintf("%.2f %s", c.Total, c.Currency))
+	}
+	if len(parts) == 0 {
+		return "none"
+	}
+	return strings.Join(parts, " + ")
 }

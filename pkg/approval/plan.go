@@ -5,7 +5,9 @@
 package approval
 
 import (
+	"math"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/cspimporter/importer/pkg/order"
@@ -30,6 +32,35 @@ type Plan struct {
 	Carts         []Cart     `json:"carts"`
 	Customers     []Total    `json:"totalsPerCustomer"`
 	Products      []Total    `json:"totalsPerProduct"`
+	// Prices are the lines' prices and Costs their totals per currency,
+	// where the sheet was priced (--prices); Unpriced counts the lines to
+	// buy without a price. Plans made before prices have none.
+	Prices   []LinePrice `json:"prices,omitempty"`
+	Costs    []Cost      `json:"costs,omitempty"`
+	Unpriced int         `json:"unpricedLines,omitempty"`
+}
+
+// LinePrice is the price of the line of a sheet row.
+type LinePrice struct {
+	Row       int     `json:"row"`
+	UnitPrice float64 `json:"unitPrice"`
+	Currency  string  `json:"currency"`
+	Cost      float64 `json:"estimatedCost"`
+}
+
+// Cost is what the lines to buy cost in one currency: in all, per
+// customer and per product.
+type Cost struct {
+	Currency  string       `json:"currency"`
+	Total     float64      `json:"total"`
+	Customers []CostAmount `json:"perCustomer"`
+	Products  []CostAmount `json:"perProduct"`
+}
+
+// CostAmount is a customer's or a product's part of a Cost.
+type CostAmount struct {
+	Key    string  `json:"key"`
+	Amount float64 `json:"amount"`
 }
 
 // Cart is one cart, with the lines the create-cart request will carry.
@@ -75,6 +106,7 @@ func Build(of Of, c *order.Checked) *Plan {
 		}
 	}
 	customers, products := map[string]*Total{}, map[string]*Total{}
+	costs := costTotals{}
 	add := func(m map[string]*Total, key string, q int) {
 		t := m[key]
 		if t == nil {
@@ -95,17 +127,67 @@ func Build(of Of, c *order.Checked) *Plan {
 			}
 		}
 		if !pc.HeldBack {
-			for _, l := range pc.Lines {
+			for n, l := range pc.Lines {
 				p.Lines++
 				add(customers, pc.CustomerID, l.Quantity)
 				add(products, l.CatalogItemID, l.Quantity)
+				if pr := outcomes[c.Rows[n]].Price; pr != nil {
+					p.Prices = append(p.Prices, LinePrice{Row: l.Row, UnitPrice: pr.Unit, Currency: pr.Currency, Cost: pr.Cost})
+					costs.add(pr.Currency, pc.CustomerID, l.CatalogItemID, pr.Cost)
+				} else {
+					p.Unpriced++
+				}
 			}
 		}
 		p.Carts = append(p.Carts, pc)
 	}
 	p.Customers, p.Products = sorted(customers), sorted(products)
+	p.Costs = costs.list()
+	if len(p.Prices) == 0 {
+		p.Unpriced = 0 // not priced at all
+	}
 	return p
 }
+
+// costTotal adds up one currency's costs.
+type costTotal struct {
+	total               float64
+	customers, products map[string]float64
+}
+
+// costTotals add up costs per currency, customer and product.
+type costTotals map[string]*costTotal
+
+func (c costTotals) add(currency, customer, product string, v float64) {
+	t := c[currency]
+	if t == nil {
+		t = &costTotal{customers: map[string]float64{}, products: map[string]float64{}}
+		c[currency] = t
+	}
+	t.total += v
+	t.customers[customer] += v
+	t.products[strings.ToUpper(product)] += v
+}
+
+func (c costTotals) list() []Cost {
+	var out []Cost
+	for cur, t := range c {
+		out = append(out, Cost{Currency: cur, Total: cents(t.total), Customers: amounts(t.customers), Products: amounts(t.products)})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Currency < out[j].Currency })
+	return out
+}
+
+func amounts(m map[string]float64) []CostAmount {
+	out := make([]CostAmount, 0, len(m))
+	for k, v := range m {
+		out = append(out, CostAmount{Key: k, Amount: cents(v)})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Key < out[j].Key })
+	return out
+}
+
+func cents(v float64) float64 { return math.Round(v*100) / 100 }
 
 func sorted(m map[string]*Total) []Total {
 	out := make([]Total, 0, len(m))

@@ -68,10 +68,42 @@ func planHead(st *styles, p *approval.Plan, view string) [][]any {
 		{cell(st.bold, "Checked online"), cell(0, checkedOnline(p))},
 		{cell(st.bold, "Lines to buy"), cell(0, p.Lines)},
 	}
+	for _, c := range p.Costs {
+		rows = append(rows, []any{cell(st.bold, "Estimated cost"), cell(st.bold, Money(c.Total)+" "+c.Currency)})
+	}
+	if p.Unpriced > 0 {
+		rows = append(rows, []any{cell(st.bad, "Without a price"), cell(st.bad, Plural(p.Unpriced, "line")+" to buy: the results workbook says why")})
+	}
 	if n := len(p.InvalidRows); n > 0 {
 		rows = append(rows, []any{cell(st.bad, "Invalid rows"), cell(st.bad, List(p.InvalidRows, 50)+": their carts are held back")})
 	}
 	return append(rows, nil)
+}
+
+// planPrices are the plan's line prices by sheet row.
+func planPrices(p *approval.Plan) map[int]approval.LinePrice {
+	m := map[int]approval.LinePrice{}
+	for _, lp := range p.Prices {
+		m[lp.Row] = lp
+	}
+	return m
+}
+
+// costOf is a customer's or product's cost in the plan's currencies.
+func costOf(p *approval.Plan, key string, product bool) string {
+	var parts []string
+	for _, c := range p.Costs {
+		list := c.Customers
+		if product {
+			list = c.Products
+		}
+		for _, a := range list {
+			if strings.EqualFold(a.Key, key) {
+				parts = append(parts, Money(a.Amount)+" "+c.Currency)
+			}
+		}
+	}
+	return strings.Join(parts, " + ")
 }
 
 // checkedOnline says whether, and when, Partner Center was asked.
@@ -85,31 +117,48 @@ func checkedOnline(p *approval.Plan) string {
 func planByCustomer(f *excelize.File, st *styles, p *approval.Plan) error {
 	rows := planHead(st, p, "by customer")
 	head := []string{"Customer", "Cart group", "Row", "Catalog item", "Name", "Quantity", "Billing", "Term", "Sent"}
+	priced := len(p.Prices) > 0
+	if priced {
+		head = append(head, "Unit price", "Currency", "Estimated cost")
+	}
 	rows = append(rows, headerCells(st, head))
+	linePrices := planPrices(p)
 	for _, c := range p.Carts {
 		sent := "yes"
 		if c.HeldBack {
 			sent = "no: held back (an invalid row)"
 		}
 		for _, l := range c.Lines {
-			rows = append(rows, []any{c.CustomerID, c.CartGroup, l.Row, excelize.Cell{StyleID: st.indent, Value: l.CatalogItemID},
-				l.FriendlyName, l.Quantity, excelize.Cell{StyleID: st.indent, Value: l.BillingCycle}, l.TermDuration, sent})
+			row := []any{c.CustomerID, c.CartGroup, l.Row, excelize.Cell{StyleID: st.indent, Value: l.CatalogItemID},
+				l.FriendlyName, l.Quantity, excelize.Cell{StyleID: st.indent, Value: l.BillingCycle}, l.TermDuration, sent}
+			if lp, ok := linePrices[l.Row]; ok {
+				row = append(row, excelize.Cell{StyleID: st.money, Value: lp.UnitPrice}, lp.Currency, excelize.Cell{StyleID: st.money, Value: lp.Cost})
+			}
+			rows = append(rows, row)
 		}
 	}
-	rows = append(rows, nil, headerCells(st, []string{"Customer", "Lines", "Quantity"}))
-	for _, t := range p.Customers {
-		rows = append(rows, []any{t.Key, t.Lines, t.Quantity})
+	totals := []string{"Customer", "Lines", "Quantity"}
+	if priced {
+		totals = append(totals, "Estimated cost")
 	}
-	return streamSheet(f, "By customer", rows, []float64{40, 12, 10, 36, 24, 10, 10, 8, 30})
+	rows = append(rows, nil, headerCells(st, totals))
+	for _, t := range p.Customers {
+		rows = append(rows, []any{t.Key, t.Lines, t.Quantity, costOf(p, t.Key, false)})
+	}
+	return streamSheet(f, "By customer", rows, []float64{40, 12, 10, 36, 24, 10, 10, 8, 30, 12, 10, 16})
 }
 
 func planByProduct(f *excelize.File, st *styles, p *approval.Plan) error {
 	rows := planHead(st, p, "by product")
-	rows = append(rows, headerCells(st, []string{"Catalog item", "Lines", "Quantity"}))
-	for _, t := range p.Products {
-		rows = append(rows, []any{t.Key, t.Lines, t.Quantity})
+	head := []string{"Catalog item", "Lines", "Quantity"}
+	if len(p.Prices) > 0 {
+		head = append(head, "Estimated cost")
 	}
-	return streamSheet(f, "By product", rows, []float64{40, 10, 10})
+	rows = append(rows, headerCells(st, head))
+	for _, t := range p.Products {
+		rows = append(rows, []any{t.Key, t.Lines, t.Quantity, costOf(p, t.Key, true)})
+	}
+	return streamSheet(f, "By product", rows, []float64{40, 10, 10, 24})
 }
 
 // headerCells is a table's header row; the headers of number columns
@@ -118,7 +167,7 @@ func headerCells(st *styles, names []string) []any {
 	row := make([]any, len(names))
 	for i, n := range names {
 		style := st.header
-		if n == "Row" || n == "Lines" || n == "Quantity" {
+		if n == "Row" || n == "Lines" || n == "Quantity" || n == "Unit price" || n == "Estimated cost" {
 			style = st.headerRight
 		}
 		row[i] = excelize.Cell{StyleID: style, Value: n}
