@@ -175,3 +175,28 @@ func readFile(t *testing.T, path string) string {
 	}
 	return string(b)
 }
+
+// TestCreateOnlyPrices: --create-only records the price Partner Center
+// gives each cart line, in the price columns, saying it is Partner
+// Center's; a rerun writes the same from the journal.
+func TestCreateOnlyPrices(t *testing.T) {
+	dir, name := sample(t, "monthly-orders.xlsx")
+	results := filepath.Join(dir, "monthly-orders.results.xlsx")
+	for run := range 2 {
+		if r := cli(t, dir, "submit", "--sandbox", "--create-only", clock, name); r.code != 0 {
+			t.Fatalf("run %d: exit %d\n%s", run, r.code, r.stderr)
+		}
+		rows := orderRows(t, results)
+		// The sandbox prices Business Basic at 6.00 a month and E3 at 36.00.
+		for n, want := range map[int][2]string{0: {"6.00", "150.00"}, 1: {"432.00", "4,320.00"}} {
+			row := rows[n]
+			if row["Unit Price"] != want[0] || row["Estimated Cost"] != want[1] || row["Currency"] != "USD" ||
+				!strings.Contains(row["Import Message"], "the price is Partner Center's for this cart line") {
+				t.Errorf("run %d, row %d: %s %s %s: %s", run, n+4, row["Unit Price"], row["Currency"], row["Estimated Cost"], row["Import Message"])
+			}
+		}
+		if row := rows[2]; row["Estimated Cost"] != "" { // the Azure plan: no price
+			t.Errorf("run %d: the Azure plan has a price: %v", run, row)
+		}
+	}
+}

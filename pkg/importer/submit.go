@@ -164,6 +164,7 @@ func Submit(ctx context.Context, s *CheckedSheet, o SubmitOptions, conn Connecto
 		sendLog = o.SendLog.WithFields(logrus.Fields{"run_id": runID, "file": s.Input, "batch": batch})
 	}
 	err = send(ctx, sendLog, remote, journal, s, runID, batch, o)
+	run.Prices = run.Prices || priced(s.Checked)
 	sum, ferr := WriteResults(results, run, s.Results, o.Summary)
 	if ferr != nil {
 		return rescue(results, log, run, o.Summary, filepath.Dir(statePath), ferr)
@@ -317,4 +318,14 @@ func StatusFields(counts map[string]int) logrus.Fields {
 // sheets of a watched inbox can start within the same second.
 func NewRunID() string {
 	return time.Now().UTC().Format("20060102T150405Z") + "-" + pc.NewID()[:8]
+}
+
+// priced: some row has a price (--create-only's, from Partner Center).
+func priced(c *order.Checked) bool {
+	for i := range c.Outcomes {
+		if c.Outcomes[i].Price != nil {
+			return true
+		}
+	}
+	return false
 }

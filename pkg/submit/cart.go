@@ -101,6 +101,7 @@ func (r *runner) cart(ctx context.Context, c *order.Cart) error {
 			func(o *order.Outcome) {
 				o.CartID, o.RequestID, o.CorrelationID = a.CartID, a.CreateRequestID, a.CreateCorrelationID
 			})
+		r.cartPrices(a, rows)
 		return nil
 	}
 	switch a.State {
@@ -158,7 +159,11 @@ func (r *runner) create(ctx context.Context, a *Attempt, attested bool, lines []
 	a.Lines = a.Lines[:0]
 	var refused []string
 	for n, l := range cart.LineItems {
-		a.Lines = append(a.Lines, LineInfo{OrderGroup: l.OrderGroup, CatalogItemID: l.CatalogItemID, Quantity: l.Quantity, TermDuration: l.TermDuration})
+		li := LineInfo{OrderGroup: l.OrderGroup, CatalogItemID: l.CatalogItemID, Quantity: l.Quantity, TermDuration: l.TermDuration}
+		if l.Pricing != nil {
+			li.Priced, li.ListPrice, li.ExtendedPrice, li.Currency = true, l.Pricing.ListPrice, l.Pricing.ExtendedPrice, l.CurrencyCode
+		}
+		a.Lines = append(a.Lines, li)
 		if l.Error != nil && n < len(rows) {
 			refused = append(refused, fmt.Sprint(r.plan.Rows[rows[n]].Line))
 		}
@@ -347,4 +352,18 @@ func mapCheckout(a *Attempt, res *pc.CartCheckoutResult) []lineOutcome {
 		out[n] = lineOutcome{status: order.StatusUnknown, message: "the checkout's answer names no order for this line; check the customer's orders in Partner Center"}
 	}
 	return out
+}
+
+// cartPrices gives the rows of a created cart the prices Partner Center
+// gave its lines, in place of the price list's: a note says whose they are.
+func (r *runner) cartPrices(a *Attempt, rows []int) {
+	for n, i := range rows {
+		if n >= len(a.Lines) || !a.Lines[n].Priced || a.Lines[n].Quantity <= 0 {
+			continue
+		}
+		l, o := a.Lines[n], &r.plan.Outcomes[i]
+		o.Price = &order.Price{Unit: l.ExtendedPrice / float64(l.Quantity), Currency: l.Currency, Cost: l.ExtendedPrice, PartnerCenter: true}
+		o.Problems = append(o.Problems, order.Problem{Kind: "price: Partner Center's", Severity: order.Note,
+			Message: fmt.Sprintf("the price is Partner Center's for this cart line, not the price list's: %.2f %s for the term (list price %.2f)", l.ExtendedPrice, l.Currency, l.ListPrice)})
+	}
 }

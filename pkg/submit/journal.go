@@ -258,6 +258,12 @@ type LineInfo struct {
 	CatalogItemID string `json:"catalogItemId"`
 	Quantity      int    `json:"quantity"`
 	TermDuration  string `json:"termDuration,omitempty"`
+	// The price Partner Center gave the line, where it gave one: the whole
+	// term for the quantity (extendedPrice), its list price, and currency.
+	Priced        bool    `json:"priced,omitempty"`
+	ListPrice     float64 `json:"listPrice,omitempty"`
+	ExtendedPrice float64 `json:"extendedPrice,omitempty"`
+	Currency      string  `json:"currency,omitempty"`
 }
 
 // RowRecord is the last known outcome of a row of a batch.
