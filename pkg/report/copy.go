@@ -190,7 +190,7 @@ func buildEdits(run *Run, st *styles, twin func(int) int) *sheetEdits {
 	}
 	head := make([]newCell, len(rcols))
 	for i, name := range run.resultNames() {
-		head[i] = newCell{col: rcols[i], style: st.header, text: name}
+		head[i] = newCell{col: rcols[i], style: st.resultHeader(name), text: name}
 	}
 	e.cells[run.HeaderLine] = sortCells(head)
 	nameCol := customerNameColumn(run.Columns)
@@ -202,8 +202,11 @@ func buildEdits(run *Run, st *styles, twin func(int) int) *sheetEdits {
 		values := resultValues(run, i, nameCol)
 		for j, v := range values {
 			c := newCell{col: rcols[j], style: st.result(j, failed), text: v}
-			if numeric(names[j]) {
+			switch {
+			case numeric(names[j]):
 				c.style, c.num = st.money, true
+			case names[j] == "Currency":
+				c.style = st.indent
 			}
 			if v != "" || j == 0 {
 				cells = append(cells, c)

@@ -132,7 +132,7 @@ func planByCustomer(f *excelize.File, st *styles, p *approval.Plan) error {
 			row := []any{c.CustomerID, c.CartGroup, l.Row, excelize.Cell{StyleID: st.indent, Value: l.CatalogItemID},
 				l.FriendlyName, l.Quantity, excelize.Cell{StyleID: st.indent, Value: l.BillingCycle}, l.TermDuration, sent}
 			if lp, ok := linePrices[l.Row]; ok {
-				row = append(row, excelize.Cell{StyleID: st.money, Value: lp.UnitPrice}, lp.Currency, excelize.Cell{StyleID: st.money, Value: lp.Cost})
+				row = append(row, excelize.Cell{StyleID: st.money, Value: lp.UnitPrice}, excelize.Cell{StyleID: st.indent, Value: lp.Currency}, excelize.Cell{StyleID: st.money, Value: lp.Cost})
 			}
 			rows = append(rows, row)
 		}
@@ -167,8 +167,11 @@ func headerCells(st *styles, names []string) []any {
 	row := make([]any, len(names))
 	for i, n := range names {
 		style := st.header
-		if n == "Row" || n == "Lines" || n == "Quantity" || n == "Unit price" || n == "Estimated cost" {
+		switch n {
+		case "Row", "Lines", "Quantity", "Unit price", "Estimated cost":
 			style = st.headerRight
+		case "Currency":
+			style = st.headerIndent
 		}
 		row[i] = excelize.Cell{StyleID: style, Value: n}
 	}

@@ -105,3 +105,15 @@ func (s *styles) result(j int, failed bool) int {
 	}
 	return s.message
 }
+
+// resultHeader is the style of a result column's header: over a number,
+// it stands right, over it; Currency, beside one, is set off from it.
+func (s *styles) resultHeader(name string) int {
+	switch {
+	case numeric(name):
+		return s.headerRight
+	case name == "Currency":
+		return s.headerIndent
+	}
+	return s.header
+}

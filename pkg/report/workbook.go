@@ -290,7 +290,7 @@ func fillNewWorkbook(ctx context.Context, f *excelize.File, run *Run) error {
 		header[i] = excelize.Cell{StyleID: st.bold, Value: c.Header}
 	}
 	for i, name := range run.resultNames() {
-		header[rcols[i]-1] = excelize.Cell{StyleID: st.header, Value: name}
+		header[rcols[i]-1] = excelize.Cell{StyleID: st.resultHeader(name), Value: name}
 	}
 	if err := setRow(sw, run.HeaderLine, header); err != nil {
 		return err
@@ -324,6 +324,8 @@ func fillNewWorkbook(ctx context.Context, f *excelize.File, run *Run) error {
 			cells[rcols[j]-1] = excelize.Cell{StyleID: st.result(j, failed), Value: v}
 			if f, err := strconv.ParseFloat(v, 64); err == nil && numeric(names[j]) {
 				cells[rcols[j]-1] = excelize.Cell{StyleID: st.money, Value: f}
+			} else if names[j] == "Currency" {
+				cells[rcols[j]-1] = excelize.Cell{StyleID: st.indent, Value: v}
 			}
 		}
 		var opts []excelize.RowOpts
