@@ -19,6 +19,7 @@ type sandboxOptions struct {
 	customerRPM   int
 	tokenLifetime time.Duration
 	checkoutTime  time.Duration
+	provisioning  time.Duration
 }
 
 func newSandboxCmd(stdout, stderr io.Writer) *cobra.Command {
@@ -50,11 +51,12 @@ until interrupted.`,
 	f.IntVar(&o.customerRPM, "customer-rpm", 0, "requests per minute allowed per customer (0: unlimited)")
 	f.DurationVar(&o.tokenLifetime, "token-lifetime", o.tokenLifetime, "how long access tokens last")
 	f.DurationVar(&o.checkoutTime, "checkout-time", 0, "how long a checkout takes (another checkout of the cart meanwhile gets 409)")
+	f.DurationVar(&o.provisioning, "provisioning-delay", 0, "how long after checkout an order stays pending and its lines unfulfilled")
 	return cmd
 }
 
 func runSandbox(cmd *cobra.Command, stdout, stderr io.Writer, o sandboxOptions) error {
-	cfg := sandbox.Config{Seed: o.seed, PartnerRPM: o.partnerRPM, CustomerRPM: o.customerRPM, TokenLifetime: o.tokenLifetime, CheckoutTime: o.checkoutTime}
+	cfg := sandbox.Config{Seed: o.seed, PartnerRPM: o.partnerRPM, CustomerRPM: o.customerRPM, TokenLifetime: o.tokenLifetime, CheckoutTime: o.checkoutTime, ProvisioningDelay: o.provisioning}
 	if o.faults != "" {
 		fs, err := sandbox.ParseFaults(o.faults)
 		if err != nil {

@@ -89,9 +89,12 @@ var SubmitResultColumns = append(append([]string(nil), ResultColumns...), "Reque
 // PriceColumns are the result columns a run with prices adds.
 var PriceColumns = []string{"Unit Price", "Currency", "Estimated Cost"}
 
+// FollowUpColumns are the result columns importer status adds.
+var FollowUpColumns = []string{"Order Status", "Provisioning"}
+
 // AllResultColumns are every result column, in the order they are added;
 // Column.Result indexes it.
-var AllResultColumns = append(append([]string(nil), SubmitResultColumns...), PriceColumns...)
+var AllResultColumns = append(append(append([]string(nil), SubmitResultColumns...), PriceColumns...), FollowUpColumns...)
 
 // Column is one header cell of the orders sheet and what it was taken for.
 type Column struct {

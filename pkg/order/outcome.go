@@ -56,6 +56,10 @@ type Outcome struct {
 	// Price is the row's price, where it is known (--prices, or the cart
 	// Partner Center priced with --create-only).
 	Price *Price
+	// OrderStatus and Provisioning are what Partner Center said of the
+	// row's order and its line when last asked (importer status), as it
+	// said them: pending, completed…; unfulfilled, fulfilled….
+	OrderStatus, Provisioning string
 }
 
 // Price is what a row costs.

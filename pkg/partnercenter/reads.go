@@ -115,3 +115,16 @@ func nextPage(l *Link) (string, http.Header, error) {
 	}
 	return uri, h, nil
 }
+
+// ProvisioningItem is the provisioning of one line of an order. Status is
+// kept as received (fulfilled, unfulfilled, prefulfillmentpending, …).
+type ProvisioningItem struct {
+	LineItemNumber int    `json:"lineItemNumber"`
+	Status         string `json:"status"`
+}
+
+// GetProvisioningStatus reads the provisioning of an order's lines (the
+// documents call it App+User only).
+func (c *Client) GetProvisioningStatus(ctx context.Context, customer, orderID string) ([]ProvisioningItem, error) {
+	return collect[ProvisioningItem](ctx, c, "/v1/customers/"+url.PathEscape(customer)+"/orders/"+url.PathEscape(orderID)+"/provisioningstatus")
+}

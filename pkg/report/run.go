@@ -39,6 +39,8 @@ type Run struct {
 	Online *Online
 	// Prices adds the price columns (Unit Price, Currency, Estimated Cost).
 	Prices bool
+	// FollowUp adds Order Status and Provisioning (importer status).
+	FollowUp bool
 }
 
 // Online says a sheet was checked against Partner Center, and how far.
@@ -66,6 +68,9 @@ func (r *Run) resultNames() []string {
 	}
 	if r.Prices {
 		names = append(append([]string(nil), names...), order.PriceColumns...)
+	}
+	if r.FollowUp {
+		names = append(append([]string(nil), names...), order.FollowUpColumns...)
 	}
 	return names
 }

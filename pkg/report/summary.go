@@ -40,6 +40,10 @@ type Summary struct {
 	// submit) bought, per currency; Unpriced counts those without a price.
 	Costs    []CostTotal `json:"costs,omitempty"`
 	Unpriced int         `json:"unpricedRows,omitempty"`
+	// OrderStatuses and Provisioning count the ordered rows by what
+	// Partner Center said of their orders (importer status).
+	OrderStatuses map[string]int `json:"orderStatuses,omitempty"`
+	Provisioning  map[string]int `json:"provisioning,omitempty"`
 }
 
 // CustomerTally counts the rows of one customer by status.
@@ -123,6 +127,18 @@ func Summarize(run *Run, results string) *Summary {
 	s.Kinds = TallyKinds(s.Problems, false)
 	if run.Prices {
 		s.Costs, s.Unpriced = costs(run)
+	}
+	if run.FollowUp {
+		s.OrderStatuses, s.Provisioning = map[string]int{}, map[string]int{}
+		for i := range run.Outcomes {
+			o := &run.Outcomes[i]
+			if o.OrderStatus != "" {
+				s.OrderStatuses[o.OrderStatus]++
+			}
+			if o.Provisioning != "" {
+				s.Provisioning[o.Provisioning]++
+			}
+		}
 	}
 	for _, c := range run.Carts {
 		cs := CartSummary{Name: c.Name, CustomerID: c.Key.CustomerID, CartGroup: c.Key.Group, Statuses: map[string]int{}, Request: requestOf(c.Request)}

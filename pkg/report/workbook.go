@@ -134,7 +134,8 @@ func fieldColumns(run *Run) map[order.Field][]int {
 
 // resultWidths are the widths of the result columns that have one of their
 // own; the id columns are idWidth, when they have ids.
-var resultWidths = map[string]float64{"Import Status": 14, "Import Message": 60, "Cart": 52, "Unit Price": 12, "Currency": 10, "Estimated Cost": 16}
+var resultWidths = map[string]float64{"Import Status": 14, "Import Message": 60, "Cart": 52, "Unit Price": 12, "Currency": 10, "Estimated Cost": 16,
+	"Order Status": 16, "Provisioning": 16}
 
 const idWidth = 38
 
@@ -188,6 +189,9 @@ func resultValues(run *Run, i, nameCol int) []string {
 	}
 	if run.Prices {
 		v = append(v, priceCells(o.Price)...)
+	}
+	if run.FollowUp {
+		v = append(v, o.OrderStatus, o.Provisioning)
 	}
 	return v
 }

@@ -223,7 +223,7 @@ func (s *Server) placeOrders(st *cartState, r *http.Request, now time.Time) *pc.
 			if l.Pricing != nil {
 				o.TotalPrice = round2(o.TotalPrice + l.Pricing.ExtendedPrice)
 			}
-			if it, ok := s.cfg.Catalog.Lookup(l.CatalogItemID); ok && (it.Product.Family == "perpetual" || it.Product.Family == "reservation") {
+			if it, ok := s.cfg.Catalog.Lookup(l.CatalogItemID); s.cfg.ProvisioningDelay > 0 || ok && (it.Product.Family == "perpetual" || it.Product.Family == "reservation") {
 				o.Status = pc.OrderPending // provisioned later
 			}
 			o.LineItems = append(o.LineItems, ol)
@@ -251,19 +251,55 @@ func (s *Server) groupError(lines []pc.CartLineItem) *pc.OrderError {
 }
 
 func (s *Server) handleGetOrder(w http.ResponseWriter, r *http.Request) {
+	if o, ok := s.order(w, r); ok {
+		writeJSON(w, http.StatusOK, o)
+	}
+}
+
+// order is the request's order as it is now: provisioned once
+// ProvisioningDelay has passed since it was placed; or 404.
+func (s *Server) order(w http.ResponseWriter, r *http.Request) (pc.Order, bool) {
 	s.mu.Lock()
 	st, ok := s.orders[strings.ToLower(r.PathValue("order"))]
 	var out pc.Order
 	if ok && st.customer == strings.ToLower(r.PathValue("customer")) {
 		out = st.order
+		out.LineItems = append([]pc.OrderLineItem(nil), st.order.LineItems...)
 	} else {
 		ok = false
 	}
 	s.mu.Unlock()
 	if !ok {
 		writeError(w, http.StatusNotFound, 0, "Order "+r.PathValue("order")+" was not found for this customer.")
+		return pc.Order{}, false
+	}
+	if s.provisioned(&out) {
+		out.Status = pc.OrderCompleted
+	}
+	return out, true
+}
+
+// provisioned: the order was placed ProvisioningDelay ago or more.
+func (s *Server) provisioned(o *pc.Order) bool {
+	return o.CreationDate != nil && !s.now().Before(o.CreationDate.Add(s.cfg.ProvisioningDelay))
+}
+
+// handleProvisioning answers GET …/orders/{order}/provisioningstatus:
+// each line fulfilled once the order is provisioned, else unfulfilled.
+func (s *Server) handleProvisioning(w http.ResponseWriter, r *http.Request) {
+	o, ok := s.order(w, r)
+	if !ok {
 		return
 	}
+	status := "unfulfilled"
+	if s.provisioned(&o) {
+		status = "fulfilled"
+	}
+	out := pc.Collection[pc.ProvisioningItem]{Items: []pc.ProvisioningItem{}, Attributes: &pc.Attributes{ObjectType: "Collection"}}
+	for _, l := range o.LineItems {
+		out.Items = append(out.Items, pc.ProvisioningItem{LineItemNumber: l.LineItemNumber, Status: status})
+	}
+	out.TotalCount = len(out.Items)
 	writeJSON(w, http.StatusOK, out)
 }
 

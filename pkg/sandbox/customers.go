@@ -57,7 +57,11 @@ func (s *Server) handleSubscriptions(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	for _, o := range s.orders {
 		if o.customer == strings.ToLower(c.ID) {
-			out.Items = append(out.Items, orderSubscriptions(&o.order)...)
+			ord := o.order
+			if s.provisioned(&ord) {
+				ord.Status = pc.OrderCompleted
+			}
+			out.Items = append(out.Items, orderSubscriptions(&ord)...)
 		}
 	}
 	s.mu.Unlock()

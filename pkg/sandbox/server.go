@@ -77,6 +77,12 @@ type Config struct {
 	// orders, replayed answers and ledger in, so that a later sandbox on
 	// the same file carries on where this one stopped (see state.go).
 	StatePath string
+	// ProvisioningDelay is how long after checkout an order is provisioned:
+	// until then it is pending and its lines unfulfilled (orders of
+	// perpetual software and reservations are pending at checkout even
+	// without a delay), then completed and fulfilled.
+	ProvisioningDelay time.Duration
+
 	// ReadOnly, with StatePath, reads the state without ever writing it:
 	// for reads beside a run that may hold the file (validate --online).
 	ReadOnly bool
@@ -172,6 +178,7 @@ func (s *Server) routes() {
 	m.Handle("PUT /v1/customers/{customer}/carts/{cart}", s.api("update", s.handleUpdateCart))
 	m.Handle("POST /v1/customers/{customer}/carts/{cart}/checkout", s.api("checkout", s.handleCheckout))
 	m.Handle("GET /v1/customers/{customer}/orders/{order}", s.api("order", s.handleGetOrder))
+	m.Handle("GET /v1/customers/{customer}/orders/{order}/provisioningstatus", s.api("order", s.handleProvisioning))
 	m.Handle("GET /v1/customers/{customer}", s.api("customer", s.handleCustomer))
 	m.Handle("GET /v1/customers/{customer}/subscriptions", s.api("subscriptions", s.handleSubscriptions))
 	m.Handle("GET /v1/products/{product}", s.api("catalog", s.handleProduct))

@@ -277,6 +277,9 @@ type RowRecord struct {
 	CorrelationID  string    `json:"correlationId,omitempty"`
 	RunID          string    `json:"runId"`
 	At             time.Time `json:"at"`
+	// What importer status last learned of the row's order.
+	OrderStatus  string `json:"orderStatus,omitempty"`
+	Provisioning string `json:"provisioning,omitempty"`
 }
 
 func key(batch, id string) []byte { return []byte(batch + "\x00" + id) }
@@ -334,6 +337,24 @@ func (j *Journal) Finish(a *Attempt, rows map[string]RowRecord) error {
 		b := tx.Bucket(bucketRows)
 		for k, r := range rows {
 			rk := key(a.Batch, k)
+			v, err := encodeRecord(rk, r)
+			if err != nil {
+				return err
+			}
+			if err := b.Put(rk, v); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// PutRows records rows' outcomes of a batch (durably), as they are.
+func (j *Journal) PutRows(batch string, rows map[string]RowRecord) error {
+	return j.db.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketRows)
+		for k, r := range rows {
+			rk := key(batch, k)
 			v, err := encodeRecord(rk, r)
 			if err != nil {
 				return err

@@ -1,0 +1,167 @@
+// Package followup asks Partner Center what became of the orders a batch
+// placed, until their subscriptions exist: each order's status, each
+// line's subscription and provisioning (../shared/reference/partner-center-live.md §4).
+package followup
+
+import (
+	"context"
+	"fmt"
+	"runtime/debug"
+	"strings"
+	"sync"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/cspimporter/importer/pkg/order"
+	pc "github.com/cspimporter/importer/pkg/partnercenter"
+)
+
+// API is what the follow-up reads (the client).
+type API interface {
+	GetOrder(ctx context.Context, customer, orderID string) (*pc.Order, pc.Call, error)
+	GetProvisioningStatus(ctx context.Context, customer, orderID string) ([]pc.ProvisioningItem, error)
+}
+
+// Ref is an order of a customer.
+type Ref struct{ Customer, OrderID string }
+
+// Order is what Partner Center said of an order.
+type Order struct {
+	Status string
+	Lines  []pc.OrderLineItem
+	// Provisioning by line number; nil when it could not be read (the
+	// documents make it App+User only): the order's status decides then.
+	Provisioning map[int]string
+	Err          error // the order could not be read
+}
+
+// Read asks about every order, conc at a time.
+func Read(ctx context.Context, api API, refs []Ref, conc int) map[Ref]*Order {
+	out := map[Ref]*Order{}
+	var mu sync.Mutex
+	g, ctx := errgroup.WithContext(ctx)
+	g.SetLimit(max(1, conc))
+	for _, ref := range refs {
+		g.Go(func() error {
+			o := read(ctx, api, ref)
+			mu.Lock()
+			out[ref] = o
+			mu.Unlock()
+			return nil
+		})
+	}
+	_ = g.Wait()
+	return out
+}
+
+func read(ctx context.Context, api API, ref Ref) (o *Order) {
+	defer func() {
+		if p := recover(); p != nil {
+			o = &Order{Err: fmt.Errorf("internal error: %v\n%s", p, debug.Stack())}
+		}
+	}()
+	got, _, err := api.GetOrder(ctx, ref.Customer, ref.OrderID)
+	if err != nil {
+		return &Order{Err: err}
+	}
+	o = &Order{Status: got.Status, Lines: got.LineItems}
+	if items, err := api.GetProvisioningStatus(ctx, ref.Customer, ref.OrderID); err == nil {
+		o.Provisioning = map[int]string{}
+		for _, it := range items {
+			o.Provisioning[it.LineItemNumber] = it.Status
+		}
+	}
+	return o
+}
+
+// State is where a row's order stands.
+type State int
+
+// States of a row's order.
+const (
+	Pending State = iota // not settled yet: ask again later
+	Done                 // completed, its line provisioned
+	Failed               // cancelled, refused or failed: it will not provision
+)
+
+// Apply writes what was read into the rows' outcomes (Order Status,
+// Provisioning, a Subscription Id the checkout did not have) and returns
+// each ordered row's state.
+func Apply(c *order.Checked, orders map[Ref]*Order) map[int]State {
+	states := map[int]State{}
+	taken := map[Ref]map[int]bool{} // order lines already matched to a row
+	for i := range c.Outcomes {
+		o := &c.Outcomes[i]
+		if o.OrderID == "" || (o.Status != order.StatusOrdered && o.Status != order.StatusSkipped) {
+			continue
+		}
+		if c.CartOf[i] < 0 {
+			continue
+		}
+		ref := Ref{c.Carts[c.CartOf[i]].Key.CustomerID, o.OrderID}
+		got := orders[ref]
+		if got == nil {
+			continue
+		}
+		if got.Err != nil {
+			states[i] = Pending
+			o.Problems = append(o.Problems, order.Problem{Kind: "status: not read", Severity: order.Note,
+				Message: fmt.Sprintf("Partner Center did not say what became of order %s (%v); run importer status again", o.OrderID, got.Err)})
+			continue
+		}
+		if taken[ref] == nil {
+			taken[ref] = map[int]bool{}
+		}
+		line := match(got.Lines, &c.Rows[i], taken[ref])
+		o.OrderStatus = got.Status
+		if line != nil {
+			if line.SubscriptionID != "" {
+				o.SubscriptionID = line.SubscriptionID
+			}
+			if p, ok := got.Provisioning[line.LineItemNumber]; ok {
+				o.Provisioning = p
+			}
+		}
+		states[i] = stateOf(got.Status, o.Provisioning, got.Provisioning != nil)
+	}
+	return states
+}
+
+// match finds the order line of a row: the same catalog item and
+// quantity, not taken by another row; else the same item.
+func match(lines []pc.OrderLineItem, r *order.Row, taken map[int]bool) *pc.OrderLineItem {
+	item := strings.TrimSpace(r.Get(order.CatalogItemID))
+	qty := strings.TrimSpace(r.Get(order.Quantity))
+	var loose *pc.OrderLineItem
+	for n := range lines {
+		l := &lines[n]
+		if taken[n] || !strings.EqualFold(l.OfferID, item) {
+			continue
+		}
+		if fmt.Sprint(l.Quantity) == qty {
+			taken[n] = true
+			return l
+		}
+		if loose == nil {
+			loose = l
+		}
+	}
+	return loose
+}
+
+// stateOf reads Partner Center's words leniently: unknown ones are
+// pending, never an error.
+func stateOf(status, provisioning string, knowProvisioning bool) State {
+	s, p := fold(status), fold(provisioning)
+	switch {
+	case strings.Contains(s, "cancel") || strings.Contains(s, "reject") || s == "error" || s == "failed" || strings.Contains(p, "fail"):
+		return Failed
+	case s == "completed" && (p == "fulfilled" || !knowProvisioning):
+		return Done
+	}
+	return Pending
+}
+
+func fold(s string) string {
+	return strings.NewReplacer("_", "", " ", "", "-", "").Replace(strings.ToLower(strings.TrimSpace(s)))
+}
