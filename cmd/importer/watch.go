@@ -19,6 +19,7 @@ type watchOptions struct {
 	poll        time.Duration
 	settle      time.Duration
 	requirePlan bool
+	followUp    time.Duration
 }
 
 func newWatchCmd(a *app) *cobra.Command {
@@ -74,6 +75,7 @@ func (o *watchOptions) register(f *pflag.FlagSet) {
 	f.DurationVar(&o.poll, "poll", o.poll, "how often to look into the inbox")
 	f.DurationVar(&o.settle, "settle", o.settle, "how long a file must be unchanged before it is taken")
 	f.BoolVar(&o.requirePlan, "require-plan", false, "take a sheet only with its approved plan, NAME.plan.json, beside it")
+	f.DurationVar(&o.followUp, "follow-up", time.Hour, "how often to ask about the orders of the sheets in done/ and failed/ until they are provisioned, updating their results workbooks (0: never)")
 }
 
 // watch are the options of the core's watch.
@@ -88,7 +90,11 @@ func (a *app) watchOptions(o watchOptions) (importer.WatchOptions, error) {
 		co.Online = &importer.OnlineOptions{Concurrency: o.concurrency} // each sheet's connection and batch are the watch's
 	}
 	// A watch runs unattended: its log is the record, never a bar.
-	return importer.WatchOptions{Inbox: o.inbox, Once: o.once, Poll: o.poll, Settle: o.settle, RequirePlan: o.requirePlan,
+	follow := o.followUp
+	if follow <= 0 {
+		follow = -1 // never
+	}
+	return importer.WatchOptions{Inbox: o.inbox, Once: o.once, Poll: o.poll, Settle: o.settle, RequirePlan: o.requirePlan, FollowUpEvery: follow,
 		CheckSheet: co, Submit: so, Connect: a.connectOptions(o.connectFlags), Notify: o.notify(), Log: a.log, Secrets: a.secrets,
 		Filed: func(f importer.Filed) { a.printFiled(f, o.sheetOptions) }}, nil
 }

@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cspimporter/importer/pkg/importer"
 	"github.com/cspimporter/importer/pkg/inbox"
 	"github.com/cspimporter/importer/pkg/sandbox"
 )
@@ -69,13 +70,13 @@ func drop(t *testing.T, inbox, sample, as string) {
 	}
 }
 
-// tree lists the files under dir, relative, sorted (the watcher's own lock
-// and job markers left out).
+// tree lists the files under dir, relative, sorted (the watcher's own lock,
+// job and follow-up markers left out).
 func tree(t *testing.T, dir string) []string {
 	t.Helper()
 	var out []string
 	_ = filepath.Walk(dir, func(p string, info os.FileInfo, err error) error {
-		if err == nil && !info.IsDir() && info.Name() != ".lock" && info.Name() != inbox.Marker {
+		if err == nil && !info.IsDir() && info.Name() != ".lock" && info.Name() != inbox.Marker && info.Name() != importer.FollowUpMarker {
 			rel, _ := filepath.Rel(dir, p)
 			out = append(out, rel)
 		}
@@ -493,5 +494,53 @@ func TestWatchReportsWhereSheetsWent(t *testing.T) {
 	}
 	if s := readSummary(t, filepath.Join(nov, "nov.summary.json")); s.Statuses["Ordered"] != 30 {
 		t.Errorf("summary %v", s.Statuses)
+	}
+}
+
+// TestWatchFollowsOrders: a watch asks about the orders of the sheets it
+// filed until they are provisioned, updating the results workbook where it
+// lies, and tells the webhook once, when the batch is provisioned; a
+// settled sheet is not asked about again.
+func TestWatchFollowsOrders(t *testing.T) {
+	base, env, _ := external(t, "--provisioning-delay", "4s")
+	h := newHook(t, 200)
+	in := newInbox(t)
+	drop(t, in, "monthly-orders.xlsx", "orders.xlsx")
+	watch := func() {
+		t.Helper()
+		if code, out := runCode(t, watchCmd(t, in, base, env, "--once", "--follow-up", "1ms", "--notify", h.url(), "--notify-on", "always")); code != 0 {
+			t.Fatalf("exit %d\n%s", code, out)
+		}
+	}
+	watch() // submits, files under done/, and asks at once: pending
+	job := filepath.Join(in, "done", "orders")
+	results := filepath.Join(job, "orders.results.xlsx")
+	for _, row := range orderRows(t, results) {
+		if row["Order Status"] != "pending" || row["Provisioning"] != "unfulfilled" {
+			t.Fatalf("right after checkout: %v", row)
+		}
+	}
+	_, posts := h.got()
+	if len(posts) != 1 { // the submission's own
+		t.Fatalf("%d notifications, want the submission's", len(posts))
+	}
+	time.Sleep(4 * time.Second)
+	watch() // asks again: provisioned
+	for _, row := range orderRows(t, results) {
+		if row["Order Status"] != "completed" || row["Provisioning"] != "fulfilled" || row["Subscription Id"] == "" {
+			t.Errorf("once provisioned: %v", row)
+		}
+	}
+	_, posts = h.got()
+	if len(posts) != 2 || !strings.Contains(fmt.Sprint(posts[1]["title"]), "orders.xlsx: every order provisioned") {
+		t.Fatalf("notifications %v", posts)
+	}
+	marker, err := os.ReadFile(filepath.Join(job, importer.FollowUpMarker))
+	if err != nil || !strings.Contains(string(marker), `"settled":true`) {
+		t.Errorf("follow-up record %s, %v", marker, err)
+	}
+	watch() // settled: not asked about, not told again
+	if _, posts = h.got(); len(posts) != 2 {
+		t.Errorf("%d notifications after the batch settled, want 2", len(posts))
 	}
 }

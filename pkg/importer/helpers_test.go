@@ -26,13 +26,13 @@ func sample(t *testing.T, dir, sample, name string) string {
 	return p
 }
 
-// tree lists the files under dir, relative, sorted (the watcher's own lock
-// and job markers left out).
+// tree lists the files under dir, relative, sorted (the watcher's own lock,
+// job and follow-up markers left out).
 func tree(t *testing.T, dir string) []string {
 	t.Helper()
 	var out []string
 	_ = filepath.Walk(dir, func(p string, info os.FileInfo, err error) error {
-		if err == nil && !info.IsDir() && info.Name() != ".lock" && info.Name() != inbox.Marker {
+		if err == nil && !info.IsDir() && info.Name() != ".lock" && info.Name() != inbox.Marker && info.Name() != FollowUpMarker {
 			rel, _ := filepath.Rel(dir, p)
 			out = append(out, rel)
 		}

@@ -56,6 +56,9 @@ type Told struct {
 	Summary *report.Summary // nil: the run could not be done
 	Err     error
 	Filed   string // where a watch filed the sheet; "" for a submit
+	// Headline, if set, is what the title says instead of the rows'
+	// statuses (a follow-up: "every order provisioned").
+	Headline string
 }
 
 // Notify tells the webhooks and mailboxes how a run went. A failure to
@@ -105,6 +108,9 @@ func message(secrets *Secrets, t Told) notify.Message {
 		m.Summary = map[string]any{"input": t.Input, "ok": false, "error": reason, "filed": t.Filed}
 	} else {
 		m.Title = fmt.Sprintf("importer: %s: %s", name, report.TallyText(report.Tally(sum.Statuses)))
+		if t.Headline != "" {
+			m.Title = fmt.Sprintf("importer: %s: %s", name, t.Headline)
+		}
 		if sum.Sandbox {
 			m.Title = "importer SANDBOX: " + strings.TrimPrefix(m.Title, "importer: ")
 			text = append(text, report.SandboxNote+".")

@@ -25,6 +25,10 @@ type WatchOptions struct {
 	Poll        time.Duration // how often to look
 	Settle      time.Duration // how long a file must be unchanged
 	RequirePlan bool          // take a sheet only with NAME.plan.json beside it
+	// FollowUpEvery is how often the orders of the sheets filed under done/
+	// and failed/ are asked about, until they are settled (see
+	// watchfollow.go); 0 is every hour, below 0 never.
+	FollowUpEvery time.Duration
 
 	// How every sheet is checked and submitted; the results, the summary
 	// and the plan are the sheet's own in its processing directory.
@@ -88,6 +92,9 @@ func Watch(ctx context.Context, o WatchOptions) error {
 	o.Secrets.Add(o.Notify.Secrets()...)
 	if err := o.Check(); err != nil {
 		return sheetFault(err)
+	}
+	if o.FollowUpEvery == 0 {
+		o.FollowUpEvery = time.Hour
 	}
 	box, err := inbox.Open(o.Inbox, o.Settle)
 	if err != nil {
@@ -199,6 +206,7 @@ func (w *watcher) pass(ctx context.Context) error {
 	if err != nil {
 		return sheetFault(err)
 	}
+	defer w.followUp(ctx)
 	for _, name := range ready {
 		if ctx.Err() != nil {
 			return nil

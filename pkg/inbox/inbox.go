@@ -302,6 +302,32 @@ func (b *Inbox) Pending() ([]*Job, error) {
 	return jobs, nil
 }
 
+// Filed lists the jobs filed under done/ and failed/, for the follow-up of
+// their orders; a directory whose sheet cannot be told is left out.
+func (b *Inbox) Filed() ([]*Job, error) {
+	var jobs []*Job
+	for _, under := range []string{Done, Failed} {
+		entries, err := os.ReadDir(filepath.Join(b.Dir, under))
+		if err != nil {
+			return nil, fmt.Errorf("inbox: %w", err)
+		}
+		for _, e := range entries {
+			if !e.IsDir() {
+				continue
+			}
+			dir := filepath.Join(b.Dir, under, e.Name())
+			files, err := os.ReadDir(dir)
+			if err != nil {
+				return nil, fmt.Errorf("inbox: %w", err)
+			}
+			if sheet, err := sheetOf(dir, files); err == nil && sheet != "" {
+				jobs = append(jobs, &Job{Dir: dir, Sheet: sheet, inbox: b})
+			}
+		}
+	}
+	return jobs, nil
+}
+
 // Marker is the file in a job directory that names the job's sheet.
 const Marker = ".importer-job"
 
