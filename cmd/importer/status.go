@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/url"
@@ -29,7 +30,7 @@ const leastInterval = 30 * time.Second
 func newStatusCmd(a *app) *cobra.Command {
 	o := statusOptions{connectFlags: defaultConnectFlags(), interval: time.Minute, concurrency: 5}
 	cmd := &cobra.Command{
-		Use:   "status [flags] SHEET",
+		Use:   "status [flags] SHEET | status --batch ID [flags]",
 		Short: "Ask Partner Center what became of the orders SHEET's batch placed, and write it into the results workbook",
 		Long: `status reads the batch's journal (the one submit wrote for SHEET), asks Partner
 Center about every order its rows are in, and fills Order Status, Subscription
@@ -38,12 +39,24 @@ the last time. With --wait it keeps asking, less and less often, until every
 order is completed and provisioned or the time is up. It buys nothing.
 
 Exit 0 when every ordered row is provisioned, 1 when some are still pending
-or failed (or nothing is ordered), 2 when it could not ask.`,
+or failed (or nothing is ordered), 2 when it could not ask.
+
+With --batch and no SHEET it follows the batch from its journal alone and
+prints what it learns; there is no sheet to write results into.`,
 		Example: `  importer status orders.xlsx
   importer status --wait 2h orders.xlsx
+  importer status --batch 2026-11
   importer status --sandbox --interval 1s --wait 1m samples/monthly-orders.xlsx`,
-		Args: oneSheet,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 && o.batch != "" {
+				return nil // the batch alone, from its journal
+			}
+			return oneSheet(cmd, args)
+		},
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return a.batchStatusCmd(cmd.Context(), o)
+			}
 			return a.statusCmd(cmd.Context(), args[0], o)
 		},
 	}
@@ -108,9 +121,39 @@ func (a *app) statusCmd(ctx context.Context, input string, o statusOptions) erro
 	return exitOf(err, done != nil)
 }
 
+// batchStatusCmd follows a batch without its sheet.
+func (a *app) batchStatusCmd(ctx context.Context, o statusOptions) error {
+	if err := o.check(); err != nil {
+		return fail(err)
+	}
+	conn := importer.NewConnection(a.connectOptions(o.connectFlags))
+	defer conn.Close()
+	so := importer.StatusOptions{Batch: o.batch, State: o.state, StateDir: a.stateDir(), Wait: o.wait,
+		Interval: o.interval, MaxInterval: 30 * time.Minute, Concurrency: o.concurrency, Log: a.log}
+	if !o.json {
+		so.Changed = func(c importer.Change) { fmt.Fprintln(a.stdout, printable(changeLine(c))) }
+	}
+	done, rows, err := importer.StatusOfBatch(ctx, so, conn)
+	if done != nil {
+		if o.json {
+			enc := json.NewEncoder(a.stdout)
+			enc.SetIndent("", "  ")
+			if perr := enc.Encode(map[string]any{"batch": o.batch, "provisioned": done.Done, "pending": done.Pending, "failed": done.Failed, "rows": rows}); perr != nil && err == nil {
+				err = &importer.Error{Fault: importer.FaultResults, Err: perr}
+			}
+		} else {
+			fmt.Fprintf(a.stdout, "Batch %s, ordered rows: %d provisioned, %d pending, %d failed.\n", printable(o.batch), done.Done, done.Pending, done.Failed)
+		}
+	}
+	return exitOf(err, done != nil)
+}
+
 // changeLine says what became of a row's order.
 func changeLine(c importer.Change) string {
-	line := fmt.Sprintf("row %d: order %s", c.Row, c.OrderID)
+	line := "order " + c.OrderID
+	if c.Row > 0 {
+		line = fmt.Sprintf("row %d: order %s", c.Row, c.OrderID)
+	}
 	if c.Status != c.WasStatus {
 		line += ": " + was(c.WasStatus) + orNone(c.Status)
 	}

@@ -97,3 +97,19 @@ func TestStatusRefusals(t *testing.T) {
 		}
 	}
 }
+
+// TestStatusOfBatch: the batch alone, without its sheet, from the journal.
+func TestStatusOfBatch(t *testing.T) {
+	dir, name := sample(t, "monthly-orders.xlsx")
+	state := filepath.Join(dir, "nov.journal")
+	if r := cli(t, dir, "submit", "--sandbox", clock, "--state", state, "--batch", "nov", name); r.code != 0 {
+		t.Fatalf("submit: exit %d\n%s", r.code, r.stderr)
+	}
+	r := cli(t, dir, "status", "--sandbox", "--state", state, "--batch", "nov")
+	if r.code != 0 || !strings.Contains(r.stdout, "Batch nov, ordered rows: 30 provisioned, 0 pending, 0 failed.") || !strings.Contains(r.stdout, ": completed; provisioning fulfilled; subscription ") {
+		t.Errorf("exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	if r := cli(t, dir, "status", "--sandbox"); r.code != 2 || !strings.Contains(r.stderr, "name the order sheet") {
+		t.Errorf("neither sheet nor batch: exit %d\n%s", r.code, r.stderr)
+	}
+}

@@ -112,26 +112,35 @@ func Apply(c *order.Checked, orders map[Ref]*Order) map[int]State {
 		if taken[ref] == nil {
 			taken[ref] = map[int]bool{}
 		}
-		line := match(got.Lines, &c.Rows[i], taken[ref])
+		sub, prov, st := got.Line(c.Rows[i].Get(order.CatalogItemID), c.Rows[i].Get(order.Quantity), taken[ref])
 		o.OrderStatus = got.Status
-		if line != nil {
-			if line.SubscriptionID != "" {
-				o.SubscriptionID = line.SubscriptionID
-			}
-			if p, ok := got.Provisioning[line.LineItemNumber]; ok {
-				o.Provisioning = p
-			}
+		if sub != "" {
+			o.SubscriptionID = sub
 		}
-		states[i] = stateOf(got.Status, o.Provisioning, got.Provisioning != nil)
+		if prov != "" {
+			o.Provisioning = prov
+		}
+		states[i] = st
 	}
 	return states
 }
 
+// Line is what the order says of the line that buys item (a catalog item
+// id) in quantity: its subscription, its provisioning, and where it
+// stands. taken holds the lines other rows matched already.
+func (got *Order) Line(item, quantity string, taken map[int]bool) (subscription, provisioning string, st State) {
+	known := false
+	if l := match(got.Lines, item, quantity, taken); l != nil {
+		subscription = l.SubscriptionID
+		provisioning, known = got.Provisioning[l.LineItemNumber]
+	}
+	return subscription, provisioning, stateOf(got.Status, provisioning, known)
+}
+
 // match finds the order line of a row: the same catalog item and
 // quantity, not taken by another row; else the same item.
-func match(lines []pc.OrderLineItem, r *order.Row, taken map[int]bool) *pc.OrderLineItem {
-	item := strings.TrimSpace(r.Get(order.CatalogItemID))
-	qty := strings.TrimSpace(r.Get(order.Quantity))
+func match(lines []pc.OrderLineItem, item, qty string, taken map[int]bool) *pc.OrderLineItem {
+	item, qty = strings.TrimSpace(item), strings.TrimSpace(qty)
 	var loose *pc.OrderLineItem
 	for n := range lines {
 		l := &lines[n]

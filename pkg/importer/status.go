@@ -8,6 +8,8 @@ import (
 	"maps"
 	"os"
 	"slices"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/sirupsen/logrus"
@@ -64,32 +66,12 @@ func Status(ctx context.Context, input string, co CheckOptions, o StatusOptions,
 		return nil, err
 	}
 	batch := BatchName(o.Batch, input)
-	remote, err := conn.Remote(ctx)
+	sess, err := o.open(ctx, batch, conn)
 	if err != nil {
 		return nil, err
 	}
-	so := SubmitOptions{State: o.State, StateDir: o.StateDir}
-	statePath, err := so.statePath(remote, batch)
-	if err != nil {
-		return nil, surroundingsFault(err)
-	}
-	if _, err := os.Stat(statePath); errors.Is(err, fs.ErrNotExist) {
-		return nil, sheetFault(fmt.Errorf("nothing was submitted in batch %s: there is no journal %s (name the batch with --batch, or the journal with --state)", batch, statePath))
-	}
-	journal, err := openJournal(statePath, remote.Sandbox, false)
-	if err != nil {
-		return nil, surroundingsFault(err)
-	}
-	defer journal.Close()
-	if remote.Sandbox {
-		if remote, err = remote.sandboxFor(SandboxStatePath(statePath), true); err != nil {
-			return nil, surroundingsFault(err)
-		}
-		defer remote.close()
-	}
-	if err := signIn(ctx, remote); err != nil {
-		return nil, err
-	}
+	defer sess.close()
+	remote, journal, statePath := sess.remote, sess.journal, sess.statePath
 	keys := submit.RowKeys(s.Rows, s.Carts)
 	records, err := fromJournal(s, journal, batch, keys)
 	if err != nil {
@@ -98,27 +80,15 @@ func Status(ctx context.Context, input string, co CheckOptions, o StatusOptions,
 	run := s.Report("status (follow-up)", true)
 	run.Batch, run.Journal, run.FollowUp, run.Sandbox, run.RunID = batch, statePath, true, remote.Sandbox, NewRunID()
 	f := &Followed{Run: run}
-	deadline := time.Now().Add(o.Wait)
-	pause := max(o.Interval, time.Second)
-	for {
+	o.ask(ctx, func() int {
 		states := followup.Apply(s.Checked, followup.Read(ctx, remote.Client, refs(s.Checked), max(1, o.Concurrency)))
 		f.Done, f.Pending, f.Failed = tally(states)
 		if err := record(journal, batch, s.Checked, keys, records, o.Changed); err != nil {
 			log.WithError(err).Warn("what the orders say could not be kept in the journal")
 		}
 		log.WithFields(logrus.Fields{"done": f.Done, "pending": f.Pending, "failed": f.Failed}).Info("asked Partner Center about the orders")
-		if f.Pending == 0 || o.Wait <= 0 || time.Now().Add(pause).After(deadline) || ctx.Err() != nil {
-			break
-		}
-		select {
-		case <-ctx.Done():
-		case <-time.After(pause):
-		}
-		if ctx.Err() != nil {
-			break
-		}
-		pause = min(2*pause, max(o.MaxInterval, o.Interval))
-	}
+		return f.Pending
+	})
 	sum, err := WriteResults(context.WithoutCancel(ctx), run, s.Results, o.Summary)
 	if err != nil {
 		return f, err
@@ -224,4 +194,183 @@ func record(j *submit.Journal, batch string, c *order.Checked, keys map[int]stri
 		return nil
 	}
 	return j.PutRows(batch, put)
+}
+
+// BatchRow is one ordered row of a batch followed without its sheet.
+type BatchRow struct {
+	CartID, CatalogItemID string
+	Quantity              int
+	OrderID               string
+	SubscriptionID        string
+	OrderStatus           string
+	Provisioning          string
+}
+
+// StatusOfBatch follows the orders of a batch from its journal alone,
+// without the sheet: every ordered row's order, as Status does, told
+// through o.Changed; no results workbook is written (Status writes one).
+func StatusOfBatch(ctx context.Context, o StatusOptions, conn Connector) (*Followed, []BatchRow, error) {
+	log := logOrDiscard(o.Log)
+	if o.Batch == "" {
+		return nil, nil, sheetFault(errors.New("name the batch (--batch) or the sheet"))
+	}
+	sess, err := o.open(ctx, o.Batch, conn)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer sess.close()
+	remote, journal := sess.remote, sess.journal
+	type row struct {
+		key, customer string
+		rec           *submit.RowRecord
+		BatchRow
+	}
+	attempts, err := journal.Attempts(o.Batch)
+	if err != nil {
+		return nil, nil, surroundingsFault(err)
+	}
+	var rows []*row
+	var refs []followup.Ref
+	seen := map[followup.Ref]bool{}
+	for _, a := range attempts {
+		for n, k := range a.RowKeys {
+			rec, err := journal.Row(o.Batch, k)
+			if err != nil {
+				return nil, nil, surroundingsFault(err)
+			}
+			if rec == nil || rec.OrderID == "" || (rec.Status != string(order.StatusOrdered) && rec.Status != string(order.StatusSkipped)) {
+				continue
+			}
+			r := &row{key: k, customer: strings.ToLower(a.CustomerID), rec: rec, BatchRow: BatchRow{CartID: a.CartID, OrderID: rec.OrderID, SubscriptionID: rec.SubscriptionID}}
+			if n < len(a.Lines) {
+				r.CatalogItemID, r.Quantity = a.Lines[n].CatalogItemID, a.Lines[n].Quantity
+			}
+			rows = append(rows, r)
+			if ref := (followup.Ref{Customer: r.customer, OrderID: rec.OrderID}); !seen[ref] {
+				seen[ref] = true
+				refs = append(refs, ref)
+			}
+		}
+	}
+	f := &Followed{}
+	o.ask(ctx, func() int {
+		orders := followup.Read(ctx, remote.Client, refs, max(1, o.Concurrency))
+		taken := map[followup.Ref]map[int]bool{}
+		f.Done, f.Pending, f.Failed = 0, 0, 0
+		put := map[string]submit.RowRecord{}
+		for _, r := range rows {
+			ref := followup.Ref{Customer: r.customer, OrderID: r.OrderID}
+			got := orders[ref]
+			if got == nil || got.Err != nil {
+				f.Pending++
+				continue
+			}
+			if taken[ref] == nil {
+				taken[ref] = map[int]bool{}
+			}
+			sub, prov, st := got.Line(r.CatalogItemID, strconv.Itoa(r.Quantity), taken[ref])
+			r.OrderStatus = got.Status
+			if sub != "" {
+				r.SubscriptionID = sub
+			}
+			if prov != "" {
+				r.Provisioning = prov
+			}
+			switch st {
+			case followup.Done:
+				f.Done++
+			case followup.Failed:
+				f.Failed++
+			default:
+				f.Pending++
+			}
+			if r.OrderStatus != r.rec.OrderStatus || r.Provisioning != r.rec.Provisioning || r.SubscriptionID != r.rec.SubscriptionID {
+				if o.Changed != nil {
+					o.Changed(Change{OrderID: r.OrderID, SubscriptionID: r.SubscriptionID, WasStatus: r.rec.OrderStatus, Status: r.OrderStatus,
+						WasProvisioning: r.rec.Provisioning, Provisioned: r.Provisioning})
+				}
+				r.rec.OrderStatus, r.rec.Provisioning, r.rec.SubscriptionID = r.OrderStatus, r.Provisioning, r.SubscriptionID
+				put[r.key] = *r.rec
+			}
+		}
+		if len(put) > 0 {
+			if err := journal.PutRows(o.Batch, put); err != nil {
+				log.WithError(err).Warn("what the orders say could not be kept in the journal")
+			}
+		}
+		return f.Pending
+	})
+	out := make([]BatchRow, len(rows))
+	for i, r := range rows {
+		out[i] = r.BatchRow
+	}
+	switch {
+	case len(rows) == 0:
+		return f, out, &Error{Fault: FaultRows, Err: fmt.Errorf("no row of batch %s is ordered yet: there is nothing to follow", o.Batch)}
+	case f.Pending > 0 || f.Failed > 0:
+		return f, out, &Error{Fault: FaultRows}
+	}
+	return f, out, nil
+}
+
+// followSession is a follow-up's journal and remote.
+type followSession struct {
+	remote    *Remote
+	journal   *submit.Journal
+	statePath string
+	close     func()
+}
+
+// open finds the batch's journal (refusing a batch nothing was submitted
+// in), holds it, and signs in: to Partner Center, or to a simulator on the
+// batch's saved sandbox state, read only.
+func (o StatusOptions) open(ctx context.Context, batch string, conn Connector) (*followSession, error) {
+	remote, err := conn.Remote(ctx)
+	if err != nil {
+		return nil, err
+	}
+	so := SubmitOptions{State: o.State, StateDir: o.StateDir}
+	statePath, err := so.statePath(remote, batch)
+	if err != nil {
+		return nil, surroundingsFault(err)
+	}
+	if _, err := os.Stat(statePath); errors.Is(err, fs.ErrNotExist) {
+		return nil, sheetFault(fmt.Errorf("nothing was submitted in batch %s: there is no journal %s (name the batch with --batch, or the journal with --state)", batch, statePath))
+	}
+	journal, err := openJournal(statePath, remote.Sandbox, false)
+	if err != nil {
+		return nil, surroundingsFault(err)
+	}
+	sess := &followSession{remote: remote, journal: journal, statePath: statePath, close: func() { journal.Close() }}
+	if remote.Sandbox {
+		if sess.remote, err = remote.sandboxFor(SandboxStatePath(statePath), true); err != nil {
+			sess.close()
+			return nil, surroundingsFault(err)
+		}
+		sess.close = func() { sess.remote.close(); journal.Close() }
+	}
+	if err := signIn(ctx, sess.remote); err != nil {
+		sess.close()
+		return nil, err
+	}
+	return sess, nil
+}
+
+// ask runs step, which returns how many rows are pending, until none is,
+// the wait is over, or ctx ends; it pauses Interval, doubling up to
+// MaxInterval, between steps.
+func (o StatusOptions) ask(ctx context.Context, step func() (pending int)) {
+	deadline := time.Now().Add(o.Wait)
+	pause := max(o.Interval, time.Second)
+	for {
+		if step() == 0 || o.Wait <= 0 || time.Now().Add(pause).After(deadline) || ctx.Err() != nil {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(pause):
+		}
+		pause = min(2*pause, max(o.MaxInterval, o.Interval))
+	}
 }
