@@ -20,6 +20,7 @@ import (
 type API interface {
 	GetOrder(ctx context.Context, customer, orderID string) (*pc.Order, pc.Call, error)
 	GetProvisioningStatus(ctx context.Context, customer, orderID string) ([]pc.ProvisioningItem, error)
+	OrderSubscriptions(ctx context.Context, customer, orderID string) ([]pc.Subscription, error)
 }
 
 // Ref is an order of a customer.
@@ -65,6 +66,18 @@ func read(ctx context.Context, api API, ref Ref) (o *Order) {
 		return &Order{Err: err}
 	}
 	o = &Order{Status: got.Status, Lines: got.LineItems}
+	// Lines without their subscription: the order's subscriptions say it.
+	for n := range o.Lines {
+		if o.Lines[n].SubscriptionID != "" {
+			continue
+		}
+		subs, err := api.OrderSubscriptions(ctx, ref.Customer, ref.OrderID)
+		if err != nil {
+			break // the status and provisioning still count
+		}
+		fillSubscriptions(o.Lines, subs)
+		break
+	}
 	if items, err := api.GetProvisioningStatus(ctx, ref.Customer, ref.OrderID); err == nil {
 		o.Provisioning = map[int]string{}
 		for _, it := range items {
@@ -173,4 +186,25 @@ func stateOf(status, provisioning string, knowProvisioning bool) State {
 
 func fold(s string) string {
 	return strings.NewReplacer("_", "", " ", "", "-", "").Replace(strings.ToLower(strings.TrimSpace(s)))
+}
+
+// fillSubscriptions gives the lines without a subscription id the order's
+// subscription of the same offer and quantity (else of the same offer),
+// each subscription to one line.
+func fillSubscriptions(lines []pc.OrderLineItem, subs []pc.Subscription) {
+	used := map[string]bool{}
+	for _, exact := range []bool{true, false} {
+		for n := range lines {
+			l := &lines[n]
+			if l.SubscriptionID != "" {
+				continue
+			}
+			for _, s := range subs {
+				if !used[s.ID] && strings.EqualFold(s.OfferID, l.OfferID) && (!exact || s.Quantity == l.Quantity) {
+					used[s.ID], l.SubscriptionID = true, s.ID
+					break
+				}
+			}
+		}
+	}
 }

@@ -61,6 +61,11 @@ func (c *Client) ListSubscriptions(ctx context.Context, customer string) ([]Subs
 	return collect[Subscription](ctx, c, "/v1/customers/"+url.PathEscape(customer)+"/subscriptions")
 }
 
+// OrderSubscriptions lists the subscriptions an order created.
+func (c *Client) OrderSubscriptions(ctx context.Context, customer, orderID string) ([]Subscription, error) {
+	return collect[Subscription](ctx, c, "/v1/customers/"+url.PathEscape(customer)+"/subscriptions?order_id="+url.QueryEscape(orderID))
+}
+
 // maxPages bounds how many pages a collection is followed through.
 const maxPages = 200
 

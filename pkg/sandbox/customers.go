@@ -1,6 +1,8 @@
 package sandbox
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"net/http"
 	"strings"
@@ -54,9 +56,13 @@ func (s *Server) handleSubscriptions(w http.ResponseWriter, r *http.Request) {
 		}
 		out.Items = append(out.Items, sub)
 	}
+	byOrder := r.URL.Query().Get("order_id")
+	if byOrder != "" {
+		out.Items = out.Items[:0] // only the order's
+	}
 	s.mu.Lock()
 	for _, o := range s.orders {
-		if o.customer == strings.ToLower(c.ID) {
+		if o.customer == strings.ToLower(c.ID) && (byOrder == "" || strings.EqualFold(o.order.ID, byOrder)) {
 			ord := o.order
 			if s.provisioned(&ord) {
 				ord.Status = pc.OrderCompleted
@@ -77,10 +83,14 @@ func orderSubscriptions(o *pc.Order) []pc.Subscription {
 		status = "pending"
 	}
 	for _, l := range o.LineItems {
-		if l.SubscriptionID == "" {
-			continue
+		id := l.SubscriptionID
+		if id == "" {
+			// The order does not say (OmitSubscriptionIDs), as Partner
+			// Center's does not while provisioning: the subscription says
+			// which order made it.
+			id = derivedID(o.ID, l.LineItemNumber)
 		}
-		sub := pc.Subscription{ID: l.SubscriptionID, OfferID: l.OfferID, FriendlyName: l.FriendlyName, Quantity: l.Quantity, Status: status,
+		sub := pc.Subscription{ID: id, OfferID: l.OfferID, FriendlyName: l.FriendlyName, Quantity: l.Quantity, Status: status,
 			BillingCycle: o.BillingCycle, TermDuration: l.TermDuration, OrderID: o.ID, AutoRenewEnabled: true,
 			Attributes: &pc.Attributes{ObjectType: "Subscription"}}
 		if o.CreationDate != nil {
@@ -111,4 +121,12 @@ func termEnd(start time.Time, term string) (time.Time, bool) {
 func seededID(customer string, i int) string {
 	id := strings.ToLower(strings.ReplaceAll(customer, "-", ""))
 	return fmt.Sprintf("%s-5eed-4000-8000-%012d", id[:8], i)
+}
+
+// derivedID is a subscription id made from its order and line, the same
+// every time it is asked for.
+func derivedID(orderID string, line int) string {
+	sum := sha256.Sum256([]byte(fmt.Sprintf("%s/%d", orderID, line)))
+	h := hex.EncodeToString(sum[:16])
+	return h[:8] + "-" + h[8:12] + "-4" + h[13:16] + "-8" + h[17:20] + "-" + h[20:32]
 }
