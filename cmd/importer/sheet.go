@@ -137,6 +137,18 @@ func printSummary(w io.Writer, s *report.Summary, verb string) {
 	}
 	for _, c := range s.Costs {
 		fmt.Fprintf(w, "  Estimated cost: %s %s\n", report.Money(c.Total), c.Currency)
+		const most = 10
+		for n, a := range c.Customers {
+			if n == most {
+				fmt.Fprintf(w, "    … and %d more customers (the Summary sheet lists them all)\n", len(c.Customers)-most)
+				break
+			}
+			who := a.Key
+			if a.Name != "" {
+				who = a.Name
+			}
+			fmt.Fprintf(w, "    %s: %s\n", printable(who), report.Money(a.Amount))
+		}
 	}
 	if s.Unpriced > 0 {
 		fmt.Fprintf(w, "  Without a price: %s (the results workbook says why)\n", report.Plural(s.Unpriced, "row"))
