@@ -57,7 +57,9 @@ func (w *watcher) followUp(ctx context.Context) {
 
 func (w *watcher) follow(ctx context.Context, j *inbox.Job, rec followed, log logrus.FieldLogger) {
 	co := w.o.CheckSheet
-	co.Online, co.Prices, co.Log = nil, "", log
+	// The results keep their price columns (the same list); the sheet is
+	// not checked online again.
+	co.Online, co.Log = nil, log
 	co.Results = report.ResultsPath(j.Input())
 	// The sheet's summary.json stays the record of its submission.
 	so := StatusOptions{Batch: w.o.Submit.Batch, State: w.o.Submit.State, StateDir: w.o.Submit.StateDir,
