@@ -131,7 +131,7 @@ func readCustomer(ctx context.Context, r Reader, id string) *Customer {
 	}
 	cu := &Customer{Found: true, Country: got.Country(), Name: got.Name()}
 	if cu.Country == "" {
-		cu.Err = errors.New("Partner Center gave no country for the customer")
+		cu.Err = errors.New("no country in the customer's billing or company profile")
 		return cu
 	}
 	if cu.Subscriptions, err = r.ListSubscriptions(ctx, id); err != nil {
