@@ -1,0 +1,99 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"io"
+	"mime/multipart"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// TestTokens: a token is printed once, alone on the first line; the list
+// shows names and roles, never a token; roles are checked.
+func TestTokens(t *testing.T) {
+	data := t.TempDir()
+	r := cli(t, "", "token", "create", "--data", data, "--name", "ci", "--role", "approver,buyer")
+	secret := strings.TrimSpace(strings.SplitN(r.stdout, "\n", 2)[0])
+	if r.code != 0 || !strings.HasPrefix(secret, "imp_") || strings.Count(r.stdout, "\n") != 1 {
+		t.Fatalf("create: exit %d %q %s", r.code, r.stdout, r.stderr)
+	}
+	if l := cli(t, "", "token", "list", "--data", data); l.code != 0 || !strings.Contains(l.stdout, "ci\tapprover,buyer\t") || strings.Contains(l.stdout, secret) {
+		t.Errorf("list: %d %q", l.code, l.stdout)
+	}
+	for _, args := range [][]string{{"--name", "x", "--role", "boss"}, {"--name", "x"}, {"--role", "admin"}, {"--name", "ci", "--role", "admin"}} {
+		if r := cli(t, "", append([]string{"token", "create", "--data", data}, args...)...); r.code != 2 {
+			t.Errorf("%v: exit %d %s", args, r.code, r.stderr)
+		}
+	}
+	if r := cli(t, "", "token", "revoke", "--data", data, "ci"); r.code != 0 {
+		t.Errorf("revoke: %d %s", r.code, r.stderr)
+	}
+	if l := cli(t, "", "token", "list", "--data", data); strings.Contains(l.stdout, "ci\t") {
+		t.Errorf("revoked token listed: %q", l.stdout)
+	}
+}
+
+// TestServe: the binary serves the API on loopback; a token made while it
+// runs works at once; an upload is checked and kept; SIGTERM stops it.
+func TestServe(t *testing.T) {
+	t.Parallel() // a process: see parallelTests
+	data := t.TempDir()
+	cmd := exec.Command(binary, "serve", "--addr", "127.0.0.1:0", "--data", data)
+	out, _ := cmd.StdoutPipe()
+	var errb bytes.Buffer
+	cmd.Stderr = &errb
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+	line, err := bufio.NewReader(out).ReadString('\n')
+	base, _, _ := strings.Cut(strings.TrimPrefix(line, "importer serving "), " ")
+	if err != nil || !strings.HasPrefix(base, "http://127.0.0.1:") {
+		t.Fatalf("%q %v %s", line, err, errb.String())
+	}
+	tok, err := exec.Command(binary, "token", "create", "--data", data, "--name", "alice", "--role", "submitter").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sheet, err := os.ReadFile(filepath.Join("..", "..", "samples", "monthly-orders.xlsx"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	fw, _ := mw.CreateFormFile("file", "november.xlsx")
+	_, _ = fw.Write(sheet)
+	mw.Close()
+	req, _ := http.NewRequest("POST", base+"/api/v1/batches", &body)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	req.Header.Set("Authorization", "Bearer "+strings.TrimSpace(string(tok)))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	var b struct{ Status, Batch string }
+	if resp.StatusCode != 201 || json.Unmarshal(raw, &b) != nil || b.Status != "ready" || b.Batch != "november" {
+		t.Fatalf("upload: %d %s", resp.StatusCode, raw)
+	}
+	_ = cmd.Process.Signal(syscall.SIGTERM)
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("after SIGTERM: %v\n%s", err, errb.String())
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("still serving 10s after SIGTERM")
+	}
+}

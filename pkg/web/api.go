@@ -1,0 +1,385 @@
+package web
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime/multipart"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/cspimporter/importer/pkg/approval"
+	"github.com/cspimporter/importer/pkg/importer"
+	"github.com/cspimporter/importer/pkg/order"
+	"github.com/cspimporter/importer/pkg/report"
+	"github.com/cspimporter/importer/pkg/store"
+)
+
+// Batch statuses.
+const (
+	StatusInvalid  = "invalid"  // has invalid rows
+	StatusReady    = "ready"    // every row valid
+	StatusApproved = "approved" // the current plan is approved
+	StatusRejected = "rejected" // the current plan is rejected
+)
+
+// statusOf is where a batch stands: an approval counts only for the plan
+// it approved.
+func statusOf(b *store.Batch) string {
+	v := b.Current()
+	if a := b.Approval; a != nil && v != nil && a.PlanSHA256 == v.PlanSHA256 {
+		if a.Decision == "approve" {
+			return StatusApproved
+		}
+		return StatusRejected
+	}
+	if v != nil && v.Invalid > 0 {
+		return StatusInvalid
+	}
+	return StatusReady
+}
+
+// batchView is a batch as the API shows it.
+type batchView struct {
+	ID         string            `json:"id"`
+	Batch      string            `json:"batch"`
+	Status     string            `json:"status"`
+	Version    int               `json:"version"`
+	UploadedBy string            `json:"uploadedBy"`
+	Summary    json.RawMessage   `json:"summary,omitempty"`
+	Plan       map[string]string `json:"plan"`
+	Approval   *store.Approval   `json:"approval"`
+	Versions   []store.Version   `json:"versions"`
+}
+
+func (s *Server) view(b *store.Batch, withSummary bool) batchView {
+	v := b.Current()
+	out := batchView{ID: b.ID, Batch: b.Name, Status: statusOf(b), Version: v.N, UploadedBy: v.UploadedBy,
+		Plan: map[string]string{"sha256": v.PlanSHA256}, Versions: b.Versions}
+	if a := b.Approval; a != nil && a.PlanSHA256 == v.PlanSHA256 {
+		out.Approval = a
+	}
+	if withSummary {
+		if raw, err := os.ReadFile(s.file(b, v, "summary.json")); err == nil {
+			out.Summary = raw
+		}
+	}
+	return out
+}
+
+// file is a file of a version in the data directory.
+func (s *Server) file(b *store.Batch, v *store.Version, name string) string {
+	return filepath.Join(s.o.Store.Dir, "batches", b.ID, "v"+strconv.Itoa(v.N), name)
+}
+
+var safeName = regexp.MustCompile(`[^A-Za-z0-9 ._-]+`)
+
+// upload takes a sheet (multipart field file; optional batch), checks it
+// with the core and keeps it as a new batch, or as a new version of the
+// batch it names.
+func (s *Server) upload(w http.ResponseWriter, r *http.Request) error {
+	r.Body = http.MaxBytesReader(w, r.Body, s.o.MaxUpload+1<<20)
+	f, hdr, err := r.FormFile("file")
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return fail(http.StatusRequestEntityTooLarge, "the sheet is over "+size(s.o.MaxUpload))
+		}
+		return fail(http.StatusBadRequest, "send the sheet as the multipart field file")
+	}
+	defer f.Close()
+	if hdr.Size > s.o.MaxUpload {
+		return fail(http.StatusRequestEntityTooLarge, "the sheet is over "+size(s.o.MaxUpload))
+	}
+	name := strings.TrimSpace(safeName.ReplaceAllString(filepath.Base(hdr.Filename), "_"))
+	ext := strings.ToLower(filepath.Ext(name))
+	if ext != ".xlsx" && ext != ".csv" {
+		return fail(http.StatusUnsupportedMediaType, "upload an .xlsx workbook or a .csv file")
+	}
+	batchName := strings.TrimSpace(r.FormValue("batch"))
+	if batchName == "" {
+		batchName = report.BaseName(name)
+	}
+	caller := callerOf(r.Context())
+	// One upload at a time gets its version number and keeps it: two
+	// uploads of one batch at once are versions one after the other.
+	s.uploading.Lock()
+	defer s.uploading.Unlock()
+	b, v, err := s.newVersion(batchName, name, caller.ID)
+	if err != nil {
+		return err
+	}
+	dir := filepath.Dir(s.file(b, v, name))
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+	keep := false
+	defer func() {
+		if !keep {
+			_ = os.RemoveAll(dir)
+		}
+	}()
+	if err := save(f, s.file(b, v, name)); err != nil {
+		return err
+	}
+	if err := s.check(r, b, v, name); err != nil {
+		return err
+	}
+	if len(b.Versions) == 0 {
+		b.Versions = []store.Version{*v}
+		err = s.o.Store.PutBatch(b)
+	} else {
+		// Added to the batch as stored: a decision made meanwhile stays.
+		b, err = s.o.Store.UpdateBatch(b.ID, func(b *store.Batch) error {
+			b.Versions = append(b.Versions, *v)
+			return nil
+		})
+	}
+	if err != nil {
+		return err
+	}
+	keep = true
+	if err := s.auditOf(r, "upload", b.ID, fmt.Sprintf("%s, version %d, %d rows, %d invalid", name, v.N, v.Rows, v.Invalid)); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusCreated, s.view(b, true))
+	return nil
+}
+
+// newVersion is the next version of the batch named name, or the first of
+// a new batch.
+func (s *Server) newVersion(batchName, file, by string) (*store.Batch, *store.Version, error) {
+	all, err := s.o.Store.Batches()
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, b := range all {
+		if b.Name == batchName {
+			return b, &store.Version{N: len(b.Versions) + 1, Name: file, UploadedBy: by, At: s.o.Now().UTC()}, nil
+		}
+	}
+	b := &store.Batch{ID: store.NewID(), Name: batchName, Created: s.o.Now().UTC()}
+	return b, &store.Version{N: 1, Name: file, UploadedBy: by, At: s.o.Now().UTC()}, nil
+}
+
+func save(f multipart.File, path string) error {
+	out, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(out, f); err != nil {
+		out.Close()
+		return err
+	}
+	return out.Close()
+}
+
+// check runs the core's dry run on the version's sheet: its results
+// workbook, JSON summary, rows and the plan an approval is bound to.
+func (s *Server) check(r *http.Request, b *store.Batch, v *store.Version, name string) error {
+	input := s.file(b, v, name)
+	co := importer.CheckOptions{Results: s.file(b, v, "results.xlsx"), Now: s.o.Now(), Log: s.o.Log}
+	done, err := importer.Validate(r.Context(), input, co, s.file(b, v, "summary.json"))
+	if done == nil {
+		if importer.FaultOf(err) == importer.FaultSheet {
+			return fail(http.StatusUnprocessableEntity, strings.ReplaceAll(importer.Message(err), s.o.Store.Dir+string(filepath.Separator), ""))
+		}
+		return err
+	}
+	plan := done.Sheet.Plan(b.Name)
+	planPath := s.file(b, v, "plan.json")
+	if err := approval.Write(r.Context(), planPath, plan); err != nil {
+		return err
+	}
+	raw, err := os.ReadFile(planPath)
+	if err != nil {
+		return err
+	}
+	sum := sha256.Sum256(raw)
+	v.File, v.SHA256, v.PlanSHA256 = input, done.Sheet.File.SHA256, hex.EncodeToString(sum[:])
+	v.Rows, v.Invalid = len(done.Sheet.Rows), done.Sheet.Count(order.StatusInvalid)
+	return writeRows(s.file(b, v, "rows.json"), done.Run)
+}
+
+// rowView is one row as the API lists it.
+type rowView struct {
+	Row           int    `json:"row"`
+	Status        string `json:"status"`
+	Message       string `json:"message,omitempty"`
+	Cart          string `json:"cart,omitempty"`
+	CustomerID    string `json:"customerId"`
+	CatalogItemID string `json:"catalogItemId"`
+	Quantity      string `json:"quantity"`
+}
+
+func writeRows(path string, run *report.Run) error {
+	rows := make([]rowView, len(run.Rows))
+	for i := range run.Rows {
+		r, o := &run.Rows[i], &run.Outcomes[i]
+		rows[i] = rowView{Row: r.Line, Status: string(o.Status), Message: report.Message(o), Cart: o.Cart,
+			CustomerID: r.Get(order.CustomerID), CatalogItemID: r.Get(order.CatalogItemID), Quantity: r.Get(order.Quantity)}
+	}
+	b, err := json.Marshal(rows)
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(path, b, 0o600)
+}
+
+func (s *Server) list(w http.ResponseWriter, r *http.Request) error {
+	all, err := s.o.Store.Batches()
+	if err != nil {
+		return err
+	}
+	want := r.URL.Query().Get("status")
+	out := []batchView{}
+	for _, b := range all {
+		if v := s.view(b, false); want == "" || v.Status == want {
+			out = append(out, v)
+		}
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+func (s *Server) get(w http.ResponseWriter, r *http.Request) error {
+	b, err := s.o.Store.Batch(r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, s.view(b, true))
+	return nil
+}
+
+// pageSize is how many rows a page of rows has: a sheet of 100,000 rows
+// is never sent at once.
+const pageSize = 100
+
+func (s *Server) rows(w http.ResponseWriter, r *http.Request) error {
+	b, err := s.o.Store.Batch(r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	raw, err := os.ReadFile(s.file(b, b.Current(), "rows.json"))
+	if err != nil {
+		return err
+	}
+	var all []rowView
+	if err := json.Unmarshal(raw, &all); err != nil {
+		return err
+	}
+	status := r.URL.Query().Get("status")
+	var rows []rowView
+	for _, row := range all {
+		if status == "" || strings.EqualFold(row.Status, status) {
+			rows = append(rows, row)
+		}
+	}
+	page := 1
+	if p := r.URL.Query().Get("page"); p != "" {
+		if page, err = strconv.Atoi(p); err != nil || page < 1 {
+			return fail(http.StatusBadRequest, "page is a number from 1")
+		}
+	}
+	from, to := min((page-1)*pageSize, len(rows)), min(page*pageSize, len(rows))
+	writeJSON(w, http.StatusOK, map[string]any{"page": page, "pages": (len(rows) + pageSize - 1) / pageSize, "total": len(rows), "rows": append([]rowView{}, rows[from:to]...)})
+	return nil
+}
+
+// results and summary are the current version's files, as attachments.
+func (s *Server) results(w http.ResponseWriter, r *http.Request) error {
+	return s.download(w, r, "results.xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+}
+
+func (s *Server) summary(w http.ResponseWriter, r *http.Request) error {
+	return s.download(w, r, "summary.json", "application/json")
+}
+
+func (s *Server) download(w http.ResponseWriter, r *http.Request, file, typ string) error {
+	b, err := s.o.Store.Batch(r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	v := b.Current()
+	data, err := os.ReadFile(s.file(b, v, file))
+	if err != nil {
+		return err
+	}
+	if err := s.auditOf(r, "download", b.ID, fmt.Sprintf("%s of version %d", file, v.N)); err != nil {
+		return err
+	}
+	name := safeName.ReplaceAllString(b.Name, "_") + "-v" + strconv.Itoa(v.N) + "." + strings.TrimPrefix(filepath.Ext(file), ".")
+	if file == "results.xlsx" {
+		name = safeName.ReplaceAllString(b.Name, "_") + "-v" + strconv.Itoa(v.N) + ".results.xlsx"
+	}
+	w.Header().Set("Content-Type", typ)
+	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`"`)
+	_, err = w.Write(data)
+	return err
+}
+
+// approve records a decision on the current plan. Four eyes: nobody
+// decides on a version they uploaded; the decision names the plan it is
+// for, so a batch changed since is not approved by it.
+func (s *Server) approve(w http.ResponseWriter, r *http.Request) error {
+	var in struct {
+		Decision   string `json:"decision"`
+		PlanSHA256 string `json:"planSha256"`
+		Comment    string `json:"comment"`
+	}
+	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 64<<10)).Decode(&in); err != nil {
+		return fail(http.StatusBadRequest, "send {\"decision\": \"approve\" or \"reject\", \"planSha256\": …, \"comment\": …}")
+	}
+	if in.Decision != "approve" && in.Decision != "reject" {
+		return fail(http.StatusBadRequest, "decision is approve or reject")
+	}
+	caller := callerOf(r.Context())
+	b, err := s.o.Store.UpdateBatch(r.PathValue("id"), func(b *store.Batch) error {
+		v := b.Current()
+		if v.UploadedBy == caller.ID {
+			return fail(http.StatusForbidden, "four eyes: you uploaded this version, so someone else decides on it")
+		}
+		if in.PlanSHA256 != v.PlanSHA256 {
+			return fail(http.StatusConflict, "the batch changed: its plan is now "+v.PlanSHA256+"; look at it again and decide on that one")
+		}
+		a := store.Approval{Decision: in.Decision, By: caller.ID, At: s.o.Now().UTC(), Comment: in.Comment, PlanSHA256: v.PlanSHA256, Version: v.N}
+		b.Approval = &a
+		b.History = append(b.History, a)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if err := s.auditOf(r, in.Decision, b.ID, fmt.Sprintf("version %d, plan %s: %s", b.Current().N, b.Current().PlanSHA256, in.Comment)); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, s.view(b, false))
+	return nil
+}
+
+func (s *Server) audit(w http.ResponseWriter, r *http.Request) error {
+	log, err := s.o.Store.AuditLog()
+	if err != nil {
+		return err
+	}
+	if log == nil {
+		log = []store.Entry{}
+	}
+	writeJSON(w, http.StatusOK, log)
+	return nil
+}
+
+// size says a number of bytes as people do: 25 MB, 64 KB.
+func size(n int64) string {
+	if n >= 1<<20 {
+		return fmt.Sprintf("%d MB", n>>20)
+	}
+	return fmt.Sprintf("%d KB", max(1, n>>10))
+}

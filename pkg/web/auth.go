@@ -1,0 +1,78 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"net"
+	"net/http"
+	"slices"
+	"strings"
+
+	"github.com/cspimporter/importer/pkg/store"
+)
+
+// Caller is who makes a request.
+type Caller struct {
+	ID    string // "token:NAME" for an API token: an identity of its own for the four-eyes rule
+	Roles []string
+	From  string // the client's address
+}
+
+// Has reports whether the caller has one of the roles (admin has all).
+func (c *Caller) Has(roles ...string) bool {
+	for _, r := range roles {
+		if slices.Contains(c.Roles, r) {
+			return true
+		}
+	}
+	return slices.Contains(c.Roles, RoleAdmin)
+}
+
+type callerKey struct{}
+
+func callerOf(ctx context.Context) *Caller { c, _ := ctx.Value(callerKey{}).(*Caller); return c }
+
+// api wraps a handler: the caller must be signed in (401) and have one of
+// roles (403); the handler's error is answered as JSON.
+func (s *Server) api(h func(w http.ResponseWriter, r *http.Request) error, roles ...string) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c, err := s.authenticate(r)
+		if err != nil {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="importer"`)
+			writeError(w, http.StatusUnauthorized, err.Error())
+			return
+		}
+		if !c.Has(roles...) {
+			writeError(w, http.StatusForbidden, "your roles ("+strings.Join(c.Roles, ", ")+") do not allow this; it needs "+strings.Join(roles, " or "))
+			return
+		}
+		if err := h(w, r.WithContext(context.WithValue(r.Context(), callerKey{}, c))); err != nil {
+			s.answer(w, r, err)
+		}
+	})
+}
+
+// authenticate finds the caller from an API token (Authorization: Bearer).
+func (s *Server) authenticate(r *http.Request) (*Caller, error) {
+	h := r.Header.Get("Authorization")
+	secret, ok := strings.CutPrefix(h, "Bearer ")
+	if !ok || strings.TrimSpace(secret) == "" {
+		return nil, errors.New("sign in first: send an API token as Authorization: Bearer TOKEN (importer token create)")
+	}
+	t, err := s.o.Store.TokenBySecret(strings.TrimSpace(secret))
+	if err != nil {
+		return nil, errors.New("that API token is not known (revoked, or mistyped)")
+	}
+	from, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		from = r.RemoteAddr
+	}
+	return &Caller{ID: "token:" + t.Name, Roles: t.Roles, From: from}, nil
+}
+
+// audit appends to the audit log; a log that cannot be written fails the
+// request it is of.
+func (s *Server) auditOf(r *http.Request, action, batch, detail string) error {
+	c := callerOf(r.Context())
+	return s.o.Store.Audit(store.Entry{At: s.o.Now().UTC(), Who: c.ID, From: c.From, Action: action, Batch: batch, Detail: detail})
+}

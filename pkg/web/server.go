@@ -1,0 +1,123 @@
+// Package web is `importer serve`: the JSON API (and, next, the pages) a
+// finance team and its controllers use to upload sheets, see their
+// problems and approve what is bought. It calls the application core
+// (pkg/importer) for every check and keeps what it learns in the store
+// (pkg/store); it holds no business rule of its own.
+package web
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/sirupsen/logrus"
+
+	"github.com/cspimporter/importer/pkg/store"
+)
+
+// Options configure the server.
+type Options struct {
+	Store *store.Store
+	// MaxUpload bounds an uploaded sheet, in bytes (default 25 MB).
+	MaxUpload int64
+	Log       logrus.FieldLogger
+	Now       func() time.Time // default time.Now
+}
+
+// Server serves the API.
+type Server struct {
+	o         Options
+	mux       *http.ServeMux
+	uploading sync.Mutex
+}
+
+// Roles a caller can have.
+const (
+	RoleSubmitter = "submitter" // upload, check, download
+	RoleApprover  = "approver"  // approve or reject a plan
+	RoleBuyer     = "buyer"     // start the purchase of an approved batch
+	RoleAdmin     = "admin"     // everything
+)
+
+// Roles lists every role.
+var Roles = []string{RoleSubmitter, RoleApprover, RoleBuyer, RoleAdmin}
+
+// New returns a server.
+func New(o Options) *Server {
+	if o.MaxUpload <= 0 {
+		o.MaxUpload = 25 << 20
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Log == nil {
+		l := logrus.New()
+		l.SetLevel(logrus.WarnLevel)
+		o.Log = l
+	}
+	s := &Server{o: o, mux: http.NewServeMux()}
+	s.routes()
+	return s
+}
+
+func (s *Server) routes() {
+	anyone := []string{RoleSubmitter, RoleApprover, RoleBuyer, RoleAdmin}
+	s.mux.Handle("POST /api/v1/batches", s.api(s.upload, RoleSubmitter, RoleAdmin))
+	s.mux.Handle("GET /api/v1/batches", s.api(s.list, anyone...))
+	s.mux.Handle("GET /api/v1/batches/{id}", s.api(s.get, anyone...))
+	s.mux.Handle("GET /api/v1/batches/{id}/rows", s.api(s.rows, anyone...))
+	s.mux.Handle("GET /api/v1/batches/{id}/results.xlsx", s.api(s.results, anyone...))
+	s.mux.Handle("GET /api/v1/batches/{id}/summary.json", s.api(s.summary, anyone...))
+	s.mux.Handle("POST /api/v1/batches/{id}/approval", s.api(s.approve, RoleApprover, RoleAdmin))
+	s.mux.Handle("GET /api/v1/audit", s.api(s.audit, RoleApprover, RoleAdmin))
+	s.mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, http.StatusNotFound, "no such API route: "+r.Method+" "+r.URL.Path)
+	})
+}
+
+// ServeHTTP serves the API.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.Header().Set("Cache-Control", "no-store")
+	s.mux.ServeHTTP(w, r)
+}
+
+// apiError is an error with the status to answer it with.
+type apiError struct {
+	status int
+	msg    string
+}
+
+func (e *apiError) Error() string { return e.msg }
+
+func fail(status int, msg string) error { return &apiError{status, msg} }
+
+// writeError answers {"error": msg}.
+func writeError(w http.ResponseWriter, status int, msg string) {
+	writeJSON(w, status, map[string]string{"error": msg})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	_ = enc.Encode(v)
+}
+
+// answer writes err as its status, or 500 for an error that is not the
+// caller's (logged, not shown: it may name paths or worse).
+func (s *Server) answer(w http.ResponseWriter, r *http.Request, err error) {
+	var ae *apiError
+	switch {
+	case errors.As(err, &ae):
+		writeError(w, ae.status, ae.msg)
+	case errors.Is(err, store.ErrNotFound):
+		writeError(w, http.StatusNotFound, "no such batch")
+	default:
+		s.o.Log.WithError(err).WithField("path", r.URL.Path).Error("request failed")
+		writeError(w, http.StatusInternalServerError, "the request could not be done; the server's log says why")
+	}
+}

@@ -1,0 +1,270 @@
+package web
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"mime/multipart"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/cspimporter/importer/pkg/store"
+)
+
+// app is a server on loopback with a token for each kind of caller.
+type app struct {
+	t      *testing.T
+	srv    *httptest.Server
+	st     *store.Store
+	tokens map[string]string // caller -> token secret
+}
+
+func newApp(t *testing.T, o Options) *app {
+	t.Helper()
+	st, err := store.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	o.Store = st
+	o.Now = func() time.Time { return time.Date(2026, 11, 21, 9, 0, 0, 0, time.UTC) }
+	a := &app{t: t, st: st, tokens: map[string]string{}}
+	for name, roles := range map[string][]string{
+		"alice": {RoleSubmitter}, "erin": {RoleSubmitter}, "bob": {RoleApprover, RoleBuyer}, "dave": {RoleBuyer}, "carol": {RoleAdmin},
+	} {
+		secret, err := st.CreateToken(name, roles)
+		if err != nil {
+			t.Fatal(err)
+		}
+		a.tokens[name] = secret
+	}
+	a.srv = httptest.NewServer(New(o))
+	t.Cleanup(a.srv.Close)
+	return a
+}
+
+// do sends a request as who ("" is anonymous) and returns the status and
+// body.
+func (a *app) do(who, method, path string, body io.Reader, contentType string) (int, []byte) {
+	a.t.Helper()
+	req, _ := http.NewRequest(method, a.srv.URL+path, body)
+	if who != "" {
+		req.Header.Set("Authorization", "Bearer "+a.tokens[who])
+	}
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, b
+}
+
+// upload sends a file as who.
+func (a *app) upload(who, name string, data []byte, fields map[string]string) (int, batchView) {
+	a.t.Helper()
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	fw, _ := mw.CreateFormFile("file", name)
+	_, _ = fw.Write(data)
+	for k, v := range fields {
+		_ = mw.WriteField(k, v)
+	}
+	mw.Close()
+	code, raw := a.do(who, "POST", "/api/v1/batches", &body, mw.FormDataContentType())
+	var v batchView
+	if code == http.StatusCreated {
+		if err := json.Unmarshal(raw, &v); err != nil {
+			a.t.Fatalf("%s: %s", err, raw)
+		}
+	} else {
+		a.t.Logf("upload %s as %s: %d %s", name, who, code, raw)
+	}
+	return code, v
+}
+
+func (a *app) approve(who, id, decision, plan string) (int, string) {
+	a.t.Helper()
+	body := fmt.Sprintf(`{"decision":%q,"planSha256":%q,"comment":"ok"}`, decision, plan)
+	code, raw := a.do(who, "POST", "/api/v1/batches/"+id+"/approval", strings.NewReader(body), "application/json")
+	return code, string(raw)
+}
+
+func sample(t *testing.T, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "..", "samples", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// TestUploadAndApprove: a submitter uploads, someone else approves the
+// plan they saw; the uploader cannot (four eyes, also for an admin); a
+// decision on a plan that changed is refused; a new version needs a new
+// decision; every step is in the audit log.
+func TestUploadAndApprove(t *testing.T) {
+	a := newApp(t, Options{})
+	code, bad := a.upload("alice", "november.xlsx", sample(t, "monthly-orders-with-mistakes.xlsx"), nil)
+	if code != http.StatusCreated || bad.Status != StatusInvalid || bad.Batch != "november" || bad.UploadedBy != "token:alice" || !strings.Contains(string(bad.Summary), `"Invalid": 17`) {
+		t.Fatalf("upload: %d %+v", code, bad)
+	}
+	code, raw := a.do("alice", "GET", "/api/v1/batches/"+bad.ID+"/rows?status=Invalid", nil, "")
+	var rows struct {
+		Total int       `json:"total"`
+		Rows  []rowView `json:"rows"`
+	}
+	if err := json.Unmarshal(raw, &rows); err != nil || code != 200 || rows.Total != 17 || rows.Rows[0].Row != 4 || !strings.Contains(rows.Rows[0].Message, "Quantity") {
+		t.Fatalf("invalid rows: %d %s", code, raw)
+	}
+
+	// The corrected sheet: a new version of the same batch.
+	code, good := a.upload("alice", "november.xlsx", sample(t, "monthly-orders.xlsx"), map[string]string{"batch": "november"})
+	if code != http.StatusCreated || good.ID != bad.ID || good.Version != 2 || good.Status != StatusReady {
+		t.Fatalf("second version: %d %+v", code, good)
+	}
+	if code, msg := a.approve("alice", good.ID, "approve", good.Plan["sha256"]); code != http.StatusForbidden {
+		t.Errorf("a submitter approves: %d %s", code, msg)
+	}
+	if code, msg := a.approve("bob", good.ID, "approve", bad.Plan["sha256"]); code != http.StatusConflict || !strings.Contains(msg, "the batch changed") {
+		t.Errorf("approving the first version's plan: %d %s", code, msg)
+	}
+	if code, msg := a.approve("bob", good.ID, "approve", good.Plan["sha256"]); code != http.StatusOK || !strings.Contains(msg, `"status": "approved"`) {
+		t.Fatalf("bob approves: %d %s", code, msg)
+	}
+
+	// An admin who uploaded may not approve either.
+	code, own := a.upload("carol", "december.xlsx", sample(t, "monthly-orders.xlsx"), nil)
+	if code != http.StatusCreated {
+		t.Fatal(code)
+	}
+	if code, msg := a.approve("carol", own.ID, "approve", own.Plan["sha256"]); code != http.StatusForbidden || !strings.Contains(msg, "four eyes") {
+		t.Errorf("an admin approves their own upload: %d %s", code, msg)
+	}
+
+	// A new version after the approval: the approval no longer applies.
+	code, third := a.upload("erin", "november.csv", sample(t, "monthly-orders-with-mistakes.csv"), map[string]string{"batch": "november"})
+	if code != http.StatusCreated || third.Version != 3 || third.Status != StatusInvalid || third.Approval != nil {
+		t.Errorf("a version after the approval: %d %+v", code, third)
+	}
+
+	code, raw = a.do("carol", "GET", "/api/v1/audit", nil, "")
+	var log []store.Entry
+	if err := json.Unmarshal(raw, &log); err != nil || code != 200 {
+		t.Fatalf("audit: %d %s", code, raw)
+	}
+	var actions []string
+	for _, e := range log {
+		actions = append(actions, e.Who+" "+e.Action)
+	}
+	if got := strings.Join(actions, ", "); got != "token:alice upload, token:alice upload, token:bob approve, token:carol upload, token:erin upload" {
+		t.Errorf("audit: %s", got)
+	}
+}
+
+// TestRoleMatrix: every route, as every kind of caller.
+func TestRoleMatrix(t *testing.T) {
+	a := newApp(t, Options{})
+	_, b := a.upload("alice", "orders.xlsx", sample(t, "monthly-orders.xlsx"), nil)
+	id := b.ID
+	routes := []struct {
+		method, path string
+		body         func() (io.Reader, string)
+		want         map[string]int // by caller; absent: 200
+	}{
+		{"POST", "/api/v1/batches", func() (io.Reader, string) {
+			var body bytes.Buffer
+			mw := multipart.NewWriter(&body)
+			fw, _ := mw.CreateFormFile("file", "x.xlsx")
+			_, _ = fw.Write(sample(t, "monthly-orders.xlsx"))
+			_ = mw.WriteField("batch", "matrix")
+			mw.Close()
+			return &body, mw.FormDataContentType()
+		}, map[string]int{"": 401, "bob": 403, "dave": 403, "alice": 201, "carol": 201}},
+		{"GET", "/api/v1/batches", nil, map[string]int{"": 401}},
+		{"GET", "/api/v1/batches/" + id, nil, map[string]int{"": 401}},
+		{"GET", "/api/v1/batches/" + id + "/rows", nil, map[string]int{"": 401}},
+		{"GET", "/api/v1/batches/" + id + "/results.xlsx", nil, map[string]int{"": 401}},
+		{"GET", "/api/v1/batches/" + id + "/summary.json", nil, map[string]int{"": 401}},
+		{"POST", "/api/v1/batches/" + id + "/approval", func() (io.Reader, string) {
+			return strings.NewReader(`{"decision":"reject","planSha256":"` + b.Plan["sha256"] + `"}`), "application/json"
+		}, map[string]int{"": 401, "alice": 403, "dave": 403}},
+		{"GET", "/api/v1/audit", nil, map[string]int{"": 401, "alice": 403, "dave": 403}},
+		{"GET", "/api/v1/batches/nope", nil, map[string]int{"": 401, "alice": 404, "bob": 404, "dave": 404, "carol": 404}},
+	}
+	for _, r := range routes {
+		for _, who := range []string{"", "alice", "bob", "dave", "carol"} {
+			var body io.Reader
+			typ := ""
+			if r.body != nil {
+				body, typ = r.body()
+			}
+			want, ok := r.want[who]
+			if !ok {
+				want = 200
+			}
+			if code, raw := a.do(who, r.method, r.path, body, typ); code != want {
+				t.Errorf("%s %s as %q: %d, want %d: %s", r.method, r.path, who, code, want, raw)
+			} else if code >= 400 && !strings.HasPrefix(strings.TrimSpace(string(raw)), `{`) {
+				t.Errorf("%s %s as %q: an error that is not JSON: %s", r.method, r.path, who, raw)
+			}
+		}
+	}
+	if code, _ := a.do("", "GET", "/api/v1/batches", nil, ""); code != 401 {
+		t.Errorf("anonymous: %d", code)
+	}
+	req, _ := http.NewRequest("GET", a.srv.URL+"/api/v1/batches", nil)
+	req.Header.Set("Authorization", "Bearer imp_not-a-token")
+	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != 401 {
+		t.Errorf("an unknown token: %v %v", resp.StatusCode, err)
+	}
+}
+
+// TestBadUploads: too big, not a sheet, damaged: refused with a reason,
+// nothing kept.
+func TestBadUploads(t *testing.T) {
+	a := newApp(t, Options{MaxUpload: 64 << 10})
+	big := bytes.Repeat([]byte("a,b\n"), 40<<10)
+	for _, tt := range []struct {
+		name string
+		data []byte
+		code int
+		want string
+	}{
+		{"big.csv", big, http.StatusRequestEntityTooLarge, "the sheet is over 64 KB"},
+		{"notes.txt", []byte("hello"), http.StatusUnsupportedMediaType, "upload an .xlsx workbook or a .csv file"},
+		{"broken.xlsx", []byte("PK\x03\x04 not really"), http.StatusUnprocessableEntity, "broken.xlsx"},
+		{"cut.xlsx", sample(t, "monthly-orders.xlsx")[:2000], http.StatusUnprocessableEntity, "cut.xlsx"},
+	} {
+		var body bytes.Buffer
+		mw := multipart.NewWriter(&body)
+		fw, _ := mw.CreateFormFile("file", tt.name)
+		_, _ = fw.Write(tt.data)
+		mw.Close()
+		code, raw := a.do("alice", "POST", "/api/v1/batches", &body, mw.FormDataContentType())
+		if code != tt.code || !strings.Contains(string(raw), tt.want) {
+			t.Errorf("%s: %d %s", tt.name, code, raw)
+		}
+		if strings.Contains(string(raw), a.st.Dir) {
+			t.Errorf("%s: the answer names the data directory: %s", tt.name, raw)
+		}
+	}
+	if all, _ := a.st.Batches(); len(all) != 0 {
+		t.Errorf("refused uploads were kept: %d batches", len(all))
+	}
+	entries, _ := os.ReadDir(filepath.Join(a.st.Dir, "batches"))
+	for _, e := range entries {
+		if sub, _ := os.ReadDir(filepath.Join(a.st.Dir, "batches", e.Name())); len(sub) > 0 {
+			t.Errorf("files of a refused upload were kept: %s %v", e.Name(), sub)
+		}
+	}
+}
