@@ -12,19 +12,21 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/cspimporter/importer/pkg/importer"
 	"github.com/cspimporter/importer/pkg/sandbox"
 	"github.com/cspimporter/importer/pkg/store"
 	"github.com/cspimporter/importer/pkg/web"
 )
 
 type serveOptions struct {
+	connectFlags
 	addr      string
 	data      string
 	maxUpload int64
 }
 
 func newServeCmd(a *app) *cobra.Command {
-	o := serveOptions{addr: "127.0.0.1:8080", maxUpload: 25}
+	o := serveOptions{connectFlags: defaultConnectFlags(), addr: "127.0.0.1:8080", maxUpload: 25}
 	cmd := &cobra.Command{
 		Use:   "serve [flags]",
 		Short: "Serve the web API: upload sheets, see their problems, approve what is bought",
@@ -45,6 +47,7 @@ importer token create.`,
 	f.StringVar(&o.addr, "addr", o.addr, "where to listen; a non-loopback address gets a warning")
 	f.StringVar(&o.data, "data", "", "the data directory (default: the user's data directory, importer/)")
 	f.Int64Var(&o.maxUpload, "max-upload", o.maxUpload, "the largest sheet accepted, in MB")
+	o.connectFlags.register(f, "buy from")
 	return cmd
 }
 
@@ -83,7 +86,19 @@ func (a *app) serve(ctx context.Context, o serveOptions) error {
 	if err != nil {
 		return fail(err)
 	}
-	srv := &http.Server{Handler: web.New(web.Options{Store: st, MaxUpload: o.maxUpload << 20, Log: a.log}),
+	if err := o.connectFlags.check(1); err != nil {
+		return fail(err)
+	}
+	conn := importer.NewConnection(a.connectOptions(o.connectFlags))
+	defer conn.Close()
+	// Purchases outlive the requests that start them, and end with the
+	// process: on SIGTERM they finish their carts in flight and stop.
+	api := web.New(web.Options{Store: st, Conn: conn, Context: ctx, MaxUpload: o.maxUpload << 20, Log: a.log})
+	if err := api.Resume(); err != nil {
+		return fail(err)
+	}
+	defer api.Wait()
+	srv := &http.Server{Handler: api,
 		ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 5 * time.Minute, WriteTimeout: 5 * time.Minute, IdleTimeout: time.Minute}
 	fmt.Fprintf(a.stdout, "importer serving http://%s (data: %s)\n", ln.Addr(), dir)
 	done := make(chan error, 1)

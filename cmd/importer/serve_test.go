@@ -14,6 +14,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/cspimporter/importer/pkg/store"
 )
 
 // TestTokens: a token is printed once, alone on the first line; the list
@@ -96,4 +98,112 @@ func TestServe(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("still serving 10s after SIGTERM")
 	}
+}
+
+// TestServeKilledMidPurchase: the process is killed while it buys; started
+// again, it finishes the purchase, and every order was placed once.
+func TestServeKilledMidPurchase(t *testing.T) {
+	t.Parallel() // processes: see parallelTests
+	data := t.TempDir()
+	token := func(name, role string) string {
+		out, err := exec.Command(binary, "token", "create", "--data", data, "--name", name, "--role", role).Output()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return strings.TrimSpace(string(out))
+	}
+	alice, bob := token("alice", "submitter"), token("bob", "approver,buyer")
+	start := func() (*exec.Cmd, string) {
+		cmd := exec.Command(binary, "serve", "--sandbox", "--addr", "127.0.0.1:0", "--data", data)
+		out, _ := cmd.StdoutPipe()
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		line, err := bufio.NewReader(out).ReadString('\n')
+		base, _, _ := strings.Cut(strings.TrimPrefix(line, "importer serving "), " ")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return cmd, base
+	}
+	call := func(base, tok, method, path string, body io.Reader, typ string) (int, map[string]any) {
+		t.Helper()
+		req, _ := http.NewRequest(method, base+path, body)
+		req.Header.Set("Authorization", "Bearer "+tok)
+		if typ != "" {
+			req.Header.Set("Content-Type", typ)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var v map[string]any
+		_ = json.NewDecoder(resp.Body).Decode(&v)
+		return resp.StatusCode, v
+	}
+	cmd, base := start()
+	sheet, _ := os.ReadFile(filepath.Join("..", "..", "samples", "monthly-orders.xlsx"))
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	fw, _ := mw.CreateFormFile("file", "november.xlsx")
+	_, _ = fw.Write(sheet)
+	mw.Close()
+	code, b := call(base, alice, "POST", "/api/v1/batches", &body, mw.FormDataContentType())
+	if code != 201 {
+		t.Fatalf("upload: %d %v", code, b)
+	}
+	id, plan := b["id"].(string), b["plan"].(map[string]any)["sha256"].(string)
+	if code, v := call(base, bob, "POST", "/api/v1/batches/"+id+"/approval", strings.NewReader(`{"decision":"approve","planSha256":"`+plan+`"}`), "application/json"); code != 200 {
+		t.Fatalf("approve: %d %v", code, v)
+	}
+	if code, v := call(base, bob, "POST", "/api/v1/batches/"+id+"/submission", nil, ""); code != 202 {
+		t.Fatalf("submission: %d %v", code, v)
+	}
+	time.Sleep(1500 * time.Millisecond) // the sample's 18 requests take 3.6 s at the default pace
+	_ = cmd.Process.Kill()
+	_ = cmd.Wait()
+	st, err := store.Open(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if killed, err := st.Batch(id); err != nil || killed.Purchase == nil || killed.Purchase.State != "buying" {
+		t.Fatalf("the kill did not land mid-purchase: %+v %v", killed, err)
+	}
+	st.Close()
+
+	cmd, base = start()
+	defer func() { _ = cmd.Process.Signal(syscall.SIGTERM); _ = cmd.Wait() }()
+	var status string
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
+		_, v := call(base, alice, "GET", "/api/v1/batches/"+id, nil, "")
+		if status, _ = v["status"].(string); status != "buying" {
+			break
+		}
+	}
+	if status != "done" {
+		t.Fatalf("after the restart: %s", status)
+	}
+	state, err := os.ReadFile(filepath.Join(data, "journals", id+".sandbox"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := sandboxOrdersIn(state); n != 21 {
+		t.Errorf("%d orders placed, want the sample's 21, once each", n)
+	}
+}
+
+func sandboxOrdersIn(state []byte) int {
+	orders := map[string]bool{}
+	for _, line := range strings.Split(string(state), "\n") {
+		var l struct {
+			Order *struct {
+				Order struct{ ID string } `json:"order"`
+			} `json:"order"`
+		}
+		if json.Unmarshal([]byte(line), &l) == nil && l.Order != nil {
+			orders[l.Order.Order.ID] = true
+		}
+	}
+	return len(orders)
 }

@@ -78,6 +78,20 @@ type Batch struct {
 	Versions []Version  `json:"versions"`
 	Approval *Approval  `json:"approval"` // of the current version's plan; nil: none
 	History  []Approval `json:"approvalHistory,omitempty"`
+	// Purchase is the batch's purchase, once started.
+	Purchase *Purchase `json:"purchase,omitempty"`
+}
+
+// Purchase is the buying of an approved version.
+type Purchase struct {
+	State      string         `json:"state"` // buying, done, finished-with-problems, failed
+	By         string         `json:"by"`
+	Started    time.Time      `json:"started"`
+	Finished   time.Time      `json:"finished,omitzero"`
+	Version    int            `json:"version"`
+	PlanSHA256 string         `json:"planSha256"`
+	Error      string         `json:"error,omitempty"`
+	Statuses   map[string]int `json:"statuses,omitempty"`
 }
 
 // Version is one upload of a batch's sheet.

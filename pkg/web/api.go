@@ -34,6 +34,9 @@ const (
 // it approved.
 func statusOf(b *store.Batch) string {
 	v := b.Current()
+	if p := b.Purchase; p != nil && v != nil && p.PlanSHA256 == v.PlanSHA256 {
+		return p.State
+	}
 	if a := b.Approval; a != nil && v != nil && a.PlanSHA256 == v.PlanSHA256 {
 		if a.Decision == "approve" {
 			return StatusApproved
@@ -56,6 +59,8 @@ type batchView struct {
 	Summary    json.RawMessage   `json:"summary,omitempty"`
 	Plan       map[string]string `json:"plan"`
 	Approval   *store.Approval   `json:"approval"`
+	Purchase   *store.Purchase   `json:"purchase,omitempty"`
+	Progress   map[string]any    `json:"progress,omitempty"` // while buying
 	Versions   []store.Version   `json:"versions"`
 }
 
@@ -65,6 +70,9 @@ func (s *Server) view(b *store.Batch, withSummary bool) batchView {
 		Plan: map[string]string{"sha256": v.PlanSHA256}, Versions: b.Versions}
 	if a := b.Approval; a != nil && a.PlanSHA256 == v.PlanSHA256 {
 		out.Approval = a
+	}
+	if p := b.Purchase; p != nil && p.PlanSHA256 == v.PlanSHA256 {
+		out.Purchase, out.Progress = p, s.progressOf(b.ID)
 	}
 	if withSummary {
 		if raw, err := os.ReadFile(s.file(b, v, "summary.json")); err == nil {
@@ -162,6 +170,9 @@ func (s *Server) newVersion(batchName, file, by string) (*store.Batch, *store.Ve
 	}
 	for _, b := range all {
 		if b.Name == batchName {
+			if statusOf(b) == StatusBuying {
+				return nil, nil, fail(http.StatusConflict, "batch "+batchName+" is being bought; upload a new version once it is done")
+			}
 			return b, &store.Version{N: len(b.Versions) + 1, Name: file, UploadedBy: by, At: s.o.Now().UTC()}, nil
 		}
 	}
@@ -348,6 +359,9 @@ func (s *Server) approve(w http.ResponseWriter, r *http.Request) error {
 		}
 		if in.PlanSHA256 != v.PlanSHA256 {
 			return fail(http.StatusConflict, "the batch changed: its plan is now "+v.PlanSHA256+"; look at it again and decide on that one")
+		}
+		if p := b.Purchase; p != nil && p.PlanSHA256 == v.PlanSHA256 {
+			return fail(http.StatusConflict, "this plan is bought already ("+p.State+")")
 		}
 		a := store.Approval{Decision: in.Decision, By: caller.ID, At: s.o.Now().UTC(), Comment: in.Comment, PlanSHA256: v.PlanSHA256, Version: v.N}
 		b.Approval = &a

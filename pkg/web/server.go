@@ -6,6 +6,7 @@
 package web
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -14,12 +15,18 @@ import (
 
 	"github.com/sirupsen/logrus"
 
+	"github.com/cspimporter/importer/pkg/importer"
 	"github.com/cspimporter/importer/pkg/store"
 )
 
 // Options configure the server.
 type Options struct {
 	Store *store.Store
+	// Conn is Partner Center (or the sandbox), for purchases.
+	Conn importer.Connector
+	// Context bounds the purchases: once it ends, they finish the carts in
+	// flight and stop (Resume finishes them on the next start).
+	Context context.Context
 	// MaxUpload bounds an uploaded sheet, in bytes (default 25 MB).
 	MaxUpload int64
 	Log       logrus.FieldLogger
@@ -29,8 +36,10 @@ type Options struct {
 // Server serves the API.
 type Server struct {
 	o         Options
+	ctx       context.Context
 	mux       *http.ServeMux
 	uploading sync.Mutex
+	buying    purchases
 }
 
 // Roles a caller can have.
@@ -57,7 +66,10 @@ func New(o Options) *Server {
 		l.SetLevel(logrus.WarnLevel)
 		o.Log = l
 	}
-	s := &Server{o: o, mux: http.NewServeMux()}
+	if o.Context == nil {
+		o.Context = context.Background()
+	}
+	s := &Server{o: o, ctx: o.Context, mux: http.NewServeMux(), buying: purchases{progress: map[string]*progress{}}}
 	s.routes()
 	return s
 }
@@ -71,6 +83,7 @@ func (s *Server) routes() {
 	s.mux.Handle("GET /api/v1/batches/{id}/results.xlsx", s.api(s.results, anyone...))
 	s.mux.Handle("GET /api/v1/batches/{id}/summary.json", s.api(s.summary, anyone...))
 	s.mux.Handle("POST /api/v1/batches/{id}/approval", s.api(s.approve, RoleApprover, RoleAdmin))
+	s.mux.Handle("POST /api/v1/batches/{id}/submission", s.api(s.submission, RoleBuyer, RoleAdmin))
 	s.mux.Handle("GET /api/v1/audit", s.api(s.audit, RoleApprover, RoleAdmin))
 	s.mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "no such API route: "+r.Method+" "+r.URL.Path)

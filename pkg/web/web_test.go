@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cspimporter/importer/pkg/importer"
 	"github.com/cspimporter/importer/pkg/store"
 )
 
@@ -266,5 +267,75 @@ func TestBadUploads(t *testing.T) {
 		if sub, _ := os.ReadDir(filepath.Join(a.st.Dir, "batches", e.Name())); len(sub) > 0 {
 			t.Errorf("files of a refused upload were kept: %s %v", e.Name(), sub)
 		}
+	}
+}
+
+// TestPurchase: an approved batch is bought in the background, exactly
+// once however often (and however simultaneously) the purchase is asked
+// for; the batch says how it went and its rows are Ordered. An unapproved
+// batch is not bought.
+func TestPurchase(t *testing.T) {
+	co := importer.DefaultConnectOptions()
+	co.Sandbox, co.Rate = true, 60000
+	conn := importer.NewConnection(co)
+	defer conn.Close()
+	a := newApp(t, Options{Conn: conn})
+	_, b := a.upload("alice", "november.xlsx", sample(t, "monthly-orders.xlsx"), nil)
+	if code, raw := a.do("bob", "POST", "/api/v1/batches/"+b.ID+"/submission", nil, ""); code != http.StatusConflict {
+		t.Errorf("buying before approval: %d %s", code, raw)
+	}
+	if code, msg := a.approve("bob", b.ID, "approve", b.Plan["sha256"]); code != 200 {
+		t.Fatalf("approve: %d %s", code, msg)
+	}
+	codes := make(chan int, 3)
+	for range 3 {
+		go func() {
+			code, _ := a.do("bob", "POST", "/api/v1/batches/"+b.ID+"/submission", nil, "")
+			codes <- code
+		}()
+	}
+	for range 3 {
+		if code := <-codes; code != http.StatusAccepted {
+			t.Errorf("submission: %d", code)
+		}
+	}
+	var got batchView
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		_, raw := a.do("alice", "GET", "/api/v1/batches/"+b.ID, nil, "")
+		if err := json.Unmarshal(raw, &got); err != nil {
+			t.Fatal(err)
+		}
+		if got.Status != StatusBuying || time.Now().After(deadline) {
+			break
+		}
+	}
+	if got.Status != StatusDone || got.Purchase == nil || got.Purchase.Statuses["Ordered"] != 30 || got.Purchase.By != "token:bob" {
+		t.Fatalf("after the purchase: %+v", got)
+	}
+	if code, raw := a.do("bob", "POST", "/api/v1/batches/"+b.ID+"/submission", nil, ""); code != http.StatusAccepted || !strings.Contains(string(raw), `"status": "done"`) {
+		t.Errorf("bought again: %d %s", code, raw)
+	}
+	_, raw := a.do("alice", "GET", "/api/v1/batches/"+b.ID+"/rows?status=Ordered", nil, "")
+	if !strings.Contains(string(raw), `"total": 30`) {
+		t.Errorf("rows: %s", raw)
+	}
+	// The sandbox (beside the batch's journal) placed each order once.
+	state, err := os.ReadFile(filepath.Join(a.st.Dir, "journals", b.ID+".sandbox"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	orders := map[string]bool{}
+	for _, line := range strings.Split(string(state), "\n") {
+		var l struct {
+			Order *struct {
+				Order struct{ ID string } `json:"order"`
+			} `json:"order"`
+		}
+		if json.Unmarshal([]byte(line), &l) == nil && l.Order != nil {
+			orders[l.Order.Order.ID] = true
+		}
+	}
+	if len(orders) != 21 {
+		t.Errorf("%d orders placed, want the sample's 21, once each", len(orders))
 	}
 }

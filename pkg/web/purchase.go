@@ -1,0 +1,184 @@
+package web
+
+import (
+	"fmt"
+	"net/http"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/cspimporter/importer/pkg/importer"
+	"github.com/cspimporter/importer/pkg/store"
+)
+
+// Purchase states (a batch's status while and after it is bought).
+const (
+	StatusBuying   = "buying"
+	StatusDone     = "done"                   // every row ordered
+	StatusProblems = "finished-with-problems" // some rows not ordered
+	StatusFailed   = "failed"                 // could not run
+)
+
+// purchases runs the purchases in the background, never in a request, and
+// knows how far each is.
+type purchases struct {
+	mu       sync.Mutex
+	progress map[string]*progress // by batch id, while buying
+	wg       sync.WaitGroup
+}
+
+// progress is how far a purchase is, for the batch's page and API.
+type progress struct {
+	mu                     sync.Mutex
+	Carts, CartsDone, Rows int
+	RowsDone, Bought       int
+	Started                time.Time
+}
+
+func (p *progress) Start(carts, rows int) {
+	p.mu.Lock()
+	p.Carts, p.Rows = carts, rows
+	p.mu.Unlock()
+}
+
+func (p *progress) CartDone(rows, bought int) {
+	p.mu.Lock()
+	p.CartsDone++
+	p.RowsDone += rows
+	p.Bought += bought
+	p.mu.Unlock()
+}
+
+func (p *progress) Finish() {}
+
+func (p *progress) view() map[string]any {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return map[string]any{"carts": p.Carts, "cartsDone": p.CartsDone, "rows": p.Rows, "rowsDone": p.RowsDone, "bought": p.Bought}
+}
+
+// submission starts buying an approved batch: 202 at once, the purchase
+// goes on in the background. Posted again (or twice at the same time), it
+// starts nothing new: one purchase per approved plan.
+func (s *Server) submission(w http.ResponseWriter, r *http.Request) error {
+	caller := callerOf(r.Context())
+	started := false
+	b, err := s.o.Store.UpdateBatch(r.PathValue("id"), func(b *store.Batch) error {
+		v := b.Current()
+		if p := b.Purchase; p != nil && p.PlanSHA256 == v.PlanSHA256 && p.State != StatusFailed {
+			return nil // already started, or done: nothing new
+		}
+		if statusOf(b) != StatusApproved {
+			return fail(http.StatusConflict, "only an approved batch is bought; this one is "+statusOf(b))
+		}
+		b.Purchase = &store.Purchase{State: StatusBuying, By: caller.ID, Started: s.o.Now().UTC(), Version: v.N, PlanSHA256: v.PlanSHA256}
+		started = true
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if started {
+		if err := s.auditOf(r, "purchase", b.ID, fmt.Sprintf("version %d, plan %s", b.Current().N, b.Current().PlanSHA256)); err != nil {
+			return err
+		}
+		s.buy(b)
+	}
+	writeJSON(w, http.StatusAccepted, s.view(b, false))
+	return nil
+}
+
+// buy runs the purchase of b's current version in the background: the
+// core's submission of exactly the approved plan, through the batch's own
+// journal in the data directory, so that a purchase cut short (the process
+// died) is finished by Resume without buying anything twice.
+func (s *Server) buy(b *store.Batch) {
+	v := b.Current()
+	p := &progress{Started: s.o.Now()}
+	s.buying.mu.Lock()
+	if s.buying.progress[b.ID] != nil {
+		s.buying.mu.Unlock()
+		return // running in this process already
+	}
+	s.buying.progress[b.ID] = p
+	s.buying.mu.Unlock()
+	s.buying.wg.Add(1)
+	go func() {
+		defer s.buying.wg.Done()
+		defer func() {
+			s.buying.mu.Lock()
+			delete(s.buying.progress, b.ID)
+			s.buying.mu.Unlock()
+		}()
+		state, statuses, msg := s.run(b, v, p)
+		_, err := s.o.Store.UpdateBatch(b.ID, func(b *store.Batch) error {
+			if b.Purchase != nil && b.Purchase.PlanSHA256 == v.PlanSHA256 {
+				b.Purchase.State, b.Purchase.Finished, b.Purchase.Statuses, b.Purchase.Error = state, s.o.Now().UTC(), statuses, msg
+			}
+			return nil
+		})
+		if err != nil {
+			s.o.Log.WithError(err).WithField("batch", b.ID).Error("the purchase's outcome could not be kept (the journal has it: restart to write it)")
+		}
+		_ = s.o.Store.Audit(store.Entry{At: s.o.Now().UTC(), Who: "importer", Action: "purchase " + state, Batch: b.ID, Detail: msg})
+	}()
+}
+
+// run is one purchase, recovered from a panic into a failed state.
+func (s *Server) run(b *store.Batch, v *store.Version, p *progress) (state string, statuses map[string]int, msg string) {
+	defer func() {
+		if r := recover(); r != nil {
+			state, msg = StatusFailed, fmt.Sprintf("internal error: %v", r)
+			s.o.Log.WithField("batch", b.ID).Errorf("purchase: %s", msg)
+		}
+	}()
+	ctx := s.ctx
+	co := importer.CheckOptions{Results: s.file(b, v, "results.xlsx"), Now: s.o.Now(), Log: s.o.Log}
+	so := importer.SubmitOptions{Batch: b.Name, Plan: s.file(b, v, "plan.json"), State: filepath.Join(s.o.Store.Dir, "journals", b.ID+".journal"),
+		Summary: s.file(b, v, "summary.json"), Concurrency: 5, Log: s.o.Log, Progress: p}
+	done, err := importer.SubmitSheet(ctx, v.File, co, so, s.o.Conn)
+	if done != nil {
+		statuses = done.Summary.Statuses
+		if werr := writeRows(s.file(b, v, "rows.json"), done.Run); werr != nil {
+			s.o.Log.WithError(werr).Warn("the rows of the purchase could not be written")
+		}
+	}
+	switch {
+	case err == nil:
+		return StatusDone, statuses, ""
+	case done != nil:
+		return StatusProblems, statuses, importer.Message(err)
+	}
+	return StatusFailed, statuses, importer.Message(err)
+}
+
+// Resume finishes the purchases a stopped process left buying: the
+// journal knows what was sent, so nothing is bought twice.
+func (s *Server) Resume() error {
+	all, err := s.o.Store.Batches()
+	if err != nil {
+		return err
+	}
+	for _, b := range all {
+		if p := b.Purchase; p != nil && p.State == StatusBuying && b.Current().PlanSHA256 == p.PlanSHA256 {
+			s.o.Log.WithField("batch", b.ID).Info("resuming a purchase a stopped run left")
+			s.buy(b)
+		}
+	}
+	return nil
+}
+
+// Wait waits for the purchases in flight (after the context given to New
+// ended, they finish their carts and stop).
+func (s *Server) Wait() { s.buying.wg.Wait() }
+
+// progressOf is how far a running purchase is, or nil.
+func (s *Server) progressOf(id string) map[string]any {
+	s.buying.mu.Lock()
+	p := s.buying.progress[id]
+	s.buying.mu.Unlock()
+	if p == nil {
+		return nil
+	}
+	return p.view()
+}
