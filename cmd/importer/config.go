@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -17,6 +18,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/cspimporter/importer/pkg/importer"
+	"github.com/cspimporter/importer/pkg/prices"
 )
 
 // A config file holds what a cron line would otherwise repeat. Its keys are
@@ -299,6 +301,11 @@ func (c *configFile) checkValues() []string {
 	if o.credentials != "" {
 		if err := importer.CheckCredentialsFile(o.credentials); err != nil {
 			problems = append(problems, err.Error())
+		}
+	}
+	if o.prices != "" {
+		if _, err := prices.Load(context.Background(), o.prices, func(string) bool { return false }); err != nil {
+			problems = append(problems, "prices: "+err.Error())
 		}
 	}
 	if o.inbox != "" {

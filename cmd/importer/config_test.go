@@ -52,6 +52,7 @@ func TestConfigCheck(t *testing.T) {
 		t.Fatal(err)
 	}
 	creds := writeFile(t, dir, "creds", "PARTNER_CENTER_TENANT_ID=x\n")
+	pricelist, _ := filepath.Abs(filepath.Join("..", "..", "samples", "pricelist.csv"))
 	open := writeFile(t, dir, "open-creds", "PARTNER_CENTER_TENANT_ID=x\n")
 	if err := os.Chmod(open, 0o644); err != nil {
 		t.Fatal(err)
@@ -76,6 +77,8 @@ func TestConfigCheck(t *testing.T) {
 		{"no inbox", "h.yaml", "inbox: " + filepath.Join(dir, "none") + "\n", "inbox: "},
 		{"one batch for the inbox", "i.yaml", "inbox: " + inbox + "\nbatch: november\n", "include {name}"},
 		{"readable credentials", "j.yaml", "credentials: " + open + "\n", "chmod 600"},
+		{"the new settings", "k.yaml", "inbox: " + inbox + "\nprices: " + pricelist + "\nonline: true\nfollow-up: 2h\n", ""},
+		{"no price list", "l.yaml", "prices: " + filepath.Join(dir, "none.csv") + "\n", "prices: price list: there is no file"},
 		{"plain http", "k.yaml", "endpoint: http://partner.example.com\n", "endpoint: "},
 		{"log format", "l.yaml", "log-format: xml\n", "log-format"},
 		{"bad yaml", "m.yaml", "rate: [1\n", "m.yaml"},
