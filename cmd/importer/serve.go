@@ -22,6 +22,7 @@ type serveOptions struct {
 	connectFlags
 	addr      string
 	data      string
+	prices    string
 	maxUpload int64
 }
 
@@ -48,6 +49,7 @@ importer token create.`,
 	f.StringVar(&o.data, "data", "", "the data directory (default: the user's data directory, importer/)")
 	f.Int64Var(&o.maxUpload, "max-upload", o.maxUpload, "the largest sheet accepted, in MB")
 	o.connectFlags.register(f, "buy from")
+	f.StringVar(&o.prices, "prices", "", "the price list every upload is priced with (as validate's --prices)")
 	return cmd
 }
 
@@ -93,7 +95,7 @@ func (a *app) serve(ctx context.Context, o serveOptions) error {
 	defer conn.Close()
 	// Purchases outlive the requests that start them, and end with the
 	// process: on SIGTERM they finish their carts in flight and stop.
-	api := web.New(web.Options{Store: st, Conn: conn, Context: ctx, MaxUpload: o.maxUpload << 20, Log: a.log})
+	api := web.New(web.Options{Store: st, Conn: conn, Context: ctx, Prices: o.prices, MaxUpload: o.maxUpload << 20, Log: a.log})
 	if err := api.Resume(); err != nil {
 		return fail(err)
 	}

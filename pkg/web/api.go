@@ -137,7 +137,7 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request) error {
 	if err := save(f, s.file(b, v, name)); err != nil {
 		return err
 	}
-	if err := s.check(r, b, v, name); err != nil {
+	if err := s.check(r, b, v, name, r.FormValue("online") == "true"); err != nil {
 		return err
 	}
 	if len(b.Versions) == 0 {
@@ -194,9 +194,16 @@ func save(f multipart.File, path string) error {
 
 // check runs the core's dry run on the version's sheet: its results
 // workbook, JSON summary, rows and the plan an approval is bound to.
-func (s *Server) check(r *http.Request, b *store.Batch, v *store.Version, name string) error {
+func (s *Server) check(r *http.Request, b *store.Batch, v *store.Version, name string, online bool) error {
 	input := s.file(b, v, name)
-	co := importer.CheckOptions{Results: s.file(b, v, "results.xlsx"), Now: s.o.Now(), Log: s.o.Log}
+	co := importer.CheckOptions{Results: s.file(b, v, "results.xlsx"), Now: s.o.Now(), Log: s.o.Log, Prices: s.o.Prices}
+	if online {
+		if s.o.Conn == nil {
+			return fail(http.StatusConflict, "this server has no connection to Partner Center to check online with")
+		}
+		co.Online = &importer.OnlineOptions{Conn: s.o.Conn, Concurrency: 5, State: s.journal(b)}
+		v.Online = true
+	}
 	done, err := importer.Validate(r.Context(), input, co, s.file(b, v, "summary.json"))
 	if done == nil {
 		if importer.FaultOf(err) == importer.FaultSheet {

@@ -134,7 +134,7 @@ func (s *Server) run(b *store.Batch, v *store.Version, p *progress) (state strin
 	}()
 	ctx := s.ctx
 	co := importer.CheckOptions{Results: s.file(b, v, "results.xlsx"), Now: s.o.Now(), Log: s.o.Log}
-	so := importer.SubmitOptions{Batch: b.Name, Plan: s.file(b, v, "plan.json"), State: filepath.Join(s.o.Store.Dir, "journals", b.ID+".journal"),
+	so := importer.SubmitOptions{Batch: b.Name, Plan: s.file(b, v, "plan.json"), State: s.journal(b),
 		Summary: s.file(b, v, "summary.json"), Concurrency: 5, Log: s.o.Log, Progress: p}
 	done, err := importer.SubmitSheet(ctx, v.File, co, so, s.o.Conn)
 	if done != nil {
@@ -150,6 +150,12 @@ func (s *Server) run(b *store.Batch, v *store.Version, p *progress) (state strin
 		return StatusProblems, statuses, importer.Message(err)
 	}
 	return StatusFailed, statuses, importer.Message(err)
+}
+
+// journal is the batch's own journal in the data directory (the sandbox's
+// saved state, with --sandbox, lies beside it).
+func (s *Server) journal(b *store.Batch) string {
+	return filepath.Join(s.o.Store.Dir, "journals", b.ID+".journal")
 }
 
 // Resume finishes the purchases a stopped process left buying: the

@@ -27,6 +27,8 @@ type Options struct {
 	// Context bounds the purchases: once it ends, they finish the carts in
 	// flight and stop (Resume finishes them on the next start).
 	Context context.Context
+	// Prices is the price list every upload is priced with ("" none).
+	Prices string
 	// MaxUpload bounds an uploaded sheet, in bytes (default 25 MB).
 	MaxUpload int64
 	Log       logrus.FieldLogger

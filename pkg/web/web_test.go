@@ -339,3 +339,27 @@ func TestPurchase(t *testing.T) {
 		t.Errorf("%d orders placed, want the sample's 21, once each", len(orders))
 	}
 }
+
+// TestUploadOnlineAndPriced: online=true checks the sheet against Partner
+// Center (the sandbox) and the server's price list prices it.
+func TestUploadOnlineAndPriced(t *testing.T) {
+	co := importer.DefaultConnectOptions()
+	co.Sandbox, co.Rate = true, 60000
+	conn := importer.NewConnection(co)
+	defer conn.Close()
+	list, _ := filepath.Abs(filepath.Join("..", "..", "samples", "pricelist.csv"))
+	a := newApp(t, Options{Conn: conn, Prices: list})
+	code, b := a.upload("alice", "november.xlsx", sample(t, "monthly-orders.xlsx"), map[string]string{"online": "true"})
+	if code != http.StatusCreated || !b.Versions[0].Online {
+		t.Fatalf("upload: %d %+v", code, b)
+	}
+	for _, want := range []string{`"online": {`, `"checkedAt"`, `"costs": [`, `"currency": "USD"`, "online: customer already has the subscription"} {
+		if !strings.Contains(string(b.Summary), want) {
+			t.Errorf("the summary lacks %s:\n%s", want, b.Summary)
+		}
+	}
+	noConn := newApp(t, Options{})
+	if code, _ := noConn.upload("alice", "november.xlsx", sample(t, "monthly-orders.xlsx"), map[string]string{"online": "true"}); code != http.StatusConflict {
+		t.Errorf("online without a connection: %d", code)
+	}
+}
