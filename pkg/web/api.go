@@ -124,8 +124,10 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	dir := filepath.Dir(s.file(b, v, name))
-	if err := os.MkdirAll(dir, 0o700); err != nil {
+	dir := filepath.Dir(s.file(b, v, "x"))
+	// The sheet has a folder of its own: named results.xlsx or plan.json,
+	// it is still not one of the files made from it.
+	if err := os.MkdirAll(filepath.Join(dir, "sheet"), 0o700); err != nil {
 		return err
 	}
 	keep := false
@@ -134,7 +136,7 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request) error {
 			_ = os.RemoveAll(dir)
 		}
 	}()
-	if err := save(f, s.file(b, v, name)); err != nil {
+	if err := save(f, s.file(b, v, filepath.Join("sheet", name))); err != nil {
 		return err
 	}
 	if err := s.check(r, b, v, name, r.FormValue("online") == "true"); err != nil {
@@ -195,7 +197,7 @@ func save(f multipart.File, path string) error {
 // check runs the core's dry run on the version's sheet: its results
 // workbook, JSON summary, rows and the plan an approval is bound to.
 func (s *Server) check(r *http.Request, b *store.Batch, v *store.Version, name string, online bool) error {
-	input := s.file(b, v, name)
+	input := s.file(b, v, filepath.Join("sheet", name))
 	co := importer.CheckOptions{Results: s.file(b, v, "results.xlsx"), Now: s.o.Now(), Log: s.o.Log, Prices: s.o.Prices}
 	if online {
 		if s.o.Conn == nil {

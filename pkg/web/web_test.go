@@ -358,6 +358,10 @@ func TestUploadOnlineAndPriced(t *testing.T) {
 			t.Errorf("the summary lacks %s:\n%s", want, b.Summary)
 		}
 	}
+	// A sheet may have any name, even one of the files made from it.
+	if code, v := a.upload("alice", "results.xlsx", sample(t, "monthly-orders.xlsx"), map[string]string{"batch": "named oddly"}); code != http.StatusCreated || v.Status != StatusReady {
+		t.Errorf("a sheet named results.xlsx: %d %+v", code, v)
+	}
 	noConn := newApp(t, Options{})
 	if code, _ := noConn.upload("alice", "november.xlsx", sample(t, "monthly-orders.xlsx"), map[string]string{"online": "true"}); code != http.StatusConflict {
 		t.Errorf("online without a connection: %d", code)
