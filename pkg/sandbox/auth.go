@@ -34,6 +34,14 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 		oauthError(w, http.StatusBadRequest, "invalid_request", "AADSTS90002: Tenant '"+r.PathValue("tenant")+"' not found.")
 		return
 	}
+	if r.PostForm.Get("grant_type") == "authorization_code" {
+		id, secret, basic := r.BasicAuth()
+		if !basic {
+			id, secret = r.PostForm.Get("client_id"), r.PostForm.Get("client_secret")
+		}
+		s.exchangeCode(w, r, id, secret) // the demo sign-in (idp.go)
+		return
+	}
 	v2 := strings.Contains(r.URL.Path, "/v2.0/")
 	// A refresh keeps the audience of the token it refreshes, so it may
 	// leave resource and scope out (and x/oauth2 does).

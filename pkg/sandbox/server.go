@@ -117,6 +117,7 @@ type Server struct {
 	serverID  string
 	state     *os.File // the state file, with Config.StatePath
 	saveErr   error    // why a change could not be saved
+	idp       idp      // the demo identity provider (idp.go)
 }
 
 // New returns a sandbox.
@@ -185,6 +186,7 @@ func (s *Server) routes() {
 	m.Handle("GET /v1/products/{product}/skus", s.api("catalog", s.handleSKUs))
 	m.Handle("GET /v1/products/{product}/skus/{sku}", s.api("catalog", s.handleSKU))
 	m.Handle("GET /v1/products/{product}/skus/{sku}/availabilities", s.api("catalog", s.handleAvailabilities))
+	s.idpRoutes(m)
 	m.HandleFunc("GET /_sandbox/ledger", s.handleLedger)
 	m.HandleFunc("GET /_sandbox/tokens", s.handleTokens)
 	m.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {

@@ -3,7 +3,6 @@ package web
 import (
 	"context"
 	"errors"
-	"net"
 	"net/http"
 	"slices"
 	"strings"
@@ -37,6 +36,11 @@ func callerOf(ctx context.Context) *Caller { c, _ := ctx.Value(callerKey{}).(*Ca
 func (s *Server) api(h func(w http.ResponseWriter, r *http.Request) error, roles ...string) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		c, err := s.authenticate(r)
+		var refused *apiError
+		if errors.As(err, &refused) {
+			writeError(w, refused.status, refused.msg)
+			return
+		}
 		if err != nil {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="importer"`)
 			writeError(w, http.StatusUnauthorized, err.Error())
@@ -52,27 +56,38 @@ func (s *Server) api(h func(w http.ResponseWriter, r *http.Request) error, roles
 	})
 }
 
-// authenticate finds the caller from an API token (Authorization: Bearer).
+// authenticate finds the caller: an API token (Authorization: Bearer), else
+// a signed-in person's session, whose requests that change something carry
+// its CSRF token.
 func (s *Server) authenticate(r *http.Request) (*Caller, error) {
 	h := r.Header.Get("Authorization")
 	secret, ok := strings.CutPrefix(h, "Bearer ")
 	if !ok || strings.TrimSpace(secret) == "" {
-		return nil, errors.New("sign in first: send an API token as Authorization: Bearer TOKEN (importer token create)")
+		if c, sess := s.fromSession(r); c != nil {
+			if r.Method != http.MethodGet && r.Method != http.MethodHead {
+				if err := s.checkCSRF(r, sess); err != nil {
+					return nil, &apiError{http.StatusForbidden, err.Error()}
+				}
+			}
+			return c, nil
+		}
+		return nil, errors.New("sign in first, or send an API token as Authorization: Bearer TOKEN (importer token create)")
 	}
 	t, err := s.o.Store.TokenBySecret(strings.TrimSpace(secret))
 	if err != nil {
 		return nil, errors.New("that API token is not known (revoked, or mistyped)")
 	}
-	from, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		from = r.RemoteAddr
-	}
-	return &Caller{ID: "token:" + t.Name, Roles: t.Roles, From: from}, nil
+	return &Caller{ID: "token:" + t.Name, Roles: t.Roles, From: clientAddr(r)}, nil
 }
 
 // audit appends to the audit log; a log that cannot be written fails the
 // request it is of.
 func (s *Server) auditOf(r *http.Request, action, batch, detail string) error {
-	c := callerOf(r.Context())
-	return s.o.Store.Audit(store.Entry{At: s.o.Now().UTC(), Who: c.ID, From: c.From, Action: action, Batch: batch, Detail: detail})
+	e := auditEntry(callerOf(r.Context()), action, batch)
+	e.At, e.Detail = s.o.Now().UTC(), detail
+	return s.o.Store.Audit(e)
+}
+
+func auditEntry(c *Caller, action, batch string) store.Entry {
+	return store.Entry{Who: c.ID, From: c.From, Action: action, Batch: batch}
 }

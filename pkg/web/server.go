@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/coreos/go-oidc/v3/oidc"
 	"github.com/sirupsen/logrus"
 
 	"github.com/cspimporter/importer/pkg/importer"
@@ -27,6 +28,8 @@ type Options struct {
 	// Context bounds the purchases: once it ends, they finish the carts in
 	// flight and stop (Resume finishes them on the next start).
 	Context context.Context
+	// OIDC, if set, signs people in (pages and the API by session).
+	OIDC *OIDC
 	// Prices is the price list every upload is priced with ("" none).
 	Prices string
 	// MaxUpload bounds an uploaded sheet, in bytes (default 25 MB).
@@ -42,6 +45,10 @@ type Server struct {
 	mux       *http.ServeMux
 	uploading sync.Mutex
 	buying    purchases
+
+	sess         sessions
+	oidcOnce     sync.Mutex
+	oidcProvider *oidc.Provider
 }
 
 // Roles a caller can have.
@@ -71,7 +78,8 @@ func New(o Options) *Server {
 	if o.Context == nil {
 		o.Context = context.Background()
 	}
-	s := &Server{o: o, ctx: o.Context, mux: http.NewServeMux(), buying: purchases{progress: map[string]*progress{}}}
+	s := &Server{o: o, ctx: o.Context, mux: http.NewServeMux(), buying: purchases{progress: map[string]*progress{}},
+		sess: sessions{byID: map[string]*session{}, pending: map[string]*pendingSignIn{}}}
 	s.routes()
 	return s
 }
@@ -87,6 +95,10 @@ func (s *Server) routes() {
 	s.mux.Handle("POST /api/v1/batches/{id}/approval", s.api(s.approve, RoleApprover, RoleAdmin))
 	s.mux.Handle("POST /api/v1/batches/{id}/submission", s.api(s.submission, RoleBuyer, RoleAdmin))
 	s.mux.Handle("GET /api/v1/audit", s.api(s.audit, RoleApprover, RoleAdmin))
+	s.mux.HandleFunc("GET /signin", s.signIn)
+	s.mux.HandleFunc("GET /auth/callback", s.callback)
+	s.mux.HandleFunc("POST /signout", s.signOut)
+	s.mux.HandleFunc("GET /{$}", s.home)
 	s.mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "no such API route: "+r.Method+" "+r.URL.Path)
 	})

@@ -1,0 +1,256 @@
+package web
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/coreos/go-oidc/v3/oidc"
+	"golang.org/x/oauth2"
+)
+
+// OIDC says how people sign in: OpenID Connect's authorization code flow
+// with PKCE, against Microsoft Entra ID (or the sandbox's demo provider,
+// through the same code).
+type OIDC struct {
+	Issuer       string // https://login.microsoftonline.com/{tenant}/v2.0
+	ClientID     string
+	ClientSecret string
+	// RedirectURL is where the provider sends people back:
+	// https://host/auth/callback.
+	RedirectURL string
+	// Roles are each person's roles, by email (lower case).
+	Roles map[string][]string
+	// HTTP is the client that talks to the provider (nil: the default).
+	HTTP *http.Client
+}
+
+// session is a signed-in person.
+type session struct {
+	caller  Caller
+	csrf    string
+	expires time.Time
+}
+
+// sessions are the signed-in people, and the sign-ins under way.
+type sessions struct {
+	mu      sync.Mutex
+	byID    map[string]*session
+	pending map[string]*pendingSignIn // by state
+}
+
+type pendingSignIn struct {
+	nonce, verifier string
+	expires         time.Time
+}
+
+const (
+	sessionCookie = "importer_session"
+	stateCookie   = "importer_signin"
+	sessionLife   = 8 * time.Hour
+)
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// provider finds the identity provider's endpoints and keys (once).
+func (s *Server) provider(ctx context.Context) (*oidc.Provider, *oauth2.Config, error) {
+	s.oidcOnce.Lock()
+	defer s.oidcOnce.Unlock()
+	if s.oidcProvider == nil {
+		if s.o.OIDC.HTTP != nil {
+			ctx = oidc.ClientContext(ctx, s.o.OIDC.HTTP)
+		}
+		p, err := oidc.NewProvider(ctx, s.o.OIDC.Issuer)
+		if err != nil {
+			return nil, nil, fmt.Errorf("the identity provider %s: %w", s.o.OIDC.Issuer, err)
+		}
+		s.oidcProvider = p
+	}
+	cfg := &oauth2.Config{ClientID: s.o.OIDC.ClientID, ClientSecret: s.o.OIDC.ClientSecret, RedirectURL: s.o.OIDC.RedirectURL,
+		Endpoint: s.oidcProvider.Endpoint(), Scopes: []string{oidc.ScopeOpenID, "profile", "email"}}
+	return s.oidcProvider, cfg, nil
+}
+
+// signIn sends the browser to the identity provider.
+func (s *Server) signIn(w http.ResponseWriter, r *http.Request) {
+	if s.o.OIDC == nil {
+		http.Error(w, "sign-in is not set up on this server (API tokens only)", http.StatusNotFound)
+		return
+	}
+	_, cfg, err := s.provider(r.Context())
+	if err != nil {
+		s.o.Log.WithError(err).Error("sign-in")
+		http.Error(w, "the identity provider cannot be reached; try again later", http.StatusBadGateway)
+		return
+	}
+	state, nonce, verifier := randomHex(16), randomHex(16), oauth2.GenerateVerifier()
+	s.sess.mu.Lock()
+	s.sess.pending[state] = &pendingSignIn{nonce: nonce, verifier: verifier, expires: time.Now().Add(10 * time.Minute)}
+	s.sess.mu.Unlock()
+	http.SetCookie(w, &http.Cookie{Name: stateCookie, Value: state, Path: "/auth", HttpOnly: true, Secure: r.TLS != nil, SameSite: http.SameSiteLaxMode, MaxAge: 600})
+	http.Redirect(w, r, cfg.AuthCodeURL(state, oidc.Nonce(nonce), oauth2.S256ChallengeOption(verifier)), http.StatusFound)
+}
+
+// callback takes the provider's answer: the code, exchanged with the PKCE
+// verifier, for an ID token whose signature, audience, expiry and nonce
+// are checked; the person's roles come from the configuration.
+func (s *Server) callback(w http.ResponseWriter, r *http.Request) {
+	c, err := r.Cookie(stateCookie)
+	state := r.URL.Query().Get("state")
+	if err != nil || state == "" || subtle.ConstantTimeCompare([]byte(c.Value), []byte(state)) != 1 {
+		http.Error(w, "this sign-in was not started here (or took too long); sign in again", http.StatusBadRequest)
+		return
+	}
+	s.sess.mu.Lock()
+	p := s.sess.pending[state]
+	delete(s.sess.pending, state)
+	s.sess.mu.Unlock()
+	if p == nil || time.Now().After(p.expires) {
+		http.Error(w, "this sign-in expired; sign in again", http.StatusBadRequest)
+		return
+	}
+	caller, err := s.exchange(r, p)
+	if err != nil {
+		s.o.Log.WithError(err).Warn("sign-in refused")
+		http.Error(w, "sign-in failed: "+err.Error(), http.StatusForbidden)
+		return
+	}
+	id := randomHex(32)
+	s.sess.mu.Lock()
+	s.sess.byID[id] = &session{caller: *caller, csrf: randomHex(16), expires: time.Now().Add(sessionLife)}
+	s.sess.mu.Unlock()
+	http.SetCookie(w, &http.Cookie{Name: stateCookie, Value: "", Path: "/auth", MaxAge: -1})
+	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: id, Path: "/", HttpOnly: true, Secure: r.TLS != nil, SameSite: http.SameSiteLaxMode, MaxAge: int(sessionLife.Seconds())})
+	_ = s.o.Store.Audit(auditEntry(caller, "sign-in", ""))
+	http.Redirect(w, r, "/", http.StatusFound)
+}
+
+func (s *Server) exchange(r *http.Request, p *pendingSignIn) (*Caller, error) {
+	if e := r.URL.Query().Get("error"); e != "" {
+		return nil, fmt.Errorf("the identity provider said %s: %s", e, r.URL.Query().Get("error_description"))
+	}
+	ctx := r.Context()
+	if s.o.OIDC.HTTP != nil {
+		ctx = oidc.ClientContext(ctx, s.o.OIDC.HTTP)
+	}
+	prov, cfg, err := s.provider(ctx)
+	if err != nil {
+		return nil, err
+	}
+	tok, err := cfg.Exchange(ctx, r.URL.Query().Get("code"), oauth2.VerifierOption(p.verifier))
+	if err != nil {
+		return nil, fmt.Errorf("the code could not be exchanged: %w", err)
+	}
+	raw, ok := tok.Extra("id_token").(string)
+	if !ok {
+		return nil, errors.New("the identity provider sent no ID token")
+	}
+	idt, err := prov.Verifier(&oidc.Config{ClientID: s.o.OIDC.ClientID}).Verify(ctx, raw)
+	if err != nil {
+		return nil, fmt.Errorf("the ID token: %w", err)
+	}
+	if subtle.ConstantTimeCompare([]byte(idt.Nonce), []byte(p.nonce)) != 1 {
+		return nil, errors.New("the ID token is not this sign-in's (nonce)")
+	}
+	var all struct {
+		Email             string `json:"email"`
+		PreferredUsername string `json:"preferred_username"`
+	}
+	if err := idt.Claims(&all); err != nil {
+		return nil, err
+	}
+	email := strings.ToLower(strings.TrimSpace(all.Email))
+	if email == "" {
+		email = strings.ToLower(strings.TrimSpace(all.PreferredUsername))
+	}
+	roles := s.o.OIDC.Roles[email]
+	if email == "" || len(roles) == 0 {
+		return nil, fmt.Errorf("%s has no role in this importer; ask its admin to add you", email)
+	}
+	return &Caller{ID: email, Roles: roles, From: clientAddr(r)}, nil
+}
+
+// signOut ends the session (a form post, with its CSRF token).
+func (s *Server) signOut(w http.ResponseWriter, r *http.Request) {
+	if c, err := r.Cookie(sessionCookie); err == nil {
+		s.sess.mu.Lock()
+		sess := s.sess.byID[c.Value]
+		ok := sess != nil && s.checkCSRF(r, sess) == nil
+		if ok {
+			delete(s.sess.byID, c.Value)
+		}
+		s.sess.mu.Unlock()
+		if !ok {
+			http.Error(w, "sign out from the app's own page", http.StatusForbidden)
+			return
+		}
+	}
+	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", MaxAge: -1})
+	http.Redirect(w, r, "/", http.StatusSeeOther)
+}
+
+// fromSession is the caller of a request with a live session cookie.
+func (s *Server) fromSession(r *http.Request) (*Caller, *session) {
+	c, err := r.Cookie(sessionCookie)
+	if err != nil {
+		return nil, nil
+	}
+	s.sess.mu.Lock()
+	defer s.sess.mu.Unlock()
+	sess := s.sess.byID[c.Value]
+	if sess == nil || time.Now().After(sess.expires) {
+		delete(s.sess.byID, c.Value)
+		return nil, nil
+	}
+	caller := sess.caller
+	caller.From = clientAddr(r)
+	return &caller, sess
+}
+
+// checkCSRF: a request that changes something and comes with a session
+// cookie must carry the session's token (a form field csrf, or the header
+// X-CSRF-Token) and, when the browser says where it comes from, come from
+// this server.
+func (s *Server) checkCSRF(r *http.Request, sess *session) error {
+	if o := r.Header.Get("Origin"); o != "" {
+		u, err := url.Parse(o)
+		if err != nil || u.Host != r.Host {
+			return errors.New("the request comes from another site")
+		}
+	}
+	// A header (scripts), the query (a multipart form: its body is not
+	// read before the handler bounds it), or the form (a plain form).
+	token := r.Header.Get("X-CSRF-Token")
+	if token == "" {
+		token = r.URL.Query().Get("csrf")
+	}
+	if token == "" && strings.HasPrefix(r.Header.Get("Content-Type"), "application/x-www-form-urlencoded") {
+		token = r.PostFormValue("csrf")
+	}
+	if subtle.ConstantTimeCompare([]byte(token), []byte(sess.csrf)) != 1 {
+		return errors.New("the form is stale or not this app's; reload the page and try again")
+	}
+	return nil
+}
+
+// clientAddr is the address a request came from.
+func clientAddr(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}

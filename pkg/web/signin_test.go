@@ -1,0 +1,149 @@
+package web
+
+import (
+	"bytes"
+	"io"
+	"mime/multipart"
+	"net"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/cspimporter/importer/pkg/sandbox"
+	"github.com/cspimporter/importer/pkg/store"
+)
+
+// signedIn is the app with the sandbox as its identity provider.
+type signedIn struct {
+	app, idp string
+	st       *store.Store
+}
+
+func withSignIn(t *testing.T) *signedIn {
+	t.Helper()
+	sb := sandbox.New(sandbox.Config{})
+	idp := httptest.NewServer(sb)
+	t.Cleanup(idp.Close)
+	_, clientID, secret, _ := sb.Credentials()
+	st, err := store.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := "http://" + ln.Addr().String()
+	srv := &httptest.Server{Listener: ln, Config: &http.Server{Handler: New(Options{Store: st, OIDC: &OIDC{
+		Issuer: sb.Issuer(idp.URL), ClientID: clientID, ClientSecret: secret, RedirectURL: base + "/auth/callback",
+		Roles: map[string][]string{"alice@contoso.example": {RoleSubmitter}, "bob@contoso.example": {RoleApprover, RoleBuyer}},
+	}})}}
+	srv.Start()
+	t.Cleanup(srv.Close)
+	return &signedIn{app: base, idp: idp.URL, st: st}
+}
+
+var hidden = regexp.MustCompile(`<input type="hidden" name="([^"]+)" value="([^"]*)">`)
+
+// browser signs in as who through the demo provider's page, with a
+// cookie jar as a browser has; it returns the client and the last page.
+func (s *signedIn) browser(t *testing.T, who string) (*http.Client, string, int) {
+	t.Helper()
+	jar, _ := cookiejar.New(nil)
+	c := &http.Client{Jar: jar, Timeout: 10 * time.Second}
+	resp, err := c.Get(s.app + "/signin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(body), "This is a demo.") || !strings.HasPrefix(resp.Request.URL.String(), s.idp) {
+		t.Fatalf("the sign-in page: %d %s %s", resp.StatusCode, resp.Request.URL, body)
+	}
+	form := url.Values{"user": {who}}
+	for _, m := range hidden.FindAllStringSubmatch(string(body), -1) {
+		form.Set(m[1], htmlUnescape(m[2]))
+	}
+	resp, err = c.PostForm(resp.Request.URL.String(), form)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	page, _ := io.ReadAll(resp.Body)
+	return c, string(page), resp.StatusCode
+}
+
+func htmlUnescape(s string) string {
+	return strings.NewReplacer("&amp;", "&", "&#43;", "+", "&#34;", `"`, "&#39;", "'", "&lt;", "<", "&gt;", ">").Replace(s)
+}
+
+// TestSignIn: a person signs in through the identity provider (the
+// sandbox's demo one, by the code path Entra's uses) and is who the ID
+// token says, with the roles the configuration gives; requests that change
+// something carry the page's CSRF token and come from this site; signing
+// out ends the session.
+func TestSignIn(t *testing.T) {
+	s := withSignIn(t)
+	c, page, code := s.browser(t, "alice@contoso.example")
+	if code != 200 || !strings.Contains(page, "Signed in as <strong>alice@contoso.example</strong> (submitter)") {
+		t.Fatalf("after signing in: %d %s", code, page)
+	}
+	csrf := hidden.FindStringSubmatch(page)[2]
+	if resp, err := c.Get(s.app + "/api/v1/batches"); err != nil || resp.StatusCode != 200 {
+		t.Fatalf("the API by session: %v %v", resp.StatusCode, err)
+	}
+	upload := func(token, origin string) int {
+		var body bytes.Buffer
+		mw := multipart.NewWriter(&body)
+		fw, _ := mw.CreateFormFile("file", "november.xlsx")
+		_, _ = fw.Write(sample(t, "monthly-orders.xlsx"))
+		mw.Close()
+		req, _ := http.NewRequest("POST", s.app+"/api/v1/batches", &body)
+		req.Header.Set("Content-Type", mw.FormDataContentType())
+		if token != "" {
+			req.Header.Set("X-CSRF-Token", token)
+		}
+		if origin != "" {
+			req.Header.Set("Origin", origin)
+		}
+		resp, err := c.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if code := upload("", ""); code != http.StatusForbidden {
+		t.Errorf("an upload without the CSRF token: %d", code)
+	}
+	if code := upload(csrf, "http://evil.example"); code != http.StatusForbidden {
+		t.Errorf("an upload from another site: %d", code)
+	}
+	if code := upload(csrf, s.app); code != http.StatusCreated {
+		t.Errorf("an upload from the app: %d", code)
+	}
+	log, _ := s.st.AuditLog()
+	if len(log) != 2 || log[0].Action != "sign-in" || log[1].Who != "alice@contoso.example" {
+		t.Errorf("audit: %+v", log)
+	}
+	if resp, err := c.PostForm(s.app+"/signout", url.Values{"csrf": {"wrong"}}); err != nil || resp.StatusCode != http.StatusForbidden {
+		t.Errorf("sign out with a wrong token: %v %v", resp.StatusCode, err)
+	}
+	if resp, err := c.PostForm(s.app+"/signout", url.Values{"csrf": {csrf}}); err != nil || resp.StatusCode != 200 {
+		t.Errorf("sign out: %v %v", resp.StatusCode, err)
+	}
+	if resp, _ := c.Get(s.app + "/api/v1/batches"); resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("after signing out: %d", resp.StatusCode)
+	}
+
+	// Someone the configuration gives no role is not let in.
+	if _, page, code := s.browser(t, "carol@contoso.example"); code != http.StatusForbidden || !strings.Contains(page, "has no role") {
+		t.Errorf("a person without a role: %d %s", code, page)
+	}
+}
