@@ -24,6 +24,9 @@ type serveOptions struct {
 	data      string
 	prices    string
 	maxUpload int64
+	// Sign-in with Entra ID; people's roles by email.
+	issuer, clientID, publicURL           string
+	submitters, approvers, buyers, admins []string
 }
 
 func newServeCmd(a *app) *cobra.Command {
@@ -50,7 +53,54 @@ importer token create.`,
 	f.Int64Var(&o.maxUpload, "max-upload", o.maxUpload, "the largest sheet accepted, in MB")
 	o.connectFlags.register(f, "buy from")
 	f.StringVar(&o.prices, "prices", "", "the price list every upload is priced with (as validate's --prices)")
+	f.StringVar(&o.issuer, "oidc-issuer", "", "sign people in with this OpenID Connect issuer: https://login.microsoftonline.com/{tenant}/v2.0 (the client secret in IMPORTER_OIDC_CLIENT_SECRET)")
+	f.StringVar(&o.clientID, "oidc-client-id", "", "the app's client id at the issuer")
+	f.StringVar(&o.publicURL, "public-url", "", "the address people open the app at (default http://ADDR); sign-in sends them back to PUBLIC-URL/auth/callback")
+	f.StringSliceVar(&o.submitters, "submitter", nil, "a person (email) who may upload; repeatable")
+	f.StringSliceVar(&o.approvers, "approver", nil, "a person (email) who may approve or reject; repeatable")
+	f.StringSliceVar(&o.buyers, "buyer", nil, "a person (email) who may start a purchase; repeatable")
+	f.StringSliceVar(&o.admins, "admin", nil, "a person (email) who may do everything; repeatable")
 	return cmd
+}
+
+// signInOptions are the sign-in of the app at addr: with --sandbox, the
+// sandbox's demo identity provider and its demo people (alice, bob, carol);
+// else Entra ID, where --oidc-issuer is given; else none (tokens only).
+func (a *app) signInOptions(o serveOptions, addr string) (*web.OIDC, func(), string, error) {
+	public := strings.TrimSuffix(o.publicURL, "/")
+	if public == "" {
+		public = "http://" + addr
+	}
+	roles := map[string][]string{}
+	for role, people := range map[string][]string{web.RoleSubmitter: o.submitters, web.RoleApprover: o.approvers, web.RoleBuyer: o.buyers, web.RoleAdmin: o.admins} {
+		for _, p := range people {
+			p = strings.ToLower(strings.TrimSpace(p))
+			roles[p] = append(roles[p], role)
+		}
+	}
+	switch {
+	case o.sandbox:
+		sb, base, stop, err := importer.StartSandbox("", true)
+		if err != nil {
+			return nil, nil, "", err
+		}
+		_, id, secret, _ := sb.Credentials()
+		for _, u := range sandbox.DemoUsers {
+			for _, r := range strings.Split(u.Roles, ",") {
+				roles[u.Email] = append(roles[u.Email], strings.TrimSpace(r))
+			}
+		}
+		note := fmt.Sprintf("Demo sign-in: open %s/ and sign in as Alice (submitter), Bob (approver, buyer) or Carol (admin). Nothing is real.", public)
+		return &web.OIDC{Issuer: sb.Issuer(base), ClientID: id, ClientSecret: secret, RedirectURL: public + "/auth/callback", Roles: roles}, stop, note, nil
+	case o.issuer != "":
+		secret := a.getenv("IMPORTER_OIDC_CLIENT_SECRET")
+		if o.clientID == "" || secret == "" {
+			return nil, nil, "", errors.New("--oidc-issuer needs --oidc-client-id and the secret in IMPORTER_OIDC_CLIENT_SECRET")
+		}
+		a.secrets.Add(secret)
+		return &web.OIDC{Issuer: o.issuer, ClientID: o.clientID, ClientSecret: secret, RedirectURL: public + "/auth/callback", Roles: roles}, func() {}, "", nil
+	}
+	return nil, func() {}, "", nil
 }
 
 // dataDir is the data directory: --data, else $XDG_DATA_HOME/importer, else
@@ -93,9 +143,14 @@ func (a *app) serve(ctx context.Context, o serveOptions) error {
 	}
 	conn := importer.NewConnection(a.connectOptions(o.connectFlags))
 	defer conn.Close()
+	signIn, stopIdP, note, err := a.signInOptions(o, ln.Addr().String())
+	if err != nil {
+		return fail(err)
+	}
+	defer stopIdP()
 	// Purchases outlive the requests that start them, and end with the
 	// process: on SIGTERM they finish their carts in flight and stop.
-	api := web.New(web.Options{Store: st, Conn: conn, Context: ctx, Prices: o.prices, MaxUpload: o.maxUpload << 20, Log: a.log})
+	api := web.New(web.Options{Store: st, Conn: conn, Context: ctx, Prices: o.prices, OIDC: signIn, MaxUpload: o.maxUpload << 20, Log: a.log})
 	if err := api.Resume(); err != nil {
 		return fail(err)
 	}
@@ -103,6 +158,9 @@ func (a *app) serve(ctx context.Context, o serveOptions) error {
 	srv := &http.Server{Handler: api,
 		ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 5 * time.Minute, WriteTimeout: 5 * time.Minute, IdleTimeout: time.Minute}
 	fmt.Fprintf(a.stdout, "importer serving http://%s (data: %s)\n", ln.Addr(), dir)
+	if note != "" {
+		fmt.Fprintln(a.stdout, note)
+	}
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(ln) }()
 	select {

@@ -7,9 +7,12 @@ import (
 	"io"
 	"mime/multipart"
 	"net/http"
+	"net/http/cookiejar"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"syscall"
 	"testing"
@@ -206,4 +209,46 @@ func sandboxOrdersIn(state []byte) int {
 		}
 	}
 	return len(orders)
+}
+
+// TestServeDemoSignIn: serve --sandbox signs the demo people in through the
+// sandbox's identity provider: the batches page says who is signed in.
+func TestServeDemoSignIn(t *testing.T) {
+	t.Parallel() // a process: see parallelTests
+	cmd := exec.Command(binary, "serve", "--sandbox", "--addr", "127.0.0.1:0", "--data", t.TempDir())
+	out, _ := cmd.StdoutPipe()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = cmd.Process.Signal(syscall.SIGTERM); _ = cmd.Wait() }()
+	rd := bufio.NewReader(out)
+	line, _ := rd.ReadString('\n')
+	base, _, _ := strings.Cut(strings.TrimPrefix(line, "importer serving "), " ")
+	if note, _ := rd.ReadString('\n'); !strings.Contains(note, "Demo sign-in: open "+base+"/") {
+		t.Fatalf("no demo sign-in note: %q", note)
+	}
+	jar, _ := cookiejar.New(nil)
+	c := &http.Client{Jar: jar, Timeout: 10 * time.Second}
+	resp, err := c.Get(base + "/signin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(body), "This is a demo.") {
+		t.Fatalf("sign-in page: %s", body)
+	}
+	form := url.Values{"user": {"bob@contoso.example"}}
+	for _, m := range regexp.MustCompile(`<input type="hidden" name="([^"]+)" value="([^"]*)">`).FindAllStringSubmatch(string(body), -1) {
+		form.Set(m[1], strings.ReplaceAll(m[2], "&amp;", "&"))
+	}
+	resp, err = c.PostForm(resp.Request.URL.String(), form)
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(page), "Signed in as <strong>bob@contoso.example</strong> (approver, buyer)") {
+		t.Errorf("after signing in: %d %s", resp.StatusCode, page)
+	}
 }
