@@ -93,23 +93,33 @@ var safeName = regexp.MustCompile(`[^A-Za-z0-9 ._-]+`)
 // with the core and keeps it as a new batch, or as a new version of the
 // batch it names.
 func (s *Server) upload(w http.ResponseWriter, r *http.Request) error {
+	b, err := s.doUpload(w, r)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusCreated, s.view(b, true))
+	return nil
+}
+
+// doUpload takes the sheet of a request (the API's or the upload page's).
+func (s *Server) doUpload(w http.ResponseWriter, r *http.Request) (*store.Batch, error) {
 	r.Body = http.MaxBytesReader(w, r.Body, s.o.MaxUpload+1<<20)
 	f, hdr, err := r.FormFile("file")
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
-			return fail(http.StatusRequestEntityTooLarge, "the sheet is over "+size(s.o.MaxUpload))
+			return nil, fail(http.StatusRequestEntityTooLarge, "the sheet is over "+size(s.o.MaxUpload))
 		}
-		return fail(http.StatusBadRequest, "send the sheet as the multipart field file")
+		return nil, fail(http.StatusBadRequest, "send the sheet as the multipart field file")
 	}
 	defer f.Close()
 	if hdr.Size > s.o.MaxUpload {
-		return fail(http.StatusRequestEntityTooLarge, "the sheet is over "+size(s.o.MaxUpload))
+		return nil, fail(http.StatusRequestEntityTooLarge, "the sheet is over "+size(s.o.MaxUpload))
 	}
 	name := strings.TrimSpace(safeName.ReplaceAllString(filepath.Base(hdr.Filename), "_"))
 	ext := strings.ToLower(filepath.Ext(name))
 	if ext != ".xlsx" && ext != ".csv" {
-		return fail(http.StatusUnsupportedMediaType, "upload an .xlsx workbook or a .csv file")
+		return nil, fail(http.StatusUnsupportedMediaType, "upload an .xlsx workbook or a .csv file")
 	}
 	batchName := strings.TrimSpace(r.FormValue("batch"))
 	if batchName == "" {
@@ -122,13 +132,13 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request) error {
 	defer s.uploading.Unlock()
 	b, v, err := s.newVersion(batchName, name, caller.ID)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	dir := filepath.Dir(s.file(b, v, "x"))
 	// The sheet has a folder of its own: named results.xlsx or plan.json,
 	// it is still not one of the files made from it.
 	if err := os.MkdirAll(filepath.Join(dir, "sheet"), 0o700); err != nil {
-		return err
+		return nil, err
 	}
 	keep := false
 	defer func() {
@@ -137,10 +147,10 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request) error {
 		}
 	}()
 	if err := save(f, s.file(b, v, filepath.Join("sheet", name))); err != nil {
-		return err
+		return nil, err
 	}
 	if err := s.check(r, b, v, name, r.FormValue("online") == "true"); err != nil {
-		return err
+		return nil, err
 	}
 	if len(b.Versions) == 0 {
 		b.Versions = []store.Version{*v}
@@ -153,14 +163,13 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request) error {
 		})
 	}
 	if err != nil {
-		return err
+		return nil, err
 	}
 	keep = true
 	if err := s.auditOf(r, "upload", b.ID, fmt.Sprintf("%s, version %d, %d rows, %d invalid", name, v.N, v.Rows, v.Invalid)); err != nil {
-		return err
+		return nil, err
 	}
-	writeJSON(w, http.StatusCreated, s.view(b, true))
-	return nil
+	return b, nil
 }
 
 // newVersion is the next version of the batch named name, or the first of
@@ -349,16 +358,29 @@ func (s *Server) download(w http.ResponseWriter, r *http.Request, file, typ stri
 // decides on a version they uploaded; the decision names the plan it is
 // for, so a batch changed since is not approved by it.
 func (s *Server) approve(w http.ResponseWriter, r *http.Request) error {
-	var in struct {
-		Decision   string `json:"decision"`
-		PlanSHA256 string `json:"planSha256"`
-		Comment    string `json:"comment"`
-	}
+	var in decision
 	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 64<<10)).Decode(&in); err != nil {
 		return fail(http.StatusBadRequest, "send {\"decision\": \"approve\" or \"reject\", \"planSha256\": …, \"comment\": …}")
 	}
+	b, err := s.decide(r, in)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, s.view(b, false))
+	return nil
+}
+
+// decision is a decision on a plan, as the API and the approval form send it.
+type decision struct {
+	Decision   string `json:"decision"`
+	PlanSHA256 string `json:"planSha256"`
+	Comment    string `json:"comment"`
+}
+
+// decide records a decision on the current plan.
+func (s *Server) decide(r *http.Request, in decision) (*store.Batch, error) {
 	if in.Decision != "approve" && in.Decision != "reject" {
-		return fail(http.StatusBadRequest, "decision is approve or reject")
+		return nil, fail(http.StatusBadRequest, "decision is approve or reject")
 	}
 	caller := callerOf(r.Context())
 	b, err := s.o.Store.UpdateBatch(r.PathValue("id"), func(b *store.Batch) error {
@@ -378,13 +400,12 @@ func (s *Server) approve(w http.ResponseWriter, r *http.Request) error {
 		return nil
 	})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if err := s.auditOf(r, in.Decision, b.ID, fmt.Sprintf("version %d, plan %s: %s", b.Current().N, b.Current().PlanSHA256, in.Comment)); err != nil {
-		return err
+		return nil, err
 	}
-	writeJSON(w, http.StatusOK, s.view(b, false))
-	return nil
+	return b, nil
 }
 
 func (s *Server) audit(w http.ResponseWriter, r *http.Request) error {

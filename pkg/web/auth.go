@@ -31,6 +31,10 @@ type callerKey struct{}
 
 func callerOf(ctx context.Context) *Caller { c, _ := ctx.Value(callerKey{}).(*Caller); return c }
 
+func withCaller(ctx context.Context, c *Caller) context.Context {
+	return context.WithValue(ctx, callerKey{}, c)
+}
+
 // api wraps a handler: the caller must be signed in (401) and have one of
 // roles (403); the handler's error is answered as JSON.
 func (s *Server) api(h func(w http.ResponseWriter, r *http.Request) error, roles ...string) http.Handler {
@@ -50,7 +54,7 @@ func (s *Server) api(h func(w http.ResponseWriter, r *http.Request) error, roles
 			writeError(w, http.StatusForbidden, "your roles ("+strings.Join(c.Roles, ", ")+") do not allow this; it needs "+strings.Join(roles, " or "))
 			return
 		}
-		if err := h(w, r.WithContext(context.WithValue(r.Context(), callerKey{}, c))); err != nil {
+		if err := h(w, r.WithContext(withCaller(r.Context(), c))); err != nil {
 			s.answer(w, r, err)
 		}
 	})

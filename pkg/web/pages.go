@@ -2,34 +2,87 @@ package web
 
 import (
 	"embed"
+	"encoding/json"
+	"errors"
 	"html/template"
+	"io/fs"
 	"net/http"
+	"os"
+	"strconv"
 	"strings"
+
+	"github.com/cspimporter/importer/pkg/report"
+	"github.com/cspimporter/importer/pkg/store"
 )
 
-//go:embed templates/*.html
+//go:embed templates/*.html static
 var pageFiles embed.FS
 
-var pages = template.Must(template.New("").Funcs(template.FuncMap{"join": strings.Join}).ParseFS(pageFiles, "templates/*.html"))
+var pages = template.Must(template.New("").Funcs(template.FuncMap{
+	"join":  strings.Join,
+	"lower": strings.ToLower,
+	"has":   func(c *Caller, roles ...string) bool { return c.Has(roles...) },
+}).ParseFS(pageFiles, "templates/*.html"))
+
+// static serves the pages' style sheet from the binary: nothing from
+// elsewhere.
+func static() http.Handler {
+	sub, _ := fs.Sub(pageFiles, "static")
+	return http.StripPrefix("/static/", http.FileServerFS(sub))
+}
 
 // page writes a page with the headers every page has: no script or style
 // from elsewhere, no framing.
-func page(w http.ResponseWriter, name string, data any) {
+func page(w http.ResponseWriter, status int, name string, data any) {
 	h := w.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")
 	h.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
 	h.Set("X-Frame-Options", "DENY")
 	h.Set("Referrer-Policy", "same-origin")
-	if err := pages.ExecuteTemplate(w, name, data); err != nil {
-		http.Error(w, "the page could not be made", http.StatusInternalServerError)
-	}
+	w.WriteHeader(status)
+	_ = pages.ExecuteTemplate(w, name, data)
+}
+
+// signedPage wraps a page handler: a signed-in person with one of roles;
+// a form they send carries the page's CSRF token. Errors are pages.
+func (s *Server) signedPage(h func(w http.ResponseWriter, r *http.Request, c *Caller, csrf string) error, roles ...string) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c, sess := s.fromSession(r)
+		if c == nil {
+			http.Redirect(w, r, "/", http.StatusSeeOther)
+			return
+		}
+		if r.Method != http.MethodGet {
+			if err := s.checkCSRF(r, sess); err != nil {
+				page(w, http.StatusForbidden, "error.html", map[string]any{"Caller": c, "CSRF": sess.csrf, "Error": err.Error()})
+				return
+			}
+		}
+		if !c.Has(roles...) {
+			page(w, http.StatusForbidden, "error.html", map[string]any{"Caller": c, "CSRF": sess.csrf, "Error": "your roles (" + strings.Join(c.Roles, ", ") + ") do not allow this"})
+			return
+		}
+		if err := h(w, r.WithContext(withCaller(r.Context(), c)), c, sess.csrf); err != nil {
+			status, msg := http.StatusInternalServerError, "this could not be done; the server's log says why"
+			var ae *apiError
+			switch {
+			case errors.As(err, &ae):
+				status, msg = ae.status, ae.msg
+			case errors.Is(err, store.ErrNotFound):
+				status, msg = http.StatusNotFound, "there is no such batch"
+			default:
+				s.o.Log.WithError(err).WithField("path", r.URL.Path).Error("page")
+			}
+			page(w, status, "error.html", map[string]any{"Caller": c, "CSRF": sess.csrf, "Error": msg})
+		}
+	})
 }
 
 // home is the batches page of a signed-in person, or the way to sign in.
 func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 	c, sess := s.fromSession(r)
 	if c == nil {
-		page(w, "signin.html", map[string]any{"SignIn": s.o.OIDC != nil})
+		page(w, http.StatusOK, "signin.html", map[string]any{"SignIn": s.o.OIDC != nil})
 		return
 	}
 	all, err := s.o.Store.Batches()
@@ -37,9 +90,104 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 		s.answer(w, r, err)
 		return
 	}
+	want := r.URL.Query().Get("status")
 	var rows []batchView
 	for _, b := range all {
-		rows = append(rows, s.view(b, false))
+		if v := s.view(b, false); want == "" || v.Status == want {
+			rows = append(rows, v)
+		}
 	}
-	page(w, "batches.html", map[string]any{"Caller": c, "CSRF": sess.csrf, "Batches": rows})
+	page(w, http.StatusOK, "batches.html", map[string]any{"Caller": c, "CSRF": sess.csrf, "Batches": rows, "Status": want,
+		"Statuses": []string{StatusInvalid, StatusReady, StatusApproved, StatusRejected, StatusBuying, StatusDone, StatusProblems, StatusFailed}})
+}
+
+func (s *Server) uploadPage(w http.ResponseWriter, r *http.Request, c *Caller, csrf string) error {
+	page(w, http.StatusOK, "upload.html", map[string]any{"Caller": c, "CSRF": csrf, "Online": s.o.Conn != nil, "MaxUpload": size(s.o.MaxUpload)})
+	return nil
+}
+
+func (s *Server) uploadForm(w http.ResponseWriter, r *http.Request, _ *Caller, _ string) error {
+	b, err := s.doUpload(w, r)
+	if err != nil {
+		return err
+	}
+	http.Redirect(w, r, "/batches/"+b.ID, http.StatusSeeOther)
+	return nil
+}
+
+// batchPage is a batch: its summary, its rows (a page at a time, problems
+// only if asked), its plan's decision and purchase.
+func (s *Server) batchPage(w http.ResponseWriter, r *http.Request, c *Caller, csrf string) error {
+	b, err := s.o.Store.Batch(r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	v := s.view(b, false)
+	var sum report.Summary
+	if raw, err := os.ReadFile(s.file(b, b.Current(), "summary.json")); err == nil {
+		_ = json.Unmarshal(raw, &sum)
+	}
+	raw, err := os.ReadFile(s.file(b, b.Current(), "rows.json"))
+	if err != nil {
+		return err
+	}
+	var all []rowView
+	if err := json.Unmarshal(raw, &all); err != nil {
+		return err
+	}
+	problemsOnly := r.URL.Query().Get("problems") == "1"
+	var rows []rowView
+	for _, row := range all {
+		if !problemsOnly || row.Message != "" {
+			rows = append(rows, row)
+		}
+	}
+	n, _ := strconv.Atoi(r.URL.Query().Get("page"))
+	n = max(1, n)
+	pages := max(1, (len(rows)+pageSize-1)/pageSize)
+	n = min(n, pages)
+	from, to := min((n-1)*pageSize, len(rows)), min(n*pageSize, len(rows))
+	page(w, http.StatusOK, "batch.html", map[string]any{"Caller": c, "CSRF": csrf, "B": v, "Summary": sum, "Rows": rows[from:to],
+		"Page": n, "Pages": pages, "Total": len(rows), "ProblemsOnly": problemsOnly, "Prev": n - 1, "Next": next(n, pages),
+		"MayDecide": c.Has(RoleApprover) && v.UploadedBy != c.ID && (v.Status == StatusReady || v.Status == StatusInvalid || v.Status == StatusRejected || v.Status == StatusApproved),
+		"MayBuy":    c.Has(RoleBuyer) && v.Status == StatusApproved})
+	return nil
+}
+
+func (s *Server) decisionForm(w http.ResponseWriter, r *http.Request, _ *Caller, _ string) error {
+	b, err := s.decide(r, decision{Decision: r.PostFormValue("decision"), PlanSHA256: r.PostFormValue("planSha256"), Comment: r.PostFormValue("comment")})
+	if err != nil {
+		return err
+	}
+	http.Redirect(w, r, "/batches/"+b.ID, http.StatusSeeOther)
+	return nil
+}
+
+func (s *Server) purchaseForm(w http.ResponseWriter, r *http.Request, _ *Caller, _ string) error {
+	b, err := s.startPurchase(r)
+	if err != nil {
+		return err
+	}
+	http.Redirect(w, r, "/batches/"+b.ID, http.StatusSeeOther)
+	return nil
+}
+
+func (s *Server) auditPage(w http.ResponseWriter, r *http.Request, c *Caller, csrf string) error {
+	log, err := s.o.Store.AuditLog()
+	if err != nil {
+		return err
+	}
+	for i, j := 0, len(log)-1; i < j; i, j = i+1, j-1 { // newest first
+		log[i], log[j] = log[j], log[i]
+	}
+	page(w, http.StatusOK, "audit.html", map[string]any{"Caller": c, "CSRF": csrf, "Log": log})
+	return nil
+}
+
+// next is the page after n, or 0 at the last.
+func next(n, pages int) int {
+	if n < pages {
+		return n + 1
+	}
+	return 0
 }

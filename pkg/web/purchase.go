@@ -61,6 +61,19 @@ func (p *progress) view() map[string]any {
 // goes on in the background. Posted again (or twice at the same time), it
 // starts nothing new: one purchase per approved plan.
 func (s *Server) submission(w http.ResponseWriter, r *http.Request) error {
+	b, err := s.startPurchase(r)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusAccepted, s.view(b, false))
+	return nil
+}
+
+// startPurchase starts buying the batch of the request, once.
+func (s *Server) startPurchase(r *http.Request) (*store.Batch, error) {
+	if s.o.Conn == nil {
+		return nil, fail(http.StatusConflict, "this server has no connection to Partner Center to buy with")
+	}
 	caller := callerOf(r.Context())
 	started := false
 	b, err := s.o.Store.UpdateBatch(r.PathValue("id"), func(b *store.Batch) error {
@@ -76,16 +89,15 @@ func (s *Server) submission(w http.ResponseWriter, r *http.Request) error {
 		return nil
 	})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if started {
 		if err := s.auditOf(r, "purchase", b.ID, fmt.Sprintf("version %d, plan %s", b.Current().N, b.Current().PlanSHA256)); err != nil {
-			return err
+			return nil, err
 		}
 		s.buy(b)
 	}
-	writeJSON(w, http.StatusAccepted, s.view(b, false))
-	return nil
+	return b, nil
 }
 
 // buy runs the purchase of b's current version in the background: the

@@ -99,6 +99,13 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("GET /auth/callback", s.callback)
 	s.mux.HandleFunc("POST /signout", s.signOut)
 	s.mux.HandleFunc("GET /{$}", s.home)
+	s.mux.Handle("GET /static/", static())
+	s.mux.Handle("GET /upload", s.signedPage(s.uploadPage, RoleSubmitter))
+	s.mux.Handle("POST /upload", s.signedPage(s.uploadForm, RoleSubmitter))
+	s.mux.Handle("GET /batches/{id}", s.signedPage(s.batchPage, anyone...))
+	s.mux.Handle("POST /batches/{id}/decision", s.signedPage(s.decisionForm, RoleApprover))
+	s.mux.Handle("POST /batches/{id}/purchase", s.signedPage(s.purchaseForm, RoleBuyer))
+	s.mux.Handle("GET /audit", s.signedPage(s.auditPage, RoleApprover))
 	s.mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "no such API route: "+r.Method+" "+r.URL.Path)
 	})

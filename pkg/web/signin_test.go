@@ -147,3 +147,81 @@ func TestSignIn(t *testing.T) {
 		t.Errorf("a person without a role: %d %s", code, page)
 	}
 }
+
+// TestPages: alice uploads through the page and sees her rows; she cannot
+// decide on her own batch; bob approves it and buys it through the pages;
+// a form without the page's token is refused; the audit page lists it all.
+func TestPages(t *testing.T) {
+	s := withSignIn(t)
+	alice, page, _ := s.browser(t, "alice@contoso.example")
+	csrf := hidden.FindStringSubmatch(page)[2]
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	fw, _ := mw.CreateFormFile("file", "november.xlsx")
+	_, _ = fw.Write(sample(t, "monthly-orders-with-mistakes.xlsx"))
+	mw.Close()
+	resp, err := alice.Post(s.app+"/upload?csrf="+csrf, mw.FormDataContentType(), &body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	batchURL := resp.Request.URL.String()
+	for _, want := range []string{"november", `<span class="status s-invalid">invalid</span>`, "Quantity: &#39;0&#39; must be a whole number above 0", "You uploaded this version, so someone else decides on it."} {
+		if !strings.Contains(string(got), want) {
+			t.Errorf("the batch page lacks %q:\n%s", want, got)
+		}
+	}
+	if strings.Contains(string(got), "Approve this plan") {
+		t.Error("the uploader is offered the decision")
+	}
+	resp, _ = alice.Get(batchURL + "?problems=1")
+	got, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(got), "17 rows, page 1 of 1") {
+		t.Errorf("problems only: %s", got)
+	}
+	resp, _ = alice.Get(s.app + "/audit")
+	if resp.StatusCode != http.StatusForbidden {
+		t.Errorf("a submitter's audit page: %d", resp.StatusCode)
+	}
+	resp.Body.Close()
+
+	bob, page, _ := s.browser(t, "bob@contoso.example")
+	bobCSRF := hidden.FindStringSubmatch(page)[2]
+	resp, _ = bob.Get(batchURL)
+	got, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	plan := regexp.MustCompile(`name="planSha256" value="([0-9a-f]+)"`).FindStringSubmatch(string(got))
+	if plan == nil {
+		t.Fatalf("bob is not offered the decision:\n%s", got)
+	}
+	if resp, _ := bob.PostForm(batchURL+"/decision", url.Values{"planSha256": {plan[1]}, "decision": {"approve"}}); resp.StatusCode != http.StatusForbidden {
+		t.Errorf("a decision without the page's token: %d", resp.StatusCode)
+	}
+	resp, err = bob.PostForm(batchURL+"/decision", url.Values{"csrf": {bobCSRF}, "planSha256": {plan[1]}, "decision": {"approve"}, "comment": {"as agreed"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(got), "Approved by bob@contoso.example") || !strings.Contains(string(got), "as agreed") {
+		t.Errorf("after approving: %d %s", resp.StatusCode, got)
+	}
+	// This server has no connection to Partner Center: buying is refused,
+	// as a page that says why.
+	resp, _ = bob.PostForm(batchURL+"/purchase", url.Values{"csrf": {bobCSRF}})
+	got, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusConflict || !strings.Contains(string(got), "no connection to Partner Center") {
+		t.Errorf("a purchase without a connection: %d %s", resp.StatusCode, got)
+	}
+	resp, _ = bob.Get(s.app + "/audit")
+	got, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, want := range []string{"alice@contoso.example", "bob@contoso.example", "upload", "approve", "sign-in"} {
+		if !strings.Contains(string(got), want) {
+			t.Errorf("the audit page lacks %q", want)
+		}
+	}
+}
