@@ -130,7 +130,8 @@ func (s *Server) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 			params[k] = q.Get(k)
 		}
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'")
+		// form-action covers the redirect after the form too: the client's.
+		w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; form-action 'self' "+redirect.Scheme+"://"+redirect.Host)
 		_ = signInPage.Execute(w, map[string]any{"Params": params, "Users": DemoUsers})
 		return
 	}

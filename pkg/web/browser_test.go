@@ -1,0 +1,200 @@
+package web
+
+import (
+	"context"
+	"encoding/json"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/cspimporter/importer/pkg/importer"
+	"github.com/cspimporter/importer/pkg/sandbox"
+	"github.com/cspimporter/importer/pkg/store"
+)
+
+// TestBrowser walks the app in a real browser (Debian's chromium): alice
+// signs in through the demo identity provider, uploads the sheet with
+// mistakes and sees its invalid rows, uploads the corrected sheet, and may
+// not approve it; bob signs in, approves and buys it; the page shows every
+// row Ordered, and the sandbox placed each order once. A screenshot of
+// each step goes to $IMPORTER_ARTIFACTS (else a temporary folder). Outside
+// CI a missing browser skips it; with CI=true it fails.
+func TestBrowser(t *testing.T) {
+	if _, err := exec.LookPath("chromium"); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("chromium is needed for the browser test (apt-get install chromium); .ci/run installs it")
+		}
+		t.Skip("chromium is not installed: the browser test is skipped (CI installs it)")
+	}
+	app := browserApp(t)
+	shots := os.Getenv("IMPORTER_ARTIFACTS")
+	if shots == "" {
+		shots = t.TempDir()
+	}
+	_ = os.MkdirAll(shots, 0o755)
+	ctx, cancel := chromedp.NewExecAllocator(context.Background(), append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.NoSandbox, chromedp.Headless, chromedp.WindowSize(1280, 900), chromedp.DisableGPU)...)
+	defer cancel()
+	ctx, cancel = chromedp.NewContext(ctx)
+	defer cancel()
+	ctx, cancel = context.WithTimeout(ctx, 2*time.Minute)
+	defer cancel()
+	do := func(steps ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		if err := chromedp.Do(ctx, steps...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	text := func(sel string) string {
+		t.Helper()
+		v, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	shot := func(name string) chromedp.Action[chromedp.Void] {
+		return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+			png, err := chromedp.FullScreenshot(100)(ctx, tg) // 100: a PNG
+			if err != nil {
+				return err
+			}
+			return os.WriteFile(filepath.Join(shots, name+".png"), png, 0o644)
+		})
+	}
+	signIn := func(who, name string) chromedp.Action[chromedp.Void] {
+		return chromedp.Steps(
+			chromedp.Navigate(app.url+"/"),
+			chromedp.Click(chromedp.CSS(`a[href="/signin"]`)),
+			chromedp.WaitVisible(chromedp.CSS(`button[value="`+who+`"]`)),
+			shot(name),
+			chromedp.Click(chromedp.CSS(`button[value="`+who+`"]`)),
+			chromedp.WaitVisible(chromedp.CSS(`.who`)),
+		)
+	}
+	upload := func(file, batch string) chromedp.Action[chromedp.Void] {
+		return chromedp.Steps(
+			chromedp.Navigate(app.url+"/upload"),
+			chromedp.SetUploadFiles(chromedp.CSS(`#file`), []string{file}),
+			chromedp.SendKeys(chromedp.CSS(`#batch`), batch),
+			chromedp.Click(chromedp.CSS(`main button[type="submit"]`), chromedp.NodeVisible),
+			chromedp.WaitVisible(chromedp.CSS(`h1 .status`)),
+		)
+	}
+	samples, _ := filepath.Abs(filepath.Join("..", "..", "samples"))
+
+	do(signIn("alice@contoso.example", "1-demo-sign-in"),
+		upload(filepath.Join(samples, "monthly-orders-with-mistakes.xlsx"), "november"),
+		shot("2-invalid-rows"))
+	if st := text(`h1 .status`); st != "invalid" {
+		t.Fatalf("alice's first upload: %q", st)
+	}
+	do(chromedp.Click(chromedp.CSS(`a[href="?problems=1"]`)), chromedp.WaitVisible(chromedp.CSS(`a[href="?"]`)))
+	if main := text(`main`); !strings.Contains(main, "17 rows, page 1 of 1") || !strings.Contains(main, "must be a whole number above 0") {
+		t.Fatalf("the invalid rows:\n%s", main)
+	}
+	do(upload(filepath.Join(samples, "monthly-orders.xlsx"), "november"), shot("3-corrected"))
+	if st, main := text(`h1 .status`), text(`main`); st != "ready" || !strings.Contains(main, "Version 2") ||
+		!strings.Contains(main, "someone else decides on it") || strings.Contains(main, "Approve this plan") {
+		t.Fatalf("alice's corrected upload: %q\n%s", st, main)
+	}
+	batchURL, err := chromedp.Run(ctx, chromedp.Location())
+	if err != nil {
+		t.Fatal(err)
+	}
+	do(chromedp.Click(chromedp.CSS(`.who button`)),
+		chromedp.WaitVisible(chromedp.CSS(`a[href="/signin"]`)),
+		signIn("bob@contoso.example", "4-demo-sign-in-bob"),
+		chromedp.Navigate(batchURL),
+		chromedp.WaitVisible(chromedp.CSS(`button[value="approve"]`)),
+		shot("5-approval"),
+		chromedp.SendKeys(chromedp.CSS(`#comment`), "as agreed"),
+		chromedp.Click(chromedp.CSS(`button[value="approve"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`form[action$="/purchase"] button`)),
+		chromedp.Click(chromedp.CSS(`form[action$="/purchase"] button`)),
+		chromedp.WaitVisible(chromedp.CSS(`#buy`)))
+	if who := text(`.who strong`); who != "bob@contoso.example" {
+		t.Fatalf("signed in as %q", who)
+	}
+	status := ""
+	for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(300 * time.Millisecond) {
+		do(chromedp.Navigate(batchURL), chromedp.WaitVisible(chromedp.CSS(`h1 .status`)))
+		if status = text(`h1 .status`); status != "buying" || time.Now().After(deadline) {
+			break
+		}
+	}
+	do(shot("6-bought"))
+	if main := text(`main`); status != "done" || strings.Count(main, "Ordered") < 30 {
+		t.Fatalf("after buying: %q\n%s", status, main)
+	}
+	// The sandbox placed each order once.
+	all, _ := app.st.Batches()
+	raw, err := os.ReadFile(filepath.Join(app.st.Dir, "journals", all[0].ID+".sandbox"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	orders := map[string]bool{}
+	for _, line := range strings.Split(string(raw), "\n") {
+		var l struct {
+			Order *struct {
+				Order struct{ ID string } `json:"order"`
+			} `json:"order"`
+		}
+		if json.Unmarshal([]byte(line), &l) == nil && l.Order != nil {
+			orders[l.Order.Order.ID] = true
+		}
+	}
+	if len(orders) != 21 {
+		t.Errorf("%d orders placed, want the sample's 21, once each", len(orders))
+	}
+	t.Logf("screenshots in %s", shots)
+}
+
+type browserSetup struct {
+	url string
+	st  *store.Store
+}
+
+// browserApp is the app with the sandbox as identity provider and as
+// Partner Center.
+func browserApp(t *testing.T) *browserSetup {
+	t.Helper()
+	sb := sandbox.New(sandbox.Config{})
+	idp := httptest.NewServer(sb)
+	t.Cleanup(idp.Close)
+	_, clientID, secret, _ := sb.Credentials()
+	st, err := store.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	co := importer.DefaultConnectOptions()
+	co.Sandbox, co.Rate = true, 60000
+	conn := importer.NewConnection(co)
+	t.Cleanup(conn.Close)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := "http://" + ln.Addr().String()
+	roles := map[string][]string{}
+	for _, u := range sandbox.DemoUsers {
+		for _, r := range strings.Split(u.Roles, ",") {
+			roles[u.Email] = append(roles[u.Email], strings.TrimSpace(r))
+		}
+	}
+	srv := &httptest.Server{Listener: ln, Config: &http.Server{Handler: New(Options{Store: st, Conn: conn, OIDC: &OIDC{
+		Issuer: sb.Issuer(idp.URL), ClientID: clientID, ClientSecret: secret, RedirectURL: base + "/auth/callback", Roles: roles,
+	}})}}
+	srv.Start()
+	t.Cleanup(srv.Close)
+	return &browserSetup{url: base, st: st}
+}
