@@ -7,7 +7,7 @@ BIN     := bin/importer
 # in Go 1.27). 20000 runs take a few seconds per target here.
 FUZZTIME ?= 20000x
 
-.PHONY: build test fuzz lint bench demo clean
+.PHONY: build test fuzz lint bench demo serve-demo clean
 
 build:
 	$(GO) build -o $(BIN) ./cmd/importer
@@ -38,6 +38,11 @@ bench:
 # The main job against the built-in Partner Center simulator.
 demo: build
 	./$(BIN) submit --sandbox samples/monthly-orders.xlsx
+
+# The web app against the simulator, with its demo sign-in (alice, bob,
+# carol); its data in a folder of its own.
+serve-demo: build
+	./$(BIN) serve --sandbox --data .serve-demo --prices samples/pricelist.csv
 
 clean:
 	rm -rf bin

@@ -2,6 +2,7 @@ package web
 
 import (
 	"embed"
+	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"html/template"
@@ -10,7 +11,9 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"time"
 
+	"github.com/cspimporter/importer/pkg/approval"
 	"github.com/cspimporter/importer/pkg/report"
 	"github.com/cspimporter/importer/pkg/store"
 )
@@ -148,6 +151,7 @@ func (s *Server) batchPage(w http.ResponseWriter, r *http.Request, c *Caller, cs
 	n = min(n, pages)
 	from, to := min((n-1)*pageSize, len(rows)), min(n*pageSize, len(rows))
 	page(w, http.StatusOK, "batch.html", map[string]any{"Caller": c, "CSRF": csrf, "B": v, "Summary": sum, "Rows": rows[from:to],
+		"Since": s.sinceDecided(r, b),
 		"Page": n, "Pages": pages, "Total": len(rows), "ProblemsOnly": problemsOnly, "Prev": n - 1, "Next": next(n, pages),
 		"MayDecide": c.Has(RoleApprover) && v.UploadedBy != c.ID && (v.Status == StatusReady || v.Status == StatusInvalid || v.Status == StatusRejected || v.Status == StatusApproved),
 		"MayBuy":    c.Has(RoleBuyer) && v.Status == StatusApproved})
@@ -172,6 +176,36 @@ func (s *Server) purchaseForm(w http.ResponseWriter, r *http.Request, _ *Caller,
 	return nil
 }
 
+// auditCSV is the audit log as a CSV file, for a spreadsheet. Cells that
+// a spreadsheet would take for a formula are written as text.
+func (s *Server) auditCSV(w http.ResponseWriter, r *http.Request, _ *Caller, _ string) error {
+	log, err := s.o.Store.AuditLog()
+	if err != nil {
+		return err
+	}
+	if err := s.auditOf(r, "download", "", "the audit log"); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("Content-Disposition", `attachment; filename="importer-audit.csv"`)
+	cw := csv.NewWriter(w)
+	_ = cw.Write([]string{"seq", "at", "who", "from", "action", "batch", "detail"})
+	for _, e := range log {
+		_ = cw.Write([]string{strconv.FormatUint(e.Seq, 10), e.At.Format(time.RFC3339), text(e.Who), text(e.From), text(e.Action), text(e.Batch), text(e.Detail)})
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+// text keeps a cell a text in a spreadsheet: one that starts as a formula
+// does (=, +, -, @, a tab) gets a leading apostrophe.
+func text(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
+}
+
 func (s *Server) auditPage(w http.ResponseWriter, r *http.Request, c *Caller, csrf string) error {
 	log, err := s.o.Store.AuditLog()
 	if err != nil {
@@ -190,4 +224,24 @@ func next(n, pages int) int {
 		return n + 1
 	}
 	return 0
+}
+
+// sinceDecided is how the current plan differs from the plan of the last
+// version someone decided on (approved or rejected), for the person who
+// decides now; nil when there is no such version or it is this one.
+func (s *Server) sinceDecided(r *http.Request, b *store.Batch) map[string]any {
+	if len(b.History) == 0 {
+		return nil
+	}
+	last := b.History[len(b.History)-1]
+	cur := b.Current()
+	if last.Version == cur.N {
+		return nil
+	}
+	was, err1 := approval.Load(r.Context(), s.file(b, &store.Version{N: last.Version}, "plan.json"))
+	now, err2 := approval.Load(r.Context(), s.file(b, cur, "plan.json"))
+	if err1 != nil || err2 != nil {
+		return nil
+	}
+	return map[string]any{"Version": last.Version, "Decision": last.Decision, "Differences": approval.Differences(was, now)}
 }

@@ -106,6 +106,7 @@ func (s *Server) routes() {
 	s.mux.Handle("POST /batches/{id}/decision", s.signedPage(s.decisionForm, RoleApprover))
 	s.mux.Handle("POST /batches/{id}/purchase", s.signedPage(s.purchaseForm, RoleBuyer))
 	s.mux.Handle("GET /audit", s.signedPage(s.auditPage, RoleApprover))
+	s.mux.Handle("GET /audit.csv", s.signedPage(s.auditCSV, RoleApprover))
 	s.mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "no such API route: "+r.Method+" "+r.URL.Path)
 	})

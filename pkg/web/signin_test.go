@@ -225,3 +225,58 @@ func TestPages(t *testing.T) {
 		}
 	}
 }
+
+// TestPlanDifferencesAndAuditCSV: whoever decides on a new version sees how
+// its plan differs from the one decided on before; the audit log downloads
+// as CSV, and no cell of it becomes a formula.
+func TestPlanDifferencesAndAuditCSV(t *testing.T) {
+	s := withSignIn(t)
+	alice, page, _ := s.browser(t, "alice@contoso.example")
+	csrf := hidden.FindStringSubmatch(page)[2]
+	send := func(sheet string) string {
+		var body bytes.Buffer
+		mw := multipart.NewWriter(&body)
+		fw, _ := mw.CreateFormFile("file", "=cmd.xlsx")
+		_, _ = fw.Write(sample(t, sheet))
+		_ = mw.WriteField("batch", "november")
+		mw.Close()
+		resp, err := alice.Post(s.app+"/upload?csrf="+csrf, mw.FormDataContentType(), &body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.Request.URL.String()
+	}
+	batchURL := send("monthly-orders.xlsx")
+	bob, page, _ := s.browser(t, "bob@contoso.example")
+	bobCSRF := hidden.FindStringSubmatch(page)[2]
+	resp, _ := bob.Get(batchURL)
+	got, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	plan := regexp.MustCompile(`name="planSha256" value="([0-9a-f]+)"`).FindStringSubmatch(string(got))
+	if plan == nil {
+		t.Fatalf("no decision form:\n%s", got)
+	}
+	if resp, _ := bob.PostForm(batchURL+"/decision", url.Values{"csrf": {bobCSRF}, "planSha256": {plan[1]}, "decision": {"approve"}}); resp.StatusCode != 200 {
+		t.Fatalf("approve: %d", resp.StatusCode)
+	}
+	send("monthly-orders-with-mistakes.xlsx")
+	resp, _ = bob.Get(batchURL)
+	got, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(got), "Since version 1 (approved), the plan changed:") || !strings.Contains(string(got), "invalid rows [4 5 6") {
+		t.Errorf("the differences since the approved version:\n%s", got)
+	}
+	resp, _ = bob.Get(s.app + "/audit.csv")
+	csv, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.HasPrefix(string(csv), "seq,at,who,from,action,batch,detail\n") || strings.Count(string(csv), "\n") != 6 ||
+		!strings.Contains(resp.Header.Get("Content-Disposition"), "attachment") {
+		t.Errorf("audit CSV: %d %s", resp.StatusCode, csv)
+	}
+	for in, want := range map[string]string{"=1+1": "'=1+1", "+cmd": "'+cmd", "-2": "'-2", "@SUM(A1)": "'@SUM(A1)", "upload": "upload", "": ""} {
+		if got := text(in); got != want {
+			t.Errorf("text(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
