@@ -152,7 +152,7 @@ func (s *Server) batchPage(w http.ResponseWriter, r *http.Request, c *Caller, cs
 	from, to := min((n-1)*pageSize, len(rows)), min(n*pageSize, len(rows))
 	page(w, http.StatusOK, "batch.html", map[string]any{"Caller": c, "CSRF": csrf, "B": v, "Summary": sum, "Rows": rows[from:to],
 		"Since": s.sinceDecided(r, b),
-		"Page": n, "Pages": pages, "Total": len(rows), "ProblemsOnly": problemsOnly, "Prev": n - 1, "Next": next(n, pages),
+		"Page":  n, "Pages": pages, "Total": len(rows), "ProblemsOnly": problemsOnly, "Prev": n - 1, "Next": next(n, pages),
 		"MayDecide": c.Has(RoleApprover) && v.UploadedBy != c.ID && (v.Status == StatusReady || v.Status == StatusInvalid || v.Status == StatusRejected || v.Status == StatusApproved),
 		"MayBuy":    c.Has(RoleBuyer) && v.Status == StatusApproved})
 	return nil
