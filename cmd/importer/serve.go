@@ -24,6 +24,9 @@ type serveOptions struct {
 	data      string
 	prices    string
 	maxUpload int64
+	tlsCert   string
+	tlsKey    string
+	proxy     bool
 	// Sign-in with Entra ID; people's roles by email.
 	issuer, clientID, publicURL           string
 	submitters, approvers, buyers, admins []string
@@ -53,6 +56,9 @@ importer token create.`,
 	f.Int64Var(&o.maxUpload, "max-upload", o.maxUpload, "the largest sheet accepted, in MB")
 	o.connectFlags.register(f, "buy from")
 	f.StringVar(&o.prices, "prices", "", "the price list every upload is priced with (as validate's --prices)")
+	f.StringVar(&o.tlsCert, "tls-cert", "", "serve HTTPS with this certificate (PEM; with --tls-key)")
+	f.StringVar(&o.tlsKey, "tls-key", "", "the certificate's private key (PEM)")
+	f.BoolVar(&o.proxy, "trust-proxy", false, "honour X-Forwarded-For and X-Forwarded-Proto (only behind a reverse proxy that sets them)")
 	f.StringVar(&o.issuer, "oidc-issuer", "", "sign people in with this OpenID Connect issuer: https://login.microsoftonline.com/{tenant}/v2.0 (the client secret in IMPORTER_OIDC_CLIENT_SECRET)")
 	f.StringVar(&o.clientID, "oidc-client-id", "", "the app's client id at the issuer")
 	f.StringVar(&o.publicURL, "public-url", "", "the address people open the app at (default http://ADDR); sign-in sends them back to PUBLIC-URL/auth/callback")
@@ -126,13 +132,16 @@ func (a *app) serve(ctx context.Context, o serveOptions) error {
 	if o.maxUpload < 1 {
 		return fail(errors.New("--max-upload must be at least 1 (MB)"))
 	}
+	if (o.tlsCert == "") != (o.tlsKey == "") {
+		return fail(errors.New("--tls-cert and --tls-key go together"))
+	}
 	st, err := store.Open(dir)
 	if err != nil {
 		return fail(err)
 	}
 	defer st.Close()
-	if !sandbox.IsLoopbackAddr(o.addr) {
-		a.log.Warnf("%s is not a loopback address: the API is reachable from other machines, over plain HTTP", o.addr)
+	if !sandbox.IsLoopbackAddr(o.addr) && o.tlsCert == "" {
+		a.log.Warnf("%s is not a loopback address: the app is reachable from other machines, over plain HTTP (use --tls-cert and --tls-key, or a reverse proxy)", o.addr)
 	}
 	ln, err := net.Listen("tcp", o.addr)
 	if err != nil {
@@ -150,19 +159,29 @@ func (a *app) serve(ctx context.Context, o serveOptions) error {
 	defer stopIdP()
 	// Purchases outlive the requests that start them, and end with the
 	// process: on SIGTERM they finish their carts in flight and stop.
-	api := web.New(web.Options{Store: st, Conn: conn, Context: ctx, Prices: o.prices, OIDC: signIn, MaxUpload: o.maxUpload << 20, Log: a.log})
+	api := web.New(web.Options{Store: st, Conn: conn, Context: ctx, Prices: o.prices, OIDC: signIn, TrustProxy: o.proxy, MaxUpload: o.maxUpload << 20, Log: a.log})
 	if err := api.Resume(); err != nil {
 		return fail(err)
 	}
 	defer api.Wait()
 	srv := &http.Server{Handler: api,
 		ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 5 * time.Minute, WriteTimeout: 5 * time.Minute, IdleTimeout: time.Minute}
-	fmt.Fprintf(a.stdout, "importer serving http://%s (data: %s)\n", ln.Addr(), dir)
+	scheme := "http"
+	if o.tlsCert != "" {
+		scheme = "https"
+	}
+	fmt.Fprintf(a.stdout, "importer serving %s://%s (data: %s)\n", scheme, ln.Addr(), dir)
 	if note != "" {
 		fmt.Fprintln(a.stdout, note)
 	}
 	done := make(chan error, 1)
-	go func() { done <- srv.Serve(ln) }()
+	go func() {
+		if o.tlsCert != "" {
+			done <- srv.ServeTLS(ln, o.tlsCert, o.tlsKey)
+			return
+		}
+		done <- srv.Serve(ln)
+	}()
 	select {
 	case err := <-done:
 		return fail(err)

@@ -81,7 +81,7 @@ func (s *Server) authenticate(r *http.Request) (*Caller, error) {
 	if err != nil {
 		return nil, errors.New("that API token is not known (revoked, or mistyped)")
 	}
-	return &Caller{ID: "token:" + t.Name, Roles: t.Roles, From: clientAddr(r)}, nil
+	return &Caller{ID: "token:" + t.Name, Roles: t.Roles, From: s.clientAddr(r)}, nil
 }
 
 // audit appends to the audit log; a log that cannot be written fails the

@@ -32,6 +32,9 @@ type Options struct {
 	OIDC *OIDC
 	// Prices is the price list every upload is priced with ("" none).
 	Prices string
+	// TrustProxy honours X-Forwarded-For and X-Forwarded-Proto: only
+	// behind a reverse proxy that sets them.
+	TrustProxy bool
 	// MaxUpload bounds an uploaded sheet, in bytes (default 25 MB).
 	MaxUpload int64
 	Log       logrus.FieldLogger

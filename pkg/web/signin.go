@@ -100,7 +100,7 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request) {
 	s.sess.mu.Lock()
 	s.sess.pending[state] = &pendingSignIn{nonce: nonce, verifier: verifier, expires: time.Now().Add(10 * time.Minute)}
 	s.sess.mu.Unlock()
-	http.SetCookie(w, &http.Cookie{Name: stateCookie, Value: state, Path: "/auth", HttpOnly: true, Secure: r.TLS != nil, SameSite: http.SameSiteLaxMode, MaxAge: 600})
+	http.SetCookie(w, &http.Cookie{Name: stateCookie, Value: state, Path: "/auth", HttpOnly: true, Secure: s.secure(r), SameSite: http.SameSiteLaxMode, MaxAge: 600})
 	http.Redirect(w, r, cfg.AuthCodeURL(state, oidc.Nonce(nonce), oauth2.S256ChallengeOption(verifier)), http.StatusFound)
 }
 
@@ -133,7 +133,7 @@ func (s *Server) callback(w http.ResponseWriter, r *http.Request) {
 	s.sess.byID[id] = &session{caller: *caller, csrf: randomHex(16), expires: time.Now().Add(sessionLife)}
 	s.sess.mu.Unlock()
 	http.SetCookie(w, &http.Cookie{Name: stateCookie, Value: "", Path: "/auth", MaxAge: -1})
-	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: id, Path: "/", HttpOnly: true, Secure: r.TLS != nil, SameSite: http.SameSiteLaxMode, MaxAge: int(sessionLife.Seconds())})
+	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: id, Path: "/", HttpOnly: true, Secure: s.secure(r), SameSite: http.SameSiteLaxMode, MaxAge: int(sessionLife.Seconds())})
 	_ = s.o.Store.Audit(auditEntry(caller, "sign-in", ""))
 	http.Redirect(w, r, "/", http.StatusFound)
 }
@@ -180,7 +180,7 @@ func (s *Server) exchange(r *http.Request, p *pendingSignIn) (*Caller, error) {
 	if email == "" || len(roles) == 0 {
 		return nil, fmt.Errorf("%s has no role in this importer; ask its admin to add you", email)
 	}
-	return &Caller{ID: email, Roles: roles, From: clientAddr(r)}, nil
+	return &Caller{ID: email, Roles: roles, From: s.clientAddr(r)}, nil
 }
 
 // signOut ends the session (a form post, with its CSRF token).
@@ -216,7 +216,7 @@ func (s *Server) fromSession(r *http.Request) (*Caller, *session) {
 		return nil, nil
 	}
 	caller := sess.caller
-	caller.From = clientAddr(r)
+	caller.From = s.clientAddr(r)
 	return &caller, sess
 }
 
@@ -246,11 +246,27 @@ func (s *Server) checkCSRF(r *http.Request, sess *session) error {
 	return nil
 }
 
-// clientAddr is the address a request came from.
-func clientAddr(r *http.Request) string {
+// clientAddr is the address a request came from: the first address of
+// X-Forwarded-For behind a proxy the server is told to trust, else the
+// connection's.
+func (s *Server) clientAddr(r *http.Request) string {
+	if s.o.TrustProxy {
+		if f := r.Header.Get("X-Forwarded-For"); f != "" {
+			first, _, _ := strings.Cut(f, ",")
+			if ip := net.ParseIP(strings.TrimSpace(first)); ip != nil {
+				return ip.String()
+			}
+		}
+	}
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
 		return r.RemoteAddr
 	}
 	return host
+}
+
+// secure: the browser reached the app over HTTPS (itself, or the trusted
+// proxy in front of it), so cookies are only sent over HTTPS.
+func (s *Server) secure(r *http.Request) bool {
+	return r.TLS != nil || (s.o.TrustProxy && strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https"))
 }

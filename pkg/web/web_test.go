@@ -367,3 +367,35 @@ func TestUploadOnlineAndPriced(t *testing.T) {
 		t.Errorf("online without a connection: %d", code)
 	}
 }
+
+// TestTrustProxy: behind a trusted proxy, the audit log names the client
+// the proxy says; otherwise the header is ignored.
+func TestTrustProxy(t *testing.T) {
+	for _, trust := range []bool{false, true} {
+		a := newApp(t, Options{TrustProxy: trust})
+		req, _ := http.NewRequest("GET", a.srv.URL+"/api/v1/batches/nope/summary.json", nil)
+		req.Header.Set("Authorization", "Bearer "+a.tokens["alice"])
+		req.Header.Set("X-Forwarded-For", "203.0.113.7, 10.0.0.1")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		_, b := a.upload("alice", "orders.xlsx", sample(t, "monthly-orders.xlsx"), nil)
+		req, _ = http.NewRequest("GET", a.srv.URL+"/api/v1/batches/"+b.ID+"/summary.json", nil)
+		req.Header.Set("Authorization", "Bearer "+a.tokens["alice"])
+		req.Header.Set("X-Forwarded-For", "203.0.113.7, 10.0.0.1")
+		if resp, err = http.DefaultClient.Do(req); err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		log, _ := a.st.AuditLog()
+		want := "127.0.0.1"
+		if trust {
+			want = "203.0.113.7"
+		}
+		if got := log[len(log)-1].From; got != want {
+			t.Errorf("trust %v: from %s, want %s", trust, got, want)
+		}
+	}
+}
