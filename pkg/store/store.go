@@ -80,6 +80,15 @@ type Batch struct {
 	History  []Approval `json:"approvalHistory,omitempty"`
 	// Purchase is the batch's purchase, once started.
 	Purchase *Purchase `json:"purchase,omitempty"`
+	// Requested: someone asked for a decision on a plan.
+	Requested *Request `json:"approvalRequested,omitempty"`
+}
+
+// Request is someone asking for a decision on a plan.
+type Request struct {
+	By         string    `json:"by"`
+	At         time.Time `json:"at"`
+	PlanSHA256 string    `json:"planSha256"`
 }
 
 // Purchase is the buying of an approved version.

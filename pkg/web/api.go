@@ -24,8 +24,9 @@ import (
 
 // Batch statuses.
 const (
-	StatusInvalid  = "invalid"  // has invalid rows
-	StatusReady    = "ready"    // every row valid
+	StatusInvalid  = "invalid" // has invalid rows
+	StatusReady    = "ready"   // every row valid
+	StatusAwaiting = "awaiting-approval"
 	StatusApproved = "approved" // the current plan is approved
 	StatusRejected = "rejected" // the current plan is rejected
 )
@@ -46,7 +47,42 @@ func statusOf(b *store.Batch) string {
 	if v != nil && v.Invalid > 0 {
 		return StatusInvalid
 	}
+	if q := b.Requested; q != nil && v != nil && q.PlanSHA256 == v.PlanSHA256 {
+		return StatusAwaiting
+	}
 	return StatusReady
+}
+
+// request asks for a decision on the current plan (a batch whose rows are
+// all valid).
+func (s *Server) request(w http.ResponseWriter, r *http.Request) error {
+	b, err := s.askApproval(r)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, s.view(b, false))
+	return nil
+}
+
+func (s *Server) askApproval(r *http.Request) (*store.Batch, error) {
+	caller := callerOf(r.Context())
+	b, err := s.o.Store.UpdateBatch(r.PathValue("id"), func(b *store.Batch) error {
+		switch st := statusOf(b); st {
+		case StatusReady:
+		case StatusAwaiting:
+			return nil
+		case StatusInvalid:
+			return fail(http.StatusConflict, "the batch has invalid rows: fix them and upload it again first")
+		default:
+			return fail(http.StatusConflict, "the batch is "+st+": there is nothing to ask")
+		}
+		b.Requested = &store.Request{By: caller.ID, At: s.o.Now().UTC(), PlanSHA256: b.Current().PlanSHA256}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return b, s.auditOf(r, "ask for approval", b.ID, "version "+strconv.Itoa(b.Current().N))
 }
 
 // batchView is a batch as the API shows it.

@@ -106,6 +106,7 @@ func TestBrowser(t *testing.T) {
 		!strings.Contains(main, "someone else decides on it") || strings.Contains(main, "Approve this plan") {
 		t.Fatalf("alice's corrected upload: %q\n%s", st, main)
 	}
+	do(chromedp.Click(chromedp.CSS(`form[action$="/request"] button`)), chromedp.WaitVisible(chromedp.CSS(`h1 .status.s-awaiting-approval`)))
 	batchURL, err := chromedp.Run(ctx, chromedp.Location())
 	if err != nil {
 		t.Fatal(err)

@@ -101,7 +101,7 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	page(w, http.StatusOK, "batches.html", map[string]any{"Caller": c, "CSRF": sess.csrf, "Batches": rows, "Status": want,
-		"Statuses": []string{StatusInvalid, StatusReady, StatusApproved, StatusRejected, StatusBuying, StatusDone, StatusProblems, StatusFailed}})
+		"Statuses": []string{StatusInvalid, StatusReady, StatusAwaiting, StatusApproved, StatusRejected, StatusBuying, StatusDone, StatusProblems, StatusFailed}})
 }
 
 func (s *Server) uploadPage(w http.ResponseWriter, r *http.Request, c *Caller, csrf string) error {
@@ -153,13 +153,23 @@ func (s *Server) batchPage(w http.ResponseWriter, r *http.Request, c *Caller, cs
 	page(w, http.StatusOK, "batch.html", map[string]any{"Caller": c, "CSRF": csrf, "B": v, "Summary": sum, "Rows": rows[from:to],
 		"Since": s.sinceDecided(r, b),
 		"Page":  n, "Pages": pages, "Total": len(rows), "ProblemsOnly": problemsOnly, "Prev": n - 1, "Next": next(n, pages),
-		"MayDecide": c.Has(RoleApprover) && v.UploadedBy != c.ID && (v.Status == StatusReady || v.Status == StatusInvalid || v.Status == StatusRejected || v.Status == StatusApproved),
+		"MayDecide": c.Has(RoleApprover) && v.UploadedBy != c.ID && (v.Status == StatusReady || v.Status == StatusAwaiting || v.Status == StatusInvalid || v.Status == StatusRejected || v.Status == StatusApproved),
+		"MayAsk":    c.Has(RoleSubmitter) && v.Status == StatusReady,
 		"MayBuy":    c.Has(RoleBuyer) && v.Status == StatusApproved})
 	return nil
 }
 
 func (s *Server) decisionForm(w http.ResponseWriter, r *http.Request, _ *Caller, _ string) error {
 	b, err := s.decide(r, decision{Decision: r.PostFormValue("decision"), PlanSHA256: r.PostFormValue("planSha256"), Comment: r.PostFormValue("comment")})
+	if err != nil {
+		return err
+	}
+	http.Redirect(w, r, "/batches/"+b.ID, http.StatusSeeOther)
+	return nil
+}
+
+func (s *Server) requestForm(w http.ResponseWriter, r *http.Request, _ *Caller, _ string) error {
+	b, err := s.askApproval(r)
 	if err != nil {
 		return err
 	}

@@ -133,6 +133,9 @@ func TestUploadAndApprove(t *testing.T) {
 	if code != http.StatusCreated || good.ID != bad.ID || good.Version != 2 || good.Status != StatusReady {
 		t.Fatalf("second version: %d %+v", code, good)
 	}
+	if code, raw := a.do("alice", "POST", "/api/v1/batches/"+good.ID+"/approval-request", nil, ""); code != 200 || !strings.Contains(string(raw), `"status": "awaiting-approval"`) {
+		t.Errorf("asking for approval: %d %s", code, raw)
+	}
 	if code, msg := a.approve("alice", good.ID, "approve", good.Plan["sha256"]); code != http.StatusForbidden {
 		t.Errorf("a submitter approves: %d %s", code, msg)
 	}
@@ -157,6 +160,9 @@ func TestUploadAndApprove(t *testing.T) {
 	if code != http.StatusCreated || third.Version != 3 || third.Status != StatusInvalid || third.Approval != nil {
 		t.Errorf("a version after the approval: %d %+v", code, third)
 	}
+	if code, raw := a.do("erin", "POST", "/api/v1/batches/"+third.ID+"/approval-request", nil, ""); code != http.StatusConflict {
+		t.Errorf("asking for approval of invalid rows: %d %s", code, raw)
+	}
 
 	code, raw = a.do("carol", "GET", "/api/v1/audit", nil, "")
 	var log []store.Entry
@@ -167,7 +173,7 @@ func TestUploadAndApprove(t *testing.T) {
 	for _, e := range log {
 		actions = append(actions, e.Who+" "+e.Action)
 	}
-	if got := strings.Join(actions, ", "); got != "token:alice upload, token:alice upload, token:bob approve, token:carol upload, token:erin upload" {
+	if got := strings.Join(actions, ", "); got != "token:alice upload, token:alice upload, token:alice ask for approval, token:bob approve, token:carol upload, token:erin upload" {
 		t.Errorf("audit: %s", got)
 	}
 }
@@ -200,6 +206,7 @@ func TestRoleMatrix(t *testing.T) {
 			return strings.NewReader(`{"decision":"reject","planSha256":"` + b.Plan["sha256"] + `"}`), "application/json"
 		}, map[string]int{"": 401, "alice": 403, "dave": 403}},
 		{"GET", "/api/v1/audit", nil, map[string]int{"": 401, "alice": 403, "dave": 403}},
+		{"POST", "/api/v1/batches/" + id + "/approval-request", nil, map[string]int{"": 401, "bob": 403, "dave": 403, "alice": 409, "carol": 409}},
 		{"GET", "/api/v1/batches/nope", nil, map[string]int{"": 401, "alice": 404, "bob": 404, "dave": 404, "carol": 404}},
 	}
 	for _, r := range routes {
