@@ -27,6 +27,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cspimporter/importer/pkg/sandbox"
 	"github.com/cspimporter/importer/pkg/store"
 )
 
@@ -196,28 +197,9 @@ func TestServeKilledMidPurchase(t *testing.T) {
 	if status != "done" {
 		t.Fatalf("after the restart: %s", status)
 	}
-	state, err := os.ReadFile(filepath.Join(data, "journals", id+".sandbox"))
-	if err != nil {
-		t.Fatal(err)
+	if n, err := sandbox.SavedOrders(filepath.Join(data, "journals", id+".sandbox")); err != nil || n != 21 {
+		t.Errorf("%d orders placed (%v), want the sample's 21, once each", n, err)
 	}
-	if n := sandboxOrdersIn(state); n != 21 {
-		t.Errorf("%d orders placed, want the sample's 21, once each", n)
-	}
-}
-
-func sandboxOrdersIn(state []byte) int {
-	orders := map[string]bool{}
-	for _, line := range strings.Split(string(state), "\n") {
-		var l struct {
-			Order *struct {
-				Order struct{ ID string } `json:"order"`
-			} `json:"order"`
-		}
-		if json.Unmarshal([]byte(line), &l) == nil && l.Order != nil {
-			orders[l.Order.Order.ID] = true
-		}
-	}
-	return len(orders)
 }
 
 // TestServeDemoSignIn: serve --sandbox signs the demo people in through the

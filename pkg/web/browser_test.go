@@ -2,7 +2,6 @@ package web
 
 import (
 	"context"
-	"encoding/json"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -138,23 +137,8 @@ func TestBrowser(t *testing.T) {
 	}
 	// The sandbox placed each order once.
 	all, _ := app.st.Batches()
-	raw, err := os.ReadFile(filepath.Join(app.st.Dir, "journals", all[0].ID+".sandbox"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	orders := map[string]bool{}
-	for _, line := range strings.Split(string(raw), "\n") {
-		var l struct {
-			Order *struct {
-				Order struct{ ID string } `json:"order"`
-			} `json:"order"`
-		}
-		if json.Unmarshal([]byte(line), &l) == nil && l.Order != nil {
-			orders[l.Order.Order.ID] = true
-		}
-	}
-	if len(orders) != 21 {
-		t.Errorf("%d orders placed, want the sample's 21, once each", len(orders))
+	if n, err := sandbox.SavedOrders(filepath.Join(app.st.Dir, "journals", all[0].ID+".sandbox")); err != nil || n != 21 {
+		t.Errorf("%d orders placed (%v), want the sample's 21, once each", n, err)
 	}
 	t.Logf("screenshots in %s", shots)
 }

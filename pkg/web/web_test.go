@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/cspimporter/importer/pkg/importer"
+	"github.com/cspimporter/importer/pkg/sandbox"
 	"github.com/cspimporter/importer/pkg/store"
 )
 
@@ -327,23 +328,8 @@ func TestPurchase(t *testing.T) {
 		t.Errorf("rows: %s", raw)
 	}
 	// The sandbox (beside the batch's journal) placed each order once.
-	state, err := os.ReadFile(filepath.Join(a.st.Dir, "journals", b.ID+".sandbox"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	orders := map[string]bool{}
-	for _, line := range strings.Split(string(state), "\n") {
-		var l struct {
-			Order *struct {
-				Order struct{ ID string } `json:"order"`
-			} `json:"order"`
-		}
-		if json.Unmarshal([]byte(line), &l) == nil && l.Order != nil {
-			orders[l.Order.Order.ID] = true
-		}
-	}
-	if len(orders) != 21 {
-		t.Errorf("%d orders placed, want the sample's 21, once each", len(orders))
+	if n, err := sandbox.SavedOrders(filepath.Join(a.st.Dir, "journals", b.ID+".sandbox")); err != nil || n != 21 {
+		t.Errorf("%d orders placed (%v), want the sample's 21, once each", n, err)
 	}
 }
 
