@@ -153,3 +153,24 @@ func TestOnlineUnanswered(t *testing.T) {
 		t.Errorf("validate: exit %d, %v\n%s", code, s.Statuses, out)
 	}
 }
+
+// TestValidateOnlineSignsInFirst: validate --online with credentials
+// Partner Center refuses stops with exit 2, before any row is judged, and
+// never shows the secret.
+func TestValidateOnlineSignsInFirst(t *testing.T) {
+	base, env, _ := external(t)
+	dir := t.TempDir()
+	name := writeFile(t, dir, "online.csv", onlineSheet)
+	var bad []string
+	for _, e := range env {
+		if strings.HasPrefix(e, "PARTNER_CENTER_CLIENT_SECRET=") {
+			e = "PARTNER_CENTER_CLIENT_SECRET=Wr0ng-S3cret-Value"
+		}
+		bad = append(bad, e)
+	}
+	v := &command{t: t, dir: dir, env: bad, args: []string{"validate", "--online", "--endpoint", base, "--token-url", base + "/{tenant}/oauth2/token", clock, name}}
+	code, out := runCode(t, v)
+	if code != 2 || !strings.Contains(out, "invalid_client") || strings.Contains(out, "Wr0ng-S3cret-Value") || strings.Contains(out, "online: ") {
+		t.Errorf("exit %d\n%s", code, out)
+	}
+}
