@@ -82,6 +82,9 @@ type Batch struct {
 	Purchase *Purchase `json:"purchase,omitempty"`
 	// Requested: someone asked for a decision on a plan.
 	Requested *Request `json:"approvalRequested,omitempty"`
+	// Reserved is the last version number given to an upload (which
+	// becomes a version once checked, or is never used).
+	Reserved int `json:"reservedVersion,omitempty"`
 }
 
 // Request is someone asking for a decision on a plan.
@@ -142,6 +145,57 @@ func NewID() string {
 	return hex.EncodeToString(b[:])
 }
 
+// Reserve gives an upload of the batch named name the next version number,
+// making the batch (without versions, so not listed yet) where there is
+// none: two uploads at once get two numbers, and check their sheets at the
+// same time. check may refuse the batch as it is (its error is returned).
+func (s *Store) Reserve(name string, now time.Time, check func(*Batch) error) (*Batch, int, error) {
+	var out *Batch
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		bk := tx.Bucket(bucketBatches)
+		var found *Batch
+		err := bk.ForEach(func(_, v []byte) error {
+			var b Batch
+			if err := json.Unmarshal(v, &b); err != nil {
+				return err
+			}
+			if b.Name == name && found == nil {
+				found = &b
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		if found == nil {
+			found = &Batch{ID: NewID(), Name: name, Created: now}
+		} else if err := check(found); err != nil {
+			return err
+		}
+		found.Reserved = max(found.Reserved, len(found.Versions)) + 1
+		v, err := json.Marshal(found)
+		if err != nil {
+			return err
+		}
+		out = found
+		return bk.Put([]byte(found.ID), v)
+	})
+	if err != nil {
+		return nil, 0, err
+	}
+	return out, out.Reserved, nil
+}
+
+// AddVersion adds a checked version to its batch, in order of number (an
+// upload that started later may finish first).
+func (s *Store) AddVersion(id string, v Version) (*Batch, error) {
+	return s.update(id, true, func(b *Batch) error {
+		b.Versions = append(b.Versions, v)
+		sort.Slice(b.Versions, func(i, j int) bool { return b.Versions[i].N < b.Versions[j].N })
+		return nil
+	})
+}
+
 // PutBatch stores a batch as it is.
 func (s *Store) PutBatch(b *Batch) error {
 	v, err := json.Marshal(b)
@@ -154,6 +208,12 @@ func (s *Store) PutBatch(b *Batch) error {
 // UpdateBatch changes a batch under the store's write lock: f sees the
 // batch as stored and may refuse (its error is returned, nothing written).
 func (s *Store) UpdateBatch(id string, f func(*Batch) error) (*Batch, error) {
+	return s.update(id, false, f)
+}
+
+// update changes a batch; one without a version yet is not found unless
+// empty is true.
+func (s *Store) update(id string, empty bool, f func(*Batch) error) (*Batch, error) {
 	var out *Batch
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		bk := tx.Bucket(bucketBatches)
@@ -164,6 +224,9 @@ func (s *Store) UpdateBatch(id string, f func(*Batch) error) (*Batch, error) {
 		var b Batch
 		if err := json.Unmarshal(raw, &b); err != nil {
 			return err
+		}
+		if len(b.Versions) == 0 && !empty {
+			return ErrNotFound
 		}
 		if err := f(&b); err != nil {
 			return err
@@ -191,6 +254,9 @@ func (s *Store) Batch(id string) (*Batch, error) {
 	if err != nil {
 		return nil, err
 	}
+	if len(b.Versions) == 0 {
+		return nil, ErrNotFound // its first upload is still being checked
+	}
 	return &b, nil
 }
 
@@ -203,7 +269,9 @@ func (s *Store) Batches() ([]*Batch, error) {
 			if err := json.Unmarshal(v, &b); err != nil {
 				return err
 			}
-			out = append(out, &b)
+			if len(b.Versions) > 0 { // else its first upload is still being checked
+				out = append(out, &b)
+			}
 			return nil
 		})
 	})

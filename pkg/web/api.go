@@ -162,14 +162,16 @@ func (s *Server) doUpload(w http.ResponseWriter, r *http.Request) (*store.Batch,
 		batchName = report.BaseName(name)
 	}
 	caller := callerOf(r.Context())
-	// One upload at a time gets its version number and keeps it: two
-	// uploads of one batch at once are versions one after the other.
-	s.uploading.Lock()
-	defer s.uploading.Unlock()
-	b, v, err := s.newVersion(batchName, name, caller.ID)
+	b, n, err := s.o.Store.Reserve(batchName, s.o.Now().UTC(), func(b *store.Batch) error {
+		if len(b.Versions) > 0 && statusOf(b) == StatusBuying {
+			return fail(http.StatusConflict, "batch "+batchName+" is being bought; upload a new version once it is done")
+		}
+		return nil
+	})
 	if err != nil {
 		return nil, err
 	}
+	v := &store.Version{N: n, Name: name, UploadedBy: caller.ID, At: s.o.Now().UTC()}
 	dir := filepath.Dir(s.file(b, v, "x"))
 	// The sheet has a folder of its own: named results.xlsx or plan.json,
 	// it is still not one of the files made from it.
@@ -188,17 +190,8 @@ func (s *Server) doUpload(w http.ResponseWriter, r *http.Request) (*store.Batch,
 	if err := s.check(r, b, v, name, r.FormValue("online") == "true"); err != nil {
 		return nil, err
 	}
-	if len(b.Versions) == 0 {
-		b.Versions = []store.Version{*v}
-		err = s.o.Store.PutBatch(b)
-	} else {
-		// Added to the batch as stored: a decision made meanwhile stays.
-		b, err = s.o.Store.UpdateBatch(b.ID, func(b *store.Batch) error {
-			b.Versions = append(b.Versions, *v)
-			return nil
-		})
-	}
-	if err != nil {
+	// Added to the batch as stored: a decision made meanwhile stays.
+	if b, err = s.o.Store.AddVersion(b.ID, *v); err != nil {
 		return nil, err
 	}
 	keep = true
@@ -206,25 +199,6 @@ func (s *Server) doUpload(w http.ResponseWriter, r *http.Request) (*store.Batch,
 		return nil, err
 	}
 	return b, nil
-}
-
-// newVersion is the next version of the batch named name, or the first of
-// a new batch.
-func (s *Server) newVersion(batchName, file, by string) (*store.Batch, *store.Version, error) {
-	all, err := s.o.Store.Batches()
-	if err != nil {
-		return nil, nil, err
-	}
-	for _, b := range all {
-		if b.Name == batchName {
-			if statusOf(b) == StatusBuying {
-				return nil, nil, fail(http.StatusConflict, "batch "+batchName+" is being bought; upload a new version once it is done")
-			}
-			return b, &store.Version{N: len(b.Versions) + 1, Name: file, UploadedBy: by, At: s.o.Now().UTC()}, nil
-		}
-	}
-	b := &store.Batch{ID: store.NewID(), Name: batchName, Created: s.o.Now().UTC()}
-	return b, &store.Version{N: 1, Name: file, UploadedBy: by, At: s.o.Now().UTC()}, nil
 }
 
 func save(f multipart.File, path string) error {

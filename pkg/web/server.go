@@ -43,11 +43,10 @@ type Options struct {
 
 // Server serves the API.
 type Server struct {
-	o         Options
-	ctx       context.Context
-	mux       *http.ServeMux
-	uploading sync.Mutex
-	buying    purchases
+	o      Options
+	ctx    context.Context
+	mux    *http.ServeMux
+	buying purchases
 
 	sess         sessions
 	oidcOnce     sync.Mutex

@@ -392,3 +392,33 @@ func TestTrustProxy(t *testing.T) {
 		}
 	}
 }
+
+// TestConcurrentUploads: uploads of one batch at the same time are checked
+// side by side and become versions one, two, three…, of one batch.
+func TestConcurrentUploads(t *testing.T) {
+	a := newApp(t, Options{})
+	const n = 4
+	codes := make(chan int, n)
+	for range n {
+		go func() {
+			code, _ := a.upload("alice", "november.xlsx", sample(t, "monthly-orders.xlsx"), nil)
+			codes <- code
+		}()
+	}
+	for range n {
+		if code := <-codes; code != http.StatusCreated {
+			t.Errorf("upload: %d", code)
+		}
+	}
+	all, err := a.st.Batches()
+	if err != nil || len(all) != 1 {
+		t.Fatalf("%d batches (%v), want one", len(all), err)
+	}
+	var got []int
+	for _, v := range all[0].Versions {
+		got = append(got, v.N)
+	}
+	if fmt.Sprint(got) != "[1 2 3 4]" {
+		t.Errorf("versions %v", got)
+	}
+}
