@@ -216,6 +216,12 @@ func save(f multipart.File, path string) error {
 // check runs the core's dry run on the version's sheet: its results
 // workbook, JSON summary, rows and the plan an approval is bound to.
 func (s *Server) check(r *http.Request, b *store.Batch, v *store.Version, name string, online bool) error {
+	select {
+	case s.checks <- struct{}{}:
+		defer func() { <-s.checks }()
+	case <-r.Context().Done():
+		return r.Context().Err()
+	}
 	input := s.file(b, v, filepath.Join("sheet", name))
 	co := importer.CheckOptions{Results: s.file(b, v, "results.xlsx"), Now: s.o.Now(), Log: s.o.Log, Prices: s.o.Prices}
 	if online {

@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"runtime"
 	"sync"
 	"time"
 
@@ -35,6 +36,11 @@ type Options struct {
 	// TrustProxy honours X-Forwarded-For and X-Forwarded-Proto: only
 	// behind a reverse proxy that sets them.
 	TrustProxy bool
+	// MaxChecks is how many sheets are checked at once (default the number
+	// of CPUs): each check of a large sheet holds it in memory, so this
+	// bounds the app's memory however many people upload at once; the
+	// others wait their turn.
+	MaxChecks int
 	// MaxUpload bounds an uploaded sheet, in bytes (default 25 MB).
 	MaxUpload int64
 	Log       logrus.FieldLogger
@@ -47,6 +53,7 @@ type Server struct {
 	ctx    context.Context
 	mux    *http.ServeMux
 	buying purchases
+	checks chan struct{} // a token per check running
 
 	sess         sessions
 	oidcOnce     sync.Mutex
@@ -80,7 +87,10 @@ func New(o Options) *Server {
 	if o.Context == nil {
 		o.Context = context.Background()
 	}
-	s := &Server{o: o, ctx: o.Context, mux: http.NewServeMux(), buying: purchases{progress: map[string]*progress{}},
+	if o.MaxChecks <= 0 {
+		o.MaxChecks = runtime.NumCPU()
+	}
+	s := &Server{o: o, ctx: o.Context, mux: http.NewServeMux(), buying: purchases{progress: map[string]*progress{}}, checks: make(chan struct{}, o.MaxChecks),
 		sess: sessions{byID: map[string]*session{}, pending: map[string]*pendingSignIn{}}}
 	s.routes()
 	return s
