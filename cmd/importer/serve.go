@@ -24,6 +24,7 @@ type serveOptions struct {
 	data      string
 	prices    string
 	maxUpload int64
+	maxChecks int
 	tlsCert   string
 	tlsKey    string
 	proxy     bool
@@ -54,6 +55,7 @@ importer token create.`,
 	f.StringVar(&o.addr, "addr", o.addr, "where to listen; a non-loopback address gets a warning")
 	f.StringVar(&o.data, "data", "", "the data directory (default: the user's data directory, importer/)")
 	f.Int64Var(&o.maxUpload, "max-upload", o.maxUpload, "the largest sheet accepted, in MB")
+	f.IntVar(&o.maxChecks, "max-checks", 0, "how many uploaded sheets are checked at once (default: the number of CPUs); bounds the memory")
 	o.connectFlags.register(f, "buy from")
 	f.StringVar(&o.prices, "prices", "", "the price list every upload is priced with (as validate's --prices)")
 	f.StringVar(&o.tlsCert, "tls-cert", "", "serve HTTPS with this certificate (PEM; with --tls-key)")
@@ -159,7 +161,7 @@ func (a *app) serve(ctx context.Context, o serveOptions) error {
 	defer stopIdP()
 	// Purchases outlive the requests that start them, and end with the
 	// process: on SIGTERM they finish their carts in flight and stop.
-	api := web.New(web.Options{Store: st, Conn: conn, Context: ctx, Prices: o.prices, OIDC: signIn, TrustProxy: o.proxy, MaxUpload: o.maxUpload << 20, Log: a.log})
+	api := web.New(web.Options{Store: st, Conn: conn, Context: ctx, Prices: o.prices, OIDC: signIn, TrustProxy: o.proxy, MaxChecks: o.maxChecks, MaxUpload: o.maxUpload << 20, Log: a.log})
 	if err := api.Resume(); err != nil {
 		return fail(err)
 	}
