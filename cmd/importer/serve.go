@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"time"
 
@@ -28,7 +29,7 @@ type serveOptions struct {
 	tlsCert   string
 	tlsKey    string
 	proxy     bool
-	// Sign-in with Entra ID; people's roles by email.
+	// Sign-in with Entra ID; roles by email or Entra group.
 	issuer, clientID, publicURL           string
 	submitters, approvers, buyers, admins []string
 }
@@ -64,10 +65,10 @@ importer token create.`,
 	f.StringVar(&o.issuer, "oidc-issuer", "", "sign people in with this OpenID Connect issuer: https://login.microsoftonline.com/{tenant}/v2.0 (the client secret in IMPORTER_OIDC_CLIENT_SECRET)")
 	f.StringVar(&o.clientID, "oidc-client-id", "", "the app's client id at the issuer")
 	f.StringVar(&o.publicURL, "public-url", "", "the address people open the app at (default http://ADDR); sign-in sends them back to PUBLIC-URL/auth/callback")
-	f.StringSliceVar(&o.submitters, "submitter", nil, "a person (email) who may upload; repeatable")
-	f.StringSliceVar(&o.approvers, "approver", nil, "a person (email) who may approve or reject; repeatable")
-	f.StringSliceVar(&o.buyers, "buyer", nil, "a person (email) who may start a purchase; repeatable")
-	f.StringSliceVar(&o.admins, "admin", nil, "a person (email) who may do everything; repeatable")
+	f.StringSliceVar(&o.submitters, "submitter", nil, "a person (email) or Entra group (object id) who may upload; repeatable")
+	f.StringSliceVar(&o.approvers, "approver", nil, "a person (email) or Entra group (object id) who may approve or reject; repeatable")
+	f.StringSliceVar(&o.buyers, "buyer", nil, "a person (email) or Entra group (object id) who may start a purchase; repeatable")
+	f.StringSliceVar(&o.admins, "admin", nil, "a person (email) or Entra group (object id) who may do everything; repeatable")
 	return cmd
 }
 
@@ -79,12 +80,9 @@ func (a *app) signInOptions(o serveOptions, addr string) (*web.OIDC, func(), str
 	if public == "" {
 		public = "http://" + addr
 	}
-	roles := map[string][]string{}
-	for role, people := range map[string][]string{web.RoleSubmitter: o.submitters, web.RoleApprover: o.approvers, web.RoleBuyer: o.buyers, web.RoleAdmin: o.admins} {
-		for _, p := range people {
-			p = strings.ToLower(strings.TrimSpace(p))
-			roles[p] = append(roles[p], role)
-		}
+	roles, groups, err := roleMaps(o)
+	if err != nil {
+		return nil, nil, "", err
 	}
 	switch {
 	case o.sandbox:
@@ -99,16 +97,41 @@ func (a *app) signInOptions(o serveOptions, addr string) (*web.OIDC, func(), str
 			}
 		}
 		note := fmt.Sprintf("Demo sign-in: open %s/ and sign in as Alice (submitter), Bob (approver, buyer) or Carol (admin). Nothing is real.", public)
-		return &web.OIDC{Issuer: sb.Issuer(base), ClientID: id, ClientSecret: secret, RedirectURL: public + "/auth/callback", Roles: roles}, stop, note, nil
+		return &web.OIDC{Issuer: sb.Issuer(base), ClientID: id, ClientSecret: secret, RedirectURL: public + "/auth/callback", Roles: roles, GroupRoles: groups}, stop, note, nil
 	case o.issuer != "":
 		secret := a.getenv("IMPORTER_OIDC_CLIENT_SECRET")
 		if o.clientID == "" || secret == "" {
 			return nil, nil, "", errors.New("--oidc-issuer needs --oidc-client-id and the secret in IMPORTER_OIDC_CLIENT_SECRET")
 		}
 		a.secrets.Add(secret)
-		return &web.OIDC{Issuer: o.issuer, ClientID: o.clientID, ClientSecret: secret, RedirectURL: public + "/auth/callback", Roles: roles}, func() {}, "", nil
+		return &web.OIDC{Issuer: o.issuer, ClientID: o.clientID, ClientSecret: secret, RedirectURL: public + "/auth/callback", Roles: roles, GroupRoles: groups}, func() {}, "", nil
 	}
 	return nil, func() {}, "", nil
+}
+
+var groupID = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
+
+// roleMaps are the roles --submitter, --approver, --buyer and --admin give,
+// by email and by Entra group object id (both lower case).
+func roleMaps(o serveOptions) (people, groups map[string][]string, err error) {
+	people, groups = map[string][]string{}, map[string][]string{}
+	for _, g := range []struct {
+		role string
+		who  []string
+	}{{web.RoleSubmitter, o.submitters}, {web.RoleApprover, o.approvers}, {web.RoleBuyer, o.buyers}, {web.RoleAdmin, o.admins}} {
+		for _, w := range g.who {
+			w = strings.ToLower(strings.TrimSpace(w))
+			switch {
+			case groupID.MatchString(w):
+				groups[w] = append(groups[w], g.role)
+			case strings.Count(w, "@") == 1 && !strings.HasPrefix(w, "@") && !strings.HasSuffix(w, "@"):
+				people[w] = append(people[w], g.role)
+			default:
+				return nil, nil, fmt.Errorf("--%s %q: give a person's email (bob@contoso.com) or an Entra group's object id (as 8b2d6c4f-3e1a-4f6b-b7c9-1d2e3f4a5b6c, on the group's overview page)", g.role, printable(w))
+			}
+		}
+	}
+	return people, groups, nil
 }
 
 // dataDir is the data directory: --data, else $XDG_DATA_HOME/importer, else
@@ -136,6 +159,9 @@ func (a *app) serve(ctx context.Context, o serveOptions) error {
 	}
 	if (o.tlsCert == "") != (o.tlsKey == "") {
 		return fail(errors.New("--tls-cert and --tls-key go together"))
+	}
+	if _, _, err := roleMaps(o); err != nil {
+		return fail(err)
 	}
 	st, err := store.Open(dir)
 	if err != nil {

@@ -21,6 +21,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"strings"
 	"syscall"
@@ -203,10 +204,14 @@ func TestServeKilledMidPurchase(t *testing.T) {
 }
 
 // TestServeDemoSignIn: serve --sandbox signs the demo people in through the
-// sandbox's identity provider: the batches page says who is signed in.
+// sandbox's identity provider: the batches page says who is signed in,
+// with the demo's roles and those the config file gives the Entra groups
+// the person is in.
 func TestServeDemoSignIn(t *testing.T) {
 	t.Parallel() // a process: see parallelTests
-	cmd := exec.Command(binary, "serve", "--sandbox", "--addr", "127.0.0.1:0", "--data", t.TempDir())
+	dir := t.TempDir()
+	cfg := writeFile(t, dir, "importer.yaml", "admin:\n  - "+strings.ToUpper(sandbox.DemoControllersGroup)+"\nsubmitter: [nobody@contoso.example]\n")
+	cmd := exec.Command(binary, "serve", "--sandbox", "--config", cfg, "--addr", "127.0.0.1:0", "--data", t.TempDir())
 	out, _ := cmd.StdoutPipe()
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -239,8 +244,35 @@ func TestServeDemoSignIn(t *testing.T) {
 	}
 	page, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	if !strings.Contains(string(page), "Signed in as <strong>bob@contoso.example</strong> (approver, buyer)") {
+	if !strings.Contains(string(page), "Signed in as <strong>bob@contoso.example</strong> (approver, buyer, admin)") {
 		t.Errorf("after signing in: %d %s", resp.StatusCode, page)
+	}
+}
+
+// TestServeRoles: --submitter, --approver, --buyer and --admin take emails
+// and Entra group object ids, from flags or the config file; anything else
+// is refused before the app starts, naming the flag and the value.
+func TestServeRoles(t *testing.T) {
+	group := "8B2D6C4F-3E1A-4F6B-B7C9-1D2E3F4A5B6C"
+	people, groups, err := roleMaps(serveOptions{submitters: []string{" Alice@Contoso.com "}, approvers: []string{group, "bob@contoso.com"}, buyers: []string{"bob@contoso.com"}, admins: []string{group}})
+	wantPeople := map[string][]string{"alice@contoso.com": {"submitter"}, "bob@contoso.com": {"approver", "buyer"}}
+	wantGroups := map[string][]string{strings.ToLower(group): {"approver", "admin"}}
+	if err != nil || !reflect.DeepEqual(people, wantPeople) || !reflect.DeepEqual(groups, wantGroups) {
+		t.Errorf("roleMaps: %v %v %v", people, groups, err)
+	}
+	for _, bad := range []string{"Controllers", "@contoso.com", "bob@", "a@b@c", "8b2d6c4f-3e1a-4f6b-b7c9"} {
+		if _, _, err := roleMaps(serveOptions{approvers: []string{bad}}); err == nil || !strings.Contains(err.Error(), "--approver") {
+			t.Errorf("%q: %v", bad, err)
+		}
+	}
+	dir := t.TempDir()
+	cfg := writeFile(t, dir, "importer.yaml", "approver: [bob@contoso.com, Controllers]\n")
+	r := cli(t, dir, "serve", "--config", cfg, "--addr", "127.0.0.1:0", "--data", filepath.Join(dir, "data"))
+	if r.code != 2 || !strings.Contains(r.stderr, `--approver "controllers": give a person's email`) {
+		t.Errorf("a bad role in the config file: exit %d %s", r.code, r.stderr)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "data")); err == nil {
+		t.Error("the data directory was made before the roles were checked")
 	}
 }
 

@@ -24,14 +24,36 @@ import (
 // DemoUser is a person of the demo.
 type DemoUser struct {
 	Name, Email, Roles string
+	// Groups are the object ids of the Entra groups the person is in; the
+	// ID token lists them in its groups claim, or, past Entra's limit of
+	// 200, only says they are elsewhere (_claim_names), as Entra does.
+	Groups []string
 }
+
+// maxTokenGroups is how many groups Entra ID puts in a JWT before it
+// leaves them out (the "groups overage").
+const maxTokenGroups = 200
 
 // DemoUsers are the demo's people; Roles says what the web app's demo
 // configuration lets each do.
 var DemoUsers = []DemoUser{
-	{"Alice", "alice@contoso.example", "submitter"},
-	{"Bob", "bob@contoso.example", "approver, buyer"},
-	{"Carol", "carol@contoso.example", "admin"},
+	{Name: "Alice", Email: "alice@contoso.example", Roles: "submitter", Groups: []string{DemoFinanceGroup}},
+	{Name: "Bob", Email: "bob@contoso.example", Roles: "approver, buyer", Groups: []string{DemoControllersGroup}},
+	{Name: "Carol", Email: "carol@contoso.example", Roles: "admin"},
+}
+
+// The demo's Entra groups, by object id.
+const (
+	DemoFinanceGroup     = "5f1c3b1e-0d8a-4e57-9a0e-0a4f1d6b2c11"
+	DemoControllersGroup = "8b2d6c4f-3e1a-4f6b-b7c9-1d2e3f4a5b6c"
+)
+
+// users are the people who can sign in: Config.Users, else DemoUsers.
+func (s *Server) users() []DemoUser {
+	if s.cfg.Users != nil {
+		return s.cfg.Users
+	}
+	return DemoUsers
 }
 
 // idp is the identity provider's state.
@@ -132,13 +154,14 @@ func (s *Server) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		// form-action covers the redirect after the form too: the client's.
 		w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; form-action 'self' "+redirect.Scheme+"://"+redirect.Host)
-		_ = signInPage.Execute(w, map[string]any{"Params": params, "Users": DemoUsers})
+		_ = signInPage.Execute(w, map[string]any{"Params": params, "Users": s.users()})
 		return
 	}
 	var user *DemoUser
-	for i := range DemoUsers {
-		if DemoUsers[i].Email == q.Get("user") {
-			user = &DemoUsers[i]
+	users := s.users()
+	for i := range users {
+		if users[i].Email == q.Get("user") {
+			user = &users[i]
 		}
 	}
 	if user == nil {
@@ -193,11 +216,19 @@ func (s *Server) exchangeCode(w http.ResponseWriter, r *http.Request, clientID, 
 		return
 	}
 	now := s.now()
-	claims, _ := json.Marshal(map[string]any{
+	c := map[string]any{
 		"iss": s.Issuer(base(r)), "aud": g.clientID, "sub": "demo-" + strings.Split(g.user.Email, "@")[0],
 		"iat": now.Unix(), "nbf": now.Unix(), "exp": now.Add(time.Hour).Unix(), "nonce": g.nonce,
 		"email": g.user.Email, "preferred_username": g.user.Email, "name": g.user.Name, "tid": s.cfg.TenantID,
-	})
+	}
+	switch n := len(g.user.Groups); {
+	case n > maxTokenGroups:
+		c["_claim_names"] = map[string]string{"groups": "src1"}
+		c["_claim_sources"] = map[string]any{"src1": map[string]string{"endpoint": "https://graph.microsoft.com/v1.0/users/" + g.user.Email + "/getMemberObjects"}}
+	case n > 0:
+		c["groups"] = g.user.Groups
+	}
+	claims, _ := json.Marshal(c)
 	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.RS256, Key: s.idp.key},
 		(&jose.SignerOptions{}).WithType("JWT").WithHeader("kid", s.idp.kid))
 	if err != nil {

@@ -73,6 +73,10 @@ type Config struct {
 
 	Now func() time.Time // default time.Now
 
+	// Users are the people the demo identity provider signs in (default
+	// DemoUsers).
+	Users []DemoUser
+
 	// StatePath, with Open, is the file the sandbox keeps its carts,
 	// orders, replayed answers and ledger in, so that a later sandbox on
 	// the same file carries on where this one stopped (see state.go).

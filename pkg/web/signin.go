@@ -30,6 +30,10 @@ type OIDC struct {
 	RedirectURL string
 	// Roles are each person's roles, by email (lower case).
 	Roles map[string][]string
+	// GroupRoles are the roles of the members of each Entra group, by the
+	// group's object id (lower case), read from the ID token's groups
+	// claim. A person has the roles of their email and of all their groups.
+	GroupRoles map[string][]string
 	// HTTP is the client that talks to the provider (nil: the default).
 	HTTP *http.Client
 }
@@ -165,10 +169,7 @@ func (s *Server) exchange(r *http.Request, p *pendingSignIn) (*Caller, error) {
 	if subtle.ConstantTimeCompare([]byte(idt.Nonce), []byte(p.nonce)) != 1 {
 		return nil, errors.New("the ID token is not this sign-in's (nonce)")
 	}
-	var all struct {
-		Email             string `json:"email"`
-		PreferredUsername string `json:"preferred_username"`
-	}
+	var all idClaims
 	if err := idt.Claims(&all); err != nil {
 		return nil, err
 	}
@@ -176,11 +177,48 @@ func (s *Server) exchange(r *http.Request, p *pendingSignIn) (*Caller, error) {
 	if email == "" {
 		email = strings.ToLower(strings.TrimSpace(all.PreferredUsername))
 	}
-	roles := s.o.OIDC.Roles[email]
-	if email == "" || len(roles) == 0 {
+	if email == "" {
+		return nil, errors.New("the ID token names nobody (no email or preferred_username claim)")
+	}
+	roles := s.rolesOf(email, all.Groups)
+	if len(roles) == 0 {
+		if _, over := all.ClaimNames["groups"]; over && len(s.o.OIDC.GroupRoles) > 0 {
+			return nil, fmt.Errorf("%s is in more groups than Entra ID lists in a sign-in, so the groups that give roles here cannot be read; ask the admin to give you a role by email, or to send only the groups assigned to the app (the app registration's token configuration)", email)
+		}
 		return nil, fmt.Errorf("%s has no role in this importer; ask its admin to add you", email)
 	}
 	return &Caller{ID: email, Roles: roles, From: s.clientAddr(r)}, nil
+}
+
+// idClaims are the ID token's claims that say who someone is.
+type idClaims struct {
+	Email             string   `json:"email"`
+	PreferredUsername string   `json:"preferred_username"`
+	Groups            []string `json:"groups"`
+	// ClaimNames names the claims Entra left out of the token: "groups"
+	// when the person is in more groups than it lists (the overage).
+	ClaimNames map[string]string `json:"_claim_names"`
+}
+
+// rolesOf are the roles of email and of its groups, each once, in the
+// order of Roles.
+func (s *Server) rolesOf(email string, groups []string) []string {
+	has := map[string]bool{}
+	for _, r := range s.o.OIDC.Roles[email] {
+		has[r] = true
+	}
+	for _, g := range groups {
+		for _, r := range s.o.OIDC.GroupRoles[strings.ToLower(g)] {
+			has[r] = true
+		}
+	}
+	var roles []string
+	for _, r := range Roles {
+		if has[r] {
+			roles = append(roles, r)
+		}
+	}
+	return roles
 }
 
 // signOut ends the session (a form post, with its CSRF token).

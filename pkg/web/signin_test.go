@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"fmt"
 	"io"
 	"mime/multipart"
 	"net"
@@ -24,9 +25,16 @@ type signedIn struct {
 	st       *store.Store
 }
 
-func withSignIn(t *testing.T) *signedIn {
+// withSignIn starts the app and the provider; set may change either's
+// configuration first.
+func withSignIn(t *testing.T, set ...func(*sandbox.Config, *OIDC)) *signedIn {
 	t.Helper()
-	sb := sandbox.New(sandbox.Config{})
+	var cfg sandbox.Config
+	o := &OIDC{Roles: map[string][]string{"alice@contoso.example": {RoleSubmitter}, "bob@contoso.example": {RoleApprover, RoleBuyer}}}
+	for _, f := range set {
+		f(&cfg, o)
+	}
+	sb := sandbox.New(cfg)
 	idp := httptest.NewServer(sb)
 	t.Cleanup(idp.Close)
 	_, clientID, secret, _ := sb.Credentials()
@@ -40,10 +48,8 @@ func withSignIn(t *testing.T) *signedIn {
 		t.Fatal(err)
 	}
 	base := "http://" + ln.Addr().String()
-	srv := &httptest.Server{Listener: ln, Config: &http.Server{Handler: New(Options{Store: st, OIDC: &OIDC{
-		Issuer: sb.Issuer(idp.URL), ClientID: clientID, ClientSecret: secret, RedirectURL: base + "/auth/callback",
-		Roles: map[string][]string{"alice@contoso.example": {RoleSubmitter}, "bob@contoso.example": {RoleApprover, RoleBuyer}},
-	}})}}
+	o.Issuer, o.ClientID, o.ClientSecret, o.RedirectURL = sb.Issuer(idp.URL), clientID, secret, base+"/auth/callback"
+	srv := &httptest.Server{Listener: ln, Config: &http.Server{Handler: New(Options{Store: st, OIDC: o})}}
 	srv.Start()
 	t.Cleanup(srv.Close)
 	return &signedIn{app: base, idp: idp.URL, st: st}
@@ -145,6 +151,43 @@ func TestSignIn(t *testing.T) {
 	// Someone the configuration gives no role is not let in.
 	if _, page, code := s.browser(t, "carol@contoso.example"); code != http.StatusForbidden || !strings.Contains(page, "has no role") {
 		t.Errorf("a person without a role: %d %s", code, page)
+	}
+}
+
+// TestSignInGroups: roles also come from the Entra groups the ID token
+// lists, added to those given by email; someone in more groups than a
+// token lists (Entra's overage) is told why the groups could not be read.
+func TestSignInGroups(t *testing.T) {
+	many := make([]string, 201)
+	for i := range many {
+		many[i] = fmt.Sprintf("00000000-0000-4000-8000-%012d", i)
+	}
+	s := withSignIn(t, func(c *sandbox.Config, o *OIDC) {
+		c.Users = []sandbox.DemoUser{
+			{Name: "Alice", Email: "alice@contoso.example", Groups: []string{sandbox.DemoFinanceGroup}},
+			{Name: "Bob", Email: "bob@contoso.example", Groups: []string{"11111111-2222-4333-8444-555555555555", strings.ToUpper(sandbox.DemoControllersGroup)}},
+			{Name: "Dan", Email: "dan@contoso.example", Groups: []string{"11111111-2222-4333-8444-555555555555"}},
+			{Name: "Erin", Email: "erin@contoso.example", Groups: many},
+		}
+		o.Roles = map[string][]string{"bob@contoso.example": {RoleBuyer}}
+		o.GroupRoles = map[string][]string{sandbox.DemoFinanceGroup: {RoleSubmitter}, sandbox.DemoControllersGroup: {RoleApprover}, many[200]: {RoleAdmin}}
+	})
+	tests := []struct {
+		who, want string
+		code      int
+	}{
+		{"alice@contoso.example", "Signed in as <strong>alice@contoso.example</strong> (submitter)", 200},
+		{"bob@contoso.example", "Signed in as <strong>bob@contoso.example</strong> (approver, buyer)", 200},
+		{"dan@contoso.example", "dan@contoso.example has no role in this importer", http.StatusForbidden},
+		{"erin@contoso.example", "erin@contoso.example is in more groups than Entra ID lists in a sign-in", http.StatusForbidden},
+	}
+	for _, tt := range tests {
+		t.Run(tt.who, func(t *testing.T) {
+			_, page, code := s.browser(t, tt.who)
+			if code != tt.code || !strings.Contains(page, tt.want) {
+				t.Errorf("got %d %s\nwant %d %q", code, page, tt.code, tt.want)
+			}
+		})
 	}
 }
 
