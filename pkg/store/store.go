@@ -104,6 +104,19 @@ type Purchase struct {
 	PlanSHA256 string         `json:"planSha256"`
 	Error      string         `json:"error,omitempty"`
 	Statuses   map[string]int `json:"statuses,omitempty"`
+	// FollowUp is what Partner Center last said of the orders bought.
+	FollowUp *FollowUp `json:"followUp,omitempty"`
+}
+
+// FollowUp is one look at the orders of a purchase (importer status):
+// rows whose orders are provisioned, still pending, or failed.
+type FollowUp struct {
+	At      time.Time `json:"at"`
+	By      string    `json:"by"`
+	Done    int       `json:"done"`
+	Pending int       `json:"pending"`
+	Failed  int       `json:"failed"`
+	Error   string    `json:"error,omitempty"`
 }
 
 // Version is one upload of a batch's sheet.

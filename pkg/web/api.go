@@ -262,6 +262,9 @@ type rowView struct {
 	CustomerID    string `json:"customerId"`
 	CatalogItemID string `json:"catalogItemId"`
 	Quantity      string `json:"quantity"`
+	// OrderStatus and Provisioning are what the last follow-up found.
+	OrderStatus  string `json:"orderStatus,omitempty"`
+	Provisioning string `json:"provisioning,omitempty"`
 }
 
 func writeRows(path string, run *report.Run) error {
@@ -269,7 +272,8 @@ func writeRows(path string, run *report.Run) error {
 	for i := range run.Rows {
 		r, o := &run.Rows[i], &run.Outcomes[i]
 		rows[i] = rowView{Row: r.Line, Status: string(o.Status), Message: report.Message(o), Cart: o.Cart,
-			CustomerID: r.Get(order.CustomerID), CatalogItemID: r.Get(order.CatalogItemID), Quantity: r.Get(order.Quantity)}
+			CustomerID: r.Get(order.CustomerID), CatalogItemID: r.Get(order.CatalogItemID), Quantity: r.Get(order.Quantity),
+			OrderStatus: o.OrderStatus, Provisioning: o.Provisioning}
 	}
 	b, err := json.Marshal(rows)
 	if err != nil {

@@ -137,6 +137,21 @@ func TestBrowser(t *testing.T) {
 	if main := text(`main`); status != "done" || strings.Count(main, "Ordered") < 30 {
 		t.Fatalf("after buying: %q\n%s", status, main)
 	}
+	// Bob asks where the orders stand: each row shows its provisioning.
+	// (#orders is on the page before the click too: wait for its answer.)
+	do(chromedp.Click(chromedp.CSS(`form[action$="/follow-up"] button`)))
+	orders := ""
+	for deadline := time.Now().Add(30 * time.Second); !strings.Contains(orders, "provisioned") && time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		do(chromedp.WaitVisible(chromedp.CSS(`#orders`)))
+		orders = text(`#orders`)
+	}
+	if !strings.Contains(orders, "30 rows provisioned, 0 pending, 0 failed") {
+		t.Errorf("after asking about the orders: %q", orders)
+	}
+	if main := text(`main`); strings.Count(main, "provisioning fulfilled") != 30 {
+		t.Errorf("the rows do not show their provisioning:\n%s", main)
+	}
+	do(shot("7-orders"))
 	// The sandbox placed each order once.
 	all, _ := app.st.Batches()
 	if n, err := sandbox.SavedOrders(filepath.Join(app.st.Dir, "journals", all[0].ID+".sandbox")); err != nil || n != 21 {

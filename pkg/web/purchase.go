@@ -24,7 +24,9 @@ const (
 type purchases struct {
 	mu       sync.Mutex
 	progress map[string]*progress // by batch id, while buying
-	wg       sync.WaitGroup
+	// following are the batches whose orders someone is asking about.
+	following map[string]bool
+	wg        sync.WaitGroup
 }
 
 // progress is how far a purchase is, for the batch's page and API.

@@ -90,7 +90,7 @@ func New(o Options) *Server {
 	if o.MaxChecks <= 0 {
 		o.MaxChecks = runtime.NumCPU()
 	}
-	s := &Server{o: o, ctx: o.Context, mux: http.NewServeMux(), buying: purchases{progress: map[string]*progress{}}, checks: make(chan struct{}, o.MaxChecks),
+	s := &Server{o: o, ctx: o.Context, mux: http.NewServeMux(), buying: purchases{progress: map[string]*progress{}, following: map[string]bool{}}, checks: make(chan struct{}, o.MaxChecks),
 		sess: sessions{byID: map[string]*session{}, pending: map[string]*pendingSignIn{}}}
 	s.routes()
 	return s
@@ -107,6 +107,7 @@ func (s *Server) routes() {
 	s.mux.Handle("POST /api/v1/batches/{id}/approval", s.api(s.approve, RoleApprover, RoleAdmin))
 	s.mux.Handle("POST /api/v1/batches/{id}/approval-request", s.api(s.request, RoleSubmitter, RoleAdmin))
 	s.mux.Handle("POST /api/v1/batches/{id}/submission", s.api(s.submission, RoleBuyer, RoleAdmin))
+	s.mux.Handle("POST /api/v1/batches/{id}/follow-up", s.api(s.followUpAPI, anyone...))
 	s.mux.Handle("GET /api/v1/audit", s.api(s.audit, RoleApprover, RoleAdmin))
 	s.mux.HandleFunc("GET /signin", s.signIn)
 	s.mux.HandleFunc("GET /auth/callback", s.callback)
@@ -119,6 +120,7 @@ func (s *Server) routes() {
 	s.mux.Handle("POST /batches/{id}/decision", s.signedPage(s.decisionForm, RoleApprover))
 	s.mux.Handle("POST /batches/{id}/request", s.signedPage(s.requestForm, RoleSubmitter))
 	s.mux.Handle("POST /batches/{id}/purchase", s.signedPage(s.purchaseForm, RoleBuyer))
+	s.mux.Handle("POST /batches/{id}/follow-up", s.signedPage(s.followUpForm, anyone...))
 	s.mux.Handle("GET /audit", s.signedPage(s.auditPage, RoleApprover))
 	s.mux.Handle("GET /audit.csv", s.signedPage(s.auditCSV, RoleApprover))
 	s.mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {

@@ -10,9 +10,12 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/xuri/excelize/v2"
 
 	"github.com/cspimporter/importer/pkg/importer"
 	"github.com/cspimporter/importer/pkg/sandbox"
@@ -295,6 +298,9 @@ func TestPurchase(t *testing.T) {
 	if code, msg := a.approve("bob", b.ID, "approve", b.Plan["sha256"]); code != 200 {
 		t.Fatalf("approve: %d %s", code, msg)
 	}
+	if code, raw := a.do("alice", "POST", "/api/v1/batches/"+b.ID+"/follow-up", nil, ""); code != http.StatusConflict || !strings.Contains(string(raw), "not bought") {
+		t.Errorf("a follow-up before the purchase: %d %s", code, raw)
+	}
 	codes := make(chan int, 3)
 	for range 3 {
 		go func() {
@@ -327,9 +333,34 @@ func TestPurchase(t *testing.T) {
 	if !strings.Contains(string(raw), `"total": 30`) {
 		t.Errorf("rows: %s", raw)
 	}
+	// Anyone may ask where the orders stand; it buys nothing.
+	code, raw := a.do("alice", "POST", "/api/v1/batches/"+b.ID+"/follow-up", nil, "")
+	var followed batchView
+	if err := json.Unmarshal(raw, &followed); code != 200 || err != nil || followed.Purchase == nil || followed.Purchase.FollowUp == nil {
+		t.Fatalf("follow-up: %d %s", code, raw)
+	}
+	if f := followed.Purchase.FollowUp; f.Done != 30 || f.Pending != 0 || f.Failed != 0 || f.By != "token:alice" || f.Error != "" || followed.Status != StatusDone {
+		t.Errorf("follow-up: %+v (%s)", f, followed.Status)
+	}
+	_, raw = a.do("alice", "GET", "/api/v1/batches/"+b.ID+"/rows", nil, "")
+	if strings.Count(string(raw), `"provisioning": "`) != 30 || !strings.Contains(string(raw), `"orderStatus": "completed"`) {
+		t.Errorf("rows after the follow-up: %s", raw)
+	}
+	code, xlsx := a.do("alice", "GET", "/api/v1/batches/"+b.ID+"/results.xlsx", nil, "")
+	if f, err := excelize.OpenReader(bytes.NewReader(xlsx)); code != 200 || err != nil {
+		t.Errorf("results: %d %v", code, err)
+	} else if rows, _ := f.GetRows(f.GetSheetName(0)); len(rows) < 4 || !slices.Contains(rows[2], "Provisioning") || !slices.Contains(rows[3], "fulfilled") {
+		t.Errorf("the results workbook has no provisioning: %.300v", rows)
+	}
 	// The sandbox (beside the batch's journal) placed each order once.
 	if n, err := sandbox.SavedOrders(filepath.Join(a.st.Dir, "journals", b.ID+".sandbox")); err != nil || n != 21 {
 		t.Errorf("%d orders placed (%v), want the sample's 21, once each", n, err)
+	}
+	log, _ := a.st.AuditLog()
+	if !slices.ContainsFunc(log, func(e store.Entry) bool {
+		return e.Action == "follow-up" && e.Who == "token:alice" && e.Detail == "30 rows provisioned, 0 pending, 0 failed"
+	}) {
+		t.Errorf("no follow-up in the audit log: %+v", log)
 	}
 }
 

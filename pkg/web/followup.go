@@ -1,0 +1,99 @@
+package web
+
+import (
+	"fmt"
+	"net/http"
+
+	"github.com/cspimporter/importer/pkg/importer"
+	"github.com/cspimporter/importer/pkg/store"
+)
+
+// followUp asks Partner Center where the orders of the batch's purchase
+// stand (the core's status, as importer status): each row's order status
+// and provisioning go into the results workbook and the rows, and the
+// counts into the batch. It reads and never buys, so anyone may ask.
+func (s *Server) followUp(r *http.Request) (*store.Batch, error) {
+	if s.o.Conn == nil {
+		return nil, fail(http.StatusConflict, "this server has no connection to Partner Center to ask")
+	}
+	b, err := s.o.Store.Batch(r.PathValue("id"))
+	if err != nil {
+		return nil, err
+	}
+	v := b.Current()
+	p := b.Purchase
+	switch {
+	case p == nil || p.PlanSHA256 != v.PlanSHA256:
+		return nil, fail(http.StatusConflict, "this version is not bought, so it has no orders to follow")
+	case p.State == StatusBuying:
+		return nil, fail(http.StatusConflict, "the purchase is still running; ask about its orders when it has finished")
+	}
+	if !s.buying.startFollowUp(b.ID) {
+		return nil, fail(http.StatusConflict, "someone is asking about this batch's orders already; look again in a moment")
+	}
+	defer s.buying.endFollowUp(b.ID)
+	co := importer.CheckOptions{Results: s.file(b, v, "results.xlsx"), Now: s.o.Now(), Log: s.o.Log}
+	so := importer.StatusOptions{Batch: b.Name, State: s.journal(b), Summary: s.file(b, v, "summary.json"), Concurrency: 5, Log: s.o.Log}
+	f, err := importer.Status(r.Context(), v.File, co, so, s.o.Conn)
+	fu := &store.FollowUp{At: s.o.Now().UTC(), By: callerOf(r.Context()).ID}
+	switch {
+	case f == nil:
+		s.o.Log.WithError(err).WithField("batch", b.ID).Warn("follow-up")
+		return nil, fail(http.StatusBadGateway, "Partner Center could not be asked: "+importer.Message(err))
+	case err != nil && importer.FaultOf(err) != importer.FaultRows:
+		fu.Error = importer.Message(err)
+	}
+	fu.Done, fu.Pending, fu.Failed = f.Done, f.Pending, f.Failed
+	if werr := writeRows(s.file(b, v, "rows.json"), f.Run); werr != nil {
+		return nil, werr
+	}
+	b, err = s.o.Store.UpdateBatch(b.ID, func(b *store.Batch) error {
+		if b.Purchase != nil && b.Purchase.PlanSHA256 == v.PlanSHA256 {
+			b.Purchase.FollowUp = fu
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return b, s.auditOf(r, "follow-up", b.ID, fmtFollowUp(fu))
+}
+
+func fmtFollowUp(f *store.FollowUp) string {
+	return fmt.Sprintf("%d rows provisioned, %d pending, %d failed", f.Done, f.Pending, f.Failed)
+}
+
+func (s *Server) followUpAPI(w http.ResponseWriter, r *http.Request) error {
+	b, err := s.followUp(r)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, s.view(b, false))
+	return nil
+}
+
+func (s *Server) followUpForm(w http.ResponseWriter, r *http.Request, _ *Caller, _ string) error {
+	b, err := s.followUp(r)
+	if err != nil {
+		return err
+	}
+	http.Redirect(w, r, "/batches/"+b.ID, http.StatusSeeOther)
+	return nil
+}
+
+// startFollowUp marks the batch as being asked about, unless it is.
+func (p *purchases) startFollowUp(id string) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.following[id] {
+		return false
+	}
+	p.following[id] = true
+	return true
+}
+
+func (p *purchases) endFollowUp(id string) {
+	p.mu.Lock()
+	delete(p.following, id)
+	p.mu.Unlock()
+}
