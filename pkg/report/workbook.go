@@ -172,17 +172,23 @@ func cartText(run *Run, i, nameCol int) string {
 	return cart
 }
 
+// RunMessage is row i's Import Message: its problems and, in a sandbox
+// run, on every row where the workbook (or page) shows it, that a
+// sandbox's Ordered is no purchase (and read back, no evidence of one).
+func RunMessage(run *Run, i int) string {
+	msg := Message(&run.Outcomes[i])
+	if run.Sandbox {
+		msg = strings.TrimSuffix(SandboxNote+". "+msg, " ")
+	}
+	return msg
+}
+
 // resultValues are row i's result cells, as many as the run has columns;
 // nameCol is customerNameColumn(run.Columns), found once per run.
 func resultValues(run *Run, i, nameCol int) []string {
 	o := &run.Outcomes[i]
 	ids := idCells(o)
-	msg := Message(o)
-	if run.Sandbox {
-		// Where the workbook opens, on every row: a sandbox's Ordered is
-		// no purchase (and read back, it is no evidence of one).
-		msg = strings.TrimSuffix(SandboxNote+". "+msg, " ")
-	}
+	msg := RunMessage(run, i)
 	v := append([]string{string(o.Status), msg, cartText(run, i, nameCol)}, ids[:]...)
 	if !run.Submit {
 		v = v[:len(order.ResultColumns)]

@@ -271,7 +271,7 @@ func writeRows(path string, run *report.Run) error {
 	rows := make([]rowView, len(run.Rows))
 	for i := range run.Rows {
 		r, o := &run.Rows[i], &run.Outcomes[i]
-		rows[i] = rowView{Row: r.Line, Status: string(o.Status), Message: report.Message(o), Cart: o.Cart,
+		rows[i] = rowView{Row: r.Line, Status: string(o.Status), Message: report.RunMessage(run, i), Cart: o.Cart,
 			CustomerID: r.Get(order.CustomerID), CatalogItemID: r.Get(order.CatalogItemID), Quantity: r.Get(order.Quantity),
 			OrderStatus: o.OrderStatus, Provisioning: o.Provisioning}
 	}

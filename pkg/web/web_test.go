@@ -330,8 +330,8 @@ func TestPurchase(t *testing.T) {
 		t.Errorf("bought again: %d %s", code, raw)
 	}
 	_, raw := a.do("alice", "GET", "/api/v1/batches/"+b.ID+"/rows?status=Ordered", nil, "")
-	if !strings.Contains(string(raw), `"total": 30`) {
-		t.Errorf("rows: %s", raw)
+	if !strings.Contains(string(raw), `"total": 30`) || strings.Count(string(raw), `"message": "SANDBOX: nothing was bought (simulated Partner Center).`) != 30 {
+		t.Errorf("rows (each says the sandbox bought nothing): %s", raw)
 	}
 	// Anyone may ask where the orders stand; it buys nothing.
 	code, raw := a.do("alice", "POST", "/api/v1/batches/"+b.ID+"/follow-up", nil, "")
