@@ -29,7 +29,7 @@ func (s *Server) followUp(r *http.Request) (*store.Batch, error) {
 		return nil, fail(http.StatusConflict, "the purchase is still running; ask about its orders when it has finished")
 	}
 	if !s.buying.startFollowUp(b.ID) {
-		return nil, fail(http.StatusConflict, "someone is asking about this batch's orders already; look again in a moment")
+		return nil, fail(http.StatusConflict, "this batch is being bought, or someone is asking about its orders already; look again in a moment")
 	}
 	defer s.buying.endFollowUp(b.ID)
 	co := importer.CheckOptions{Results: s.file(b, v, "results.xlsx"), Now: s.o.Now(), Log: s.o.Log}
@@ -81,11 +81,12 @@ func (s *Server) followUpForm(w http.ResponseWriter, r *http.Request, _ *Caller,
 	return nil
 }
 
-// startFollowUp marks the batch as being asked about, unless it is.
+// startFollowUp marks the batch as being asked about, unless it is, or
+// is being bought: both use the batch's journal, which one holds at a time.
 func (p *purchases) startFollowUp(id string) bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.following[id] {
+	if p.following[id] || p.progress[id] != nil {
 		return false
 	}
 	p.following[id] = true
@@ -96,4 +97,11 @@ func (p *purchases) endFollowUp(id string) {
 	p.mu.Lock()
 	delete(p.following, id)
 	p.mu.Unlock()
+}
+
+// isFollowing reports whether someone is asking about the batch's orders.
+func (p *purchases) isFollowing(id string) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.following[id]
 }

@@ -76,6 +76,10 @@ func (s *Server) startPurchase(r *http.Request) (*store.Batch, error) {
 	if s.o.Conn == nil {
 		return nil, fail(http.StatusConflict, "this server has no connection to Partner Center to buy with")
 	}
+	if s.buying.isFollowing(r.PathValue("id")) {
+		// The follow-up holds the batch's journal for a moment.
+		return nil, fail(http.StatusConflict, "someone is asking Partner Center about this batch's orders; try again in a moment")
+	}
 	caller := callerOf(r.Context())
 	started := false
 	b, err := s.o.Store.UpdateBatch(r.PathValue("id"), func(b *store.Batch) error {

@@ -453,3 +453,23 @@ func TestConcurrentUploads(t *testing.T) {
 		t.Errorf("versions %v", got)
 	}
 }
+
+// TestFollowUpExcludesBuying: a batch's journal is held by one at a time,
+// so a follow-up is refused while the batch is bought or asked about, and
+// a purchase can see that someone is asking.
+func TestFollowUpExcludesBuying(t *testing.T) {
+	p := purchases{progress: map[string]*progress{"buying": {}}, following: map[string]bool{}}
+	if p.startFollowUp("buying") {
+		t.Error("a follow-up of a batch being bought")
+	}
+	if !p.startFollowUp("b") || !p.isFollowing("b") {
+		t.Fatal("a follow-up of an idle batch was refused")
+	}
+	if p.startFollowUp("b") {
+		t.Error("two follow-ups of one batch at once")
+	}
+	p.endFollowUp("b")
+	if p.isFollowing("b") || !p.startFollowUp("b") {
+		t.Error("a finished follow-up still holds the batch")
+	}
+}
