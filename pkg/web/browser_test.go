@@ -2,9 +2,6 @@ package web
 
 import (
 	"context"
-	"net"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,7 +13,6 @@ import (
 
 	"github.com/cspimporter/importer/pkg/importer"
 	"github.com/cspimporter/importer/pkg/sandbox"
-	"github.com/cspimporter/importer/pkg/store"
 )
 
 // TestBrowser walks the app in a real browser (Debian's chromium): alice
@@ -71,7 +67,7 @@ func TestBrowser(t *testing.T) {
 	}
 	signIn := func(who, name string) chromedp.Action[chromedp.Void] {
 		return chromedp.Steps(
-			chromedp.Navigate(app.url+"/"),
+			chromedp.Navigate(app.app+"/"),
 			chromedp.Click(chromedp.CSS(`a[href="/signin"]`)),
 			chromedp.WaitVisible(chromedp.CSS(`button[value="`+who+`"]`)),
 			shot(name),
@@ -81,7 +77,7 @@ func TestBrowser(t *testing.T) {
 	}
 	upload := func(file, batch string) chromedp.Action[chromedp.Void] {
 		return chromedp.Steps(
-			chromedp.Navigate(app.url+"/upload"),
+			chromedp.Navigate(app.app+"/upload"),
 			chromedp.SetUploadFiles(chromedp.CSS(`#file`), []string{file}),
 			chromedp.SendKeys(chromedp.CSS(`#batch`), batch),
 			chromedp.Click(chromedp.CSS(`main button[type="submit"]`), chromedp.NodeVisible),
@@ -157,43 +153,21 @@ func TestBrowser(t *testing.T) {
 	t.Logf("screenshots in %s", shots)
 }
 
-type browserSetup struct {
-	url string
-	st  *store.Store
-}
-
 // browserApp is the app with the sandbox as identity provider and as
-// Partner Center.
-func browserApp(t *testing.T) *browserSetup {
+// Partner Center, and the demo's people with the demo's roles.
+func browserApp(t *testing.T) *signedIn {
 	t.Helper()
-	sb := sandbox.New(sandbox.Config{})
-	idp := httptest.NewServer(sb)
-	t.Cleanup(idp.Close)
-	_, clientID, secret, _ := sb.Credentials()
-	st, err := store.Open(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
 	co := importer.DefaultConnectOptions()
 	co.Sandbox, co.Rate = true, 60000
 	conn := importer.NewConnection(co)
 	t.Cleanup(conn.Close)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	base := "http://" + ln.Addr().String()
-	roles := map[string][]string{}
-	for _, u := range sandbox.DemoUsers {
-		for _, r := range strings.Split(u.Roles, ",") {
-			roles[u.Email] = append(roles[u.Email], strings.TrimSpace(r))
+	return withSignIn(t, func(_ *sandbox.Config, o *Options) {
+		o.Conn = conn
+		o.OIDC.Roles = map[string][]string{}
+		for _, u := range sandbox.DemoUsers {
+			for _, r := range strings.Split(u.Roles, ",") {
+				o.OIDC.Roles[u.Email] = append(o.OIDC.Roles[u.Email], strings.TrimSpace(r))
+			}
 		}
-	}
-	srv := &httptest.Server{Listener: ln, Config: &http.Server{Handler: New(Options{Store: st, Conn: conn, OIDC: &OIDC{
-		Issuer: sb.Issuer(idp.URL), ClientID: clientID, ClientSecret: secret, RedirectURL: base + "/auth/callback", Roles: roles,
-	}})}}
-	srv.Start()
-	t.Cleanup(srv.Close)
-	return &browserSetup{url: base, st: st}
+	})
 }

@@ -27,12 +27,12 @@ type signedIn struct {
 
 // withSignIn starts the app and the provider; set may change either's
 // configuration first.
-func withSignIn(t *testing.T, set ...func(*sandbox.Config, *OIDC)) *signedIn {
+func withSignIn(t *testing.T, set ...func(*sandbox.Config, *Options)) *signedIn {
 	t.Helper()
 	var cfg sandbox.Config
-	o := &OIDC{Roles: map[string][]string{"alice@contoso.example": {RoleSubmitter}, "bob@contoso.example": {RoleApprover, RoleBuyer}}}
+	o := Options{OIDC: &OIDC{Roles: map[string][]string{"alice@contoso.example": {RoleSubmitter}, "bob@contoso.example": {RoleApprover, RoleBuyer}}}}
 	for _, f := range set {
-		f(&cfg, o)
+		f(&cfg, &o)
 	}
 	sb := sandbox.New(cfg)
 	idp := httptest.NewServer(sb)
@@ -48,8 +48,9 @@ func withSignIn(t *testing.T, set ...func(*sandbox.Config, *OIDC)) *signedIn {
 		t.Fatal(err)
 	}
 	base := "http://" + ln.Addr().String()
-	o.Issuer, o.ClientID, o.ClientSecret, o.RedirectURL = sb.Issuer(idp.URL), clientID, secret, base+"/auth/callback"
-	srv := &httptest.Server{Listener: ln, Config: &http.Server{Handler: New(Options{Store: st, OIDC: o})}}
+	o.Store = st
+	o.OIDC.Issuer, o.OIDC.ClientID, o.OIDC.ClientSecret, o.OIDC.RedirectURL = sb.Issuer(idp.URL), clientID, secret, base+"/auth/callback"
+	srv := &httptest.Server{Listener: ln, Config: &http.Server{Handler: New(o)}}
 	srv.Start()
 	t.Cleanup(srv.Close)
 	return &signedIn{app: base, idp: idp.URL, st: st}
@@ -162,7 +163,8 @@ func TestSignInGroups(t *testing.T) {
 	for i := range many {
 		many[i] = fmt.Sprintf("00000000-0000-4000-8000-%012d", i)
 	}
-	s := withSignIn(t, func(c *sandbox.Config, o *OIDC) {
+	s := withSignIn(t, func(c *sandbox.Config, opts *Options) {
+		o := opts.OIDC
 		c.Users = []sandbox.DemoUser{
 			{Name: "Alice", Email: "alice@contoso.example", Groups: []string{sandbox.DemoFinanceGroup}},
 			{Name: "Bob", Email: "bob@contoso.example", Groups: []string{"11111111-2222-4333-8444-555555555555", strings.ToUpper(sandbox.DemoControllersGroup)}},
