@@ -96,7 +96,7 @@ type batchView struct {
 	Plan       map[string]string `json:"plan"`
 	Approval   *store.Approval   `json:"approval"`
 	Purchase   *store.Purchase   `json:"purchase,omitempty"`
-	Progress   map[string]any    `json:"progress,omitempty"` // while buying
+	Progress   *progressView     `json:"progress,omitempty"` // while buying
 	Versions   []store.Version   `json:"versions"`
 }
 

@@ -70,6 +70,10 @@ func (s *Server) authenticate(r *http.Request) (*Caller, error) {
 		if c, sess := s.fromSession(r); c != nil {
 			if r.Method != http.MethodGet && r.Method != http.MethodHead {
 				if err := s.checkCSRF(r, sess); err != nil {
+					var ae *apiError
+					if errors.As(err, &ae) {
+						return nil, ae
+					}
 					return nil, &apiError{http.StatusForbidden, err.Error()}
 				}
 			}

@@ -37,13 +37,23 @@ func static() http.Handler {
 // page writes a page with the headers every page has: no script or style
 // from elsewhere, no framing.
 func page(w http.ResponseWriter, status int, name string, data any) {
+	pageHeaders(w)
+	w.WriteHeader(status)
+	_ = pages.ExecuteTemplate(w, name, data)
+}
+
+// fragment writes a part of a page, which a page's script puts in place.
+func fragment(w http.ResponseWriter, name string, data any) {
+	pageHeaders(w)
+	_ = pages.ExecuteTemplate(w, name, data)
+}
+
+func pageHeaders(w http.ResponseWriter) {
 	h := w.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")
 	h.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
 	h.Set("X-Frame-Options", "DENY")
 	h.Set("Referrer-Policy", "same-origin")
-	w.WriteHeader(status)
-	_ = pages.ExecuteTemplate(w, name, data)
 }
 
 // signedPage wraps a page handler: a signed-in person with one of roles;
@@ -51,13 +61,25 @@ func page(w http.ResponseWriter, status int, name string, data any) {
 func (s *Server) signedPage(h func(w http.ResponseWriter, r *http.Request, c *Caller, csrf string) error, roles ...string) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		c, sess := s.fromSession(r)
+		if c == nil && r.Header.Get("HX-Request") == "true" {
+			// A part of a page asked for by its script: the whole page
+			// goes to sign-in, not just the part.
+			w.Header().Set("HX-Redirect", "/")
+			w.WriteHeader(http.StatusUnauthorized)
+			return
+		}
 		if c == nil {
 			http.Redirect(w, r, "/", http.StatusSeeOther)
 			return
 		}
 		if r.Method != http.MethodGet {
 			if err := s.checkCSRF(r, sess); err != nil {
-				page(w, http.StatusForbidden, "error.html", map[string]any{"Caller": c, "CSRF": sess.csrf, "Error": err.Error()})
+				status := http.StatusForbidden
+				var ae *apiError
+				if errors.As(err, &ae) {
+					status = ae.status
+				}
+				page(w, status, "error.html", map[string]any{"Caller": c, "CSRF": sess.csrf, "Error": err.Error()})
 				return
 			}
 		}

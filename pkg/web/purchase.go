@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"path/filepath"
 	"sync"
-	"time"
 
 	"github.com/cspimporter/importer/pkg/importer"
 	"github.com/cspimporter/importer/pkg/store"
@@ -27,36 +26,6 @@ type purchases struct {
 	// following are the batches whose orders someone is asking about.
 	following map[string]bool
 	wg        sync.WaitGroup
-}
-
-// progress is how far a purchase is, for the batch's page and API.
-type progress struct {
-	mu                     sync.Mutex
-	Carts, CartsDone, Rows int
-	RowsDone, Bought       int
-	Started                time.Time
-}
-
-func (p *progress) Start(carts, rows int) {
-	p.mu.Lock()
-	p.Carts, p.Rows = carts, rows
-	p.mu.Unlock()
-}
-
-func (p *progress) CartDone(rows, bought int) {
-	p.mu.Lock()
-	p.CartsDone++
-	p.RowsDone += rows
-	p.Bought += bought
-	p.mu.Unlock()
-}
-
-func (p *progress) Finish() {}
-
-func (p *progress) view() map[string]any {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return map[string]any{"carts": p.Carts, "cartsDone": p.CartsDone, "rows": p.Rows, "rowsDone": p.RowsDone, "bought": p.Bought}
 }
 
 // submission starts buying an approved batch: 202 at once, the purchase
@@ -195,14 +164,3 @@ func (s *Server) Resume() error {
 // Wait waits for the purchases in flight (after the context given to New
 // ended, they finish their carts and stop).
 func (s *Server) Wait() { s.buying.wg.Wait() }
-
-// progressOf is how far a running purchase is, or nil.
-func (s *Server) progressOf(id string) map[string]any {
-	s.buying.mu.Lock()
-	p := s.buying.progress[id]
-	s.buying.mu.Unlock()
-	if p == nil {
-		return nil
-	}
-	return p.view()
-}

@@ -119,6 +119,7 @@ func (s *Server) routes() {
 	s.mux.Handle("GET /batches/{id}", s.signedPage(s.batchPage, anyone...))
 	s.mux.Handle("POST /batches/{id}/decision", s.signedPage(s.decisionForm, RoleApprover))
 	s.mux.Handle("POST /batches/{id}/request", s.signedPage(s.requestForm, RoleSubmitter))
+	s.mux.Handle("GET /batches/{id}/progress", s.signedPage(s.progressPart, anyone...))
 	s.mux.Handle("POST /batches/{id}/purchase", s.signedPage(s.purchaseForm, RoleBuyer))
 	s.mux.Handle("POST /batches/{id}/follow-up", s.signedPage(s.followUpForm, anyone...))
 	s.mux.Handle("GET /audit", s.signedPage(s.auditPage, RoleApprover))

@@ -269,19 +269,40 @@ func (s *Server) checkCSRF(r *http.Request, sess *session) error {
 			return errors.New("the request comes from another site")
 		}
 	}
-	// A header (scripts), the query (a multipart form: its body is not
-	// read before the handler bounds it), or the form (a plain form).
+	// A header (scripts), else the form's field csrf.
 	token := r.Header.Get("X-CSRF-Token")
 	if token == "" {
-		token = r.URL.Query().Get("csrf")
-	}
-	if token == "" && strings.HasPrefix(r.Header.Get("Content-Type"), "application/x-www-form-urlencoded") {
-		token = r.PostFormValue("csrf")
+		var err error
+		if token, err = s.formToken(r); err != nil {
+			return err
+		}
 	}
 	if subtle.ConstantTimeCompare([]byte(token), []byte(sess.csrf)) != 1 {
 		return errors.New("the form is stale or not this app's; reload the page and try again")
 	}
 	return nil
+}
+
+// formToken is the form's csrf field. A multipart form (an upload) is
+// read whole, within the upload limit, before its token is known; the
+// handler then finds the parsed form, and net/http removes its files.
+func (s *Server) formToken(r *http.Request) (string, error) {
+	ct := r.Header.Get("Content-Type")
+	switch {
+	case strings.HasPrefix(ct, "application/x-www-form-urlencoded"):
+		return r.PostFormValue("csrf"), nil
+	case strings.HasPrefix(ct, "multipart/form-data"):
+		r.Body = http.MaxBytesReader(nil, r.Body, s.o.MaxUpload+1<<20)
+		if err := r.ParseMultipartForm(1 << 20); err != nil {
+			var tooBig *http.MaxBytesError
+			if errors.As(err, &tooBig) {
+				return "", fail(http.StatusRequestEntityTooLarge, "the sheet is over "+size(s.o.MaxUpload))
+			}
+			return "", fail(http.StatusBadRequest, "the form could not be read; choose the file and send it again")
+		}
+		return r.PostFormValue("csrf"), nil
+	}
+	return "", nil
 }
 
 // clientAddr is the address a request came from: the first address of

@@ -193,6 +193,31 @@ func TestSignInGroups(t *testing.T) {
 	}
 }
 
+// uploadForm sends a sheet through the upload page's form as a browser
+// does (the page's token a field of the form; batch "" for the file's
+// name), and answers the page it ends on, and where.
+func (s *signedIn) uploadForm(t *testing.T, c *http.Client, csrf, name, sheet, batch string) (string, string, int) {
+	t.Helper()
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	if csrf != "" {
+		_ = mw.WriteField("csrf", csrf)
+	}
+	fw, _ := mw.CreateFormFile("file", name)
+	_, _ = fw.Write(sample(t, sheet))
+	if batch != "" {
+		_ = mw.WriteField("batch", batch)
+	}
+	mw.Close()
+	resp, err := c.Post(s.app+"/upload", mw.FormDataContentType(), &body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	got, _ := io.ReadAll(resp.Body)
+	return string(got), resp.Request.URL.String(), resp.StatusCode
+}
+
 // TestPages: alice uploads through the page and sees her rows; she cannot
 // decide on her own batch; bob approves it and buys it through the pages;
 // a form without the page's token is refused; the audit page lists it all.
@@ -200,28 +225,20 @@ func TestPages(t *testing.T) {
 	s := withSignIn(t)
 	alice, page, _ := s.browser(t, "alice@contoso.example")
 	csrf := hidden.FindStringSubmatch(page)[2]
-	var body bytes.Buffer
-	mw := multipart.NewWriter(&body)
-	fw, _ := mw.CreateFormFile("file", "november.xlsx")
-	_, _ = fw.Write(sample(t, "monthly-orders-with-mistakes.xlsx"))
-	mw.Close()
-	resp, err := alice.Post(s.app+"/upload?csrf="+csrf, mw.FormDataContentType(), &body)
-	if err != nil {
-		t.Fatal(err)
+	if _, _, code := s.uploadForm(t, alice, "", "november.xlsx", "monthly-orders-with-mistakes.xlsx", ""); code != http.StatusForbidden {
+		t.Errorf("an upload without the page's token: %d", code)
 	}
-	got, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	batchURL := resp.Request.URL.String()
+	first, batchURL, _ := s.uploadForm(t, alice, csrf, "november.xlsx", "monthly-orders-with-mistakes.xlsx", "")
 	for _, want := range []string{"november", `<span class="status s-invalid">invalid</span>`, "Quantity: &#39;0&#39; must be a whole number above 0", "You uploaded this version, so someone else decides on it."} {
-		if !strings.Contains(string(got), want) {
-			t.Errorf("the batch page lacks %q:\n%s", want, got)
+		if !strings.Contains(first, want) {
+			t.Errorf("the batch page lacks %q:\n%s", want, first)
 		}
 	}
-	if strings.Contains(string(got), "Approve this plan") {
+	if strings.Contains(first, "Approve this plan") {
 		t.Error("the uploader is offered the decision")
 	}
-	resp, _ = alice.Get(batchURL + "?problems=1")
-	got, _ = io.ReadAll(resp.Body)
+	resp, _ := alice.Get(batchURL + "?problems=1")
+	got, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
 	if !strings.Contains(string(got), "17 rows, page 1 of 1") {
 		t.Errorf("problems only: %s", got)
@@ -244,7 +261,7 @@ func TestPages(t *testing.T) {
 	if resp, _ := bob.PostForm(batchURL+"/decision", url.Values{"planSha256": {plan[1]}, "decision": {"approve"}}); resp.StatusCode != http.StatusForbidden {
 		t.Errorf("a decision without the page's token: %d", resp.StatusCode)
 	}
-	resp, err = bob.PostForm(batchURL+"/decision", url.Values{"csrf": {bobCSRF}, "planSha256": {plan[1]}, "decision": {"approve"}, "comment": {"as agreed"}})
+	resp, err := bob.PostForm(batchURL+"/decision", url.Values{"csrf": {bobCSRF}, "planSha256": {plan[1]}, "decision": {"approve"}, "comment": {"as agreed"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -271,6 +288,20 @@ func TestPages(t *testing.T) {
 	}
 }
 
+// TestUploadFormLimit: the upload page's form is read within the upload
+// limit before its token is checked; a sheet over the limit is told so.
+func TestUploadFormLimit(t *testing.T) {
+	s := withSignIn(t, func(_ *sandbox.Config, o *Options) { o.MaxUpload = 4 << 10 })
+	alice, page, _ := s.browser(t, "alice@contoso.example")
+	got, _, code := s.uploadForm(t, alice, hidden.FindStringSubmatch(page)[2], "november.xlsx", "monthly-orders.xlsx", "")
+	if code != http.StatusRequestEntityTooLarge || !strings.Contains(got, "the sheet is over 4 KB") {
+		t.Errorf("a sheet over the limit: %d\n%s", code, got)
+	}
+	if all, _ := s.st.Batches(); len(all) != 0 {
+		t.Errorf("%d batches kept", len(all))
+	}
+}
+
 // TestPlanDifferencesAndAuditCSV: whoever decides on a new version sees how
 // its plan differs from the one decided on before; the audit log downloads
 // as CSV, and no cell of it becomes a formula.
@@ -279,18 +310,8 @@ func TestPlanDifferencesAndAuditCSV(t *testing.T) {
 	alice, page, _ := s.browser(t, "alice@contoso.example")
 	csrf := hidden.FindStringSubmatch(page)[2]
 	send := func(sheet string) string {
-		var body bytes.Buffer
-		mw := multipart.NewWriter(&body)
-		fw, _ := mw.CreateFormFile("file", "=cmd.xlsx")
-		_, _ = fw.Write(sample(t, sheet))
-		_ = mw.WriteField("batch", "november")
-		mw.Close()
-		resp, err := alice.Post(s.app+"/upload?csrf="+csrf, mw.FormDataContentType(), &body)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		return resp.Request.URL.String()
+		_, at, _ := s.uploadForm(t, alice, csrf, "=cmd.xlsx", sheet, "november")
+		return at
 	}
 	batchURL := send("monthly-orders.xlsx")
 	bob, page, _ := s.browser(t, "bob@contoso.example")
