@@ -91,7 +91,12 @@ func New(o Options) *Server {
 		o.MaxChecks = runtime.NumCPU()
 	}
 	s := &Server{o: o, ctx: o.Context, mux: http.NewServeMux(), buying: purchases{progress: map[string]*progress{}, following: map[string]bool{}}, checks: make(chan struct{}, o.MaxChecks),
-		sess: sessions{byID: map[string]*session{}, pending: map[string]*pendingSignIn{}}}
+		sess: sessions{pending: map[string]*pendingSignIn{}}}
+	if o.Store != nil {
+		if err := o.Store.DropExpiredSessions(time.Now()); err != nil {
+			o.Log.WithError(err).Warn("ended sessions could not be removed")
+		}
+	}
 	s.routes()
 	return s
 }

@@ -16,6 +16,8 @@ import (
 
 	"github.com/coreos/go-oidc/v3/oidc"
 	"golang.org/x/oauth2"
+
+	"github.com/cspimporter/importer/pkg/store"
 )
 
 // OIDC says how people sign in: OpenID Connect's authorization code flow
@@ -38,17 +40,16 @@ type OIDC struct {
 	HTTP *http.Client
 }
 
-// session is a signed-in person.
+// session is a signed-in person's session (kept in the store, so that a
+// restart signs nobody out), as a request sees it.
 type session struct {
-	caller  Caller
-	csrf    string
-	expires time.Time
+	csrf string
 }
 
-// sessions are the signed-in people, and the sign-ins under way.
+// sessions are the sign-ins under way (a restart in the middle of one
+// means signing in again).
 type sessions struct {
 	mu      sync.Mutex
-	byID    map[string]*session
 	pending map[string]*pendingSignIn // by state
 }
 
@@ -126,25 +127,28 @@ func (s *Server) callback(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "this sign-in expired; sign in again", http.StatusBadRequest)
 		return
 	}
-	caller, err := s.exchange(r, p)
+	caller, groups, err := s.exchange(r, p)
 	if err != nil {
 		s.o.Log.WithError(err).Warn("sign-in refused")
 		http.Error(w, "sign-in failed: "+err.Error(), http.StatusForbidden)
 		return
 	}
 	id := randomHex(32)
-	s.sess.mu.Lock()
-	s.sess.byID[id] = &session{caller: *caller, csrf: randomHex(16), expires: time.Now().Add(sessionLife)}
-	s.sess.mu.Unlock()
+	if err := s.o.Store.PutSession(id, store.Session{Who: caller.ID, Groups: groups, CSRF: randomHex(16), Expires: time.Now().Add(sessionLife)}); err != nil {
+		s.o.Log.WithError(err).Error("sign-in: the session could not be kept")
+		http.Error(w, "sign-in failed: the app could not keep your session; try again", http.StatusInternalServerError)
+		return
+	}
 	http.SetCookie(w, &http.Cookie{Name: stateCookie, Value: "", Path: "/auth", MaxAge: -1})
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: id, Path: "/", HttpOnly: true, Secure: s.secure(r), SameSite: http.SameSiteLaxMode, MaxAge: int(sessionLife.Seconds())})
 	_ = s.o.Store.Audit(auditEntry(caller, "sign-in", ""))
 	http.Redirect(w, r, "/", http.StatusFound)
 }
 
-func (s *Server) exchange(r *http.Request, p *pendingSignIn) (*Caller, error) {
+// exchange answers who signed in, with their roles and Entra groups.
+func (s *Server) exchange(r *http.Request, p *pendingSignIn) (*Caller, []string, error) {
 	if e := r.URL.Query().Get("error"); e != "" {
-		return nil, fmt.Errorf("the identity provider said %s: %s", e, r.URL.Query().Get("error_description"))
+		return nil, nil, fmt.Errorf("the identity provider said %s: %s", e, r.URL.Query().Get("error_description"))
 	}
 	ctx := r.Context()
 	if s.o.OIDC.HTTP != nil {
@@ -152,42 +156,42 @@ func (s *Server) exchange(r *http.Request, p *pendingSignIn) (*Caller, error) {
 	}
 	prov, cfg, err := s.provider(ctx)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	tok, err := cfg.Exchange(ctx, r.URL.Query().Get("code"), oauth2.VerifierOption(p.verifier))
 	if err != nil {
-		return nil, fmt.Errorf("the code could not be exchanged: %w", err)
+		return nil, nil, fmt.Errorf("the code could not be exchanged: %w", err)
 	}
 	raw, ok := tok.Extra("id_token").(string)
 	if !ok {
-		return nil, errors.New("the identity provider sent no ID token")
+		return nil, nil, errors.New("the identity provider sent no ID token")
 	}
 	idt, err := prov.Verifier(&oidc.Config{ClientID: s.o.OIDC.ClientID}).Verify(ctx, raw)
 	if err != nil {
-		return nil, fmt.Errorf("the ID token: %w", err)
+		return nil, nil, fmt.Errorf("the ID token: %w", err)
 	}
 	if subtle.ConstantTimeCompare([]byte(idt.Nonce), []byte(p.nonce)) != 1 {
-		return nil, errors.New("the ID token is not this sign-in's (nonce)")
+		return nil, nil, errors.New("the ID token is not this sign-in's (nonce)")
 	}
 	var all idClaims
 	if err := idt.Claims(&all); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	email := strings.ToLower(strings.TrimSpace(all.Email))
 	if email == "" {
 		email = strings.ToLower(strings.TrimSpace(all.PreferredUsername))
 	}
 	if email == "" {
-		return nil, errors.New("the ID token names nobody (no email or preferred_username claim)")
+		return nil, nil, errors.New("the ID token names nobody (no email or preferred_username claim)")
 	}
 	roles := s.rolesOf(email, all.Groups)
 	if len(roles) == 0 {
 		if _, over := all.ClaimNames["groups"]; over && len(s.o.OIDC.GroupRoles) > 0 {
-			return nil, fmt.Errorf("%s is in more groups than Entra ID lists in a sign-in, so the groups that give roles here cannot be read; ask the admin to give you a role by email, or to send only the groups assigned to the app (the app registration's token configuration)", email)
+			return nil, nil, fmt.Errorf("%s is in more groups than Entra ID lists in a sign-in, so the groups that give roles here cannot be read; ask the admin to give you a role by email, or to send only the groups assigned to the app (the app registration's token configuration)", email)
 		}
-		return nil, fmt.Errorf("%s has no role in this importer; ask its admin to add you", email)
+		return nil, nil, fmt.Errorf("%s has no role in this importer; ask its admin to add you", email)
 	}
-	return &Caller{ID: email, Roles: roles, From: s.clientAddr(r)}, nil
+	return &Caller{ID: email, Roles: roles, From: s.clientAddr(r)}, all.Groups, nil
 }
 
 // idClaims are the ID token's claims that say who someone is.
@@ -224,38 +228,41 @@ func (s *Server) rolesOf(email string, groups []string) []string {
 // signOut ends the session (a form post, with its CSRF token).
 func (s *Server) signOut(w http.ResponseWriter, r *http.Request) {
 	if c, err := r.Cookie(sessionCookie); err == nil {
-		s.sess.mu.Lock()
-		sess := s.sess.byID[c.Value]
-		ok := sess != nil && s.checkCSRF(r, sess) == nil
-		if ok {
-			delete(s.sess.byID, c.Value)
-		}
-		s.sess.mu.Unlock()
-		if !ok {
-			http.Error(w, "sign out from the app's own page", http.StatusForbidden)
-			return
+		if sess, err := s.o.Store.Session(c.Value, time.Now()); err == nil {
+			if s.checkCSRF(r, &session{csrf: sess.CSRF}) != nil {
+				http.Error(w, "sign out from the app's own page", http.StatusForbidden)
+				return
+			}
+			if err := s.o.Store.DeleteSession(c.Value); err != nil {
+				s.o.Log.WithError(err).Error("sign-out: the session could not be ended")
+				http.Error(w, "the app could not sign you out; try again", http.StatusInternalServerError)
+				return
+			}
 		}
 	}
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", MaxAge: -1})
 	http.Redirect(w, r, "/", http.StatusSeeOther)
 }
 
-// fromSession is the caller of a request with a live session cookie.
+// fromSession is the caller of a request with a live session cookie,
+// with the roles their email and groups have now.
 func (s *Server) fromSession(r *http.Request) (*Caller, *session) {
 	c, err := r.Cookie(sessionCookie)
+	if err != nil || s.o.OIDC == nil {
+		return nil, nil
+	}
+	sess, err := s.o.Store.Session(c.Value, time.Now())
 	if err != nil {
+		if !errors.Is(err, store.ErrNotFound) {
+			s.o.Log.WithError(err).Error("a session could not be read")
+		}
 		return nil, nil
 	}
-	s.sess.mu.Lock()
-	defer s.sess.mu.Unlock()
-	sess := s.sess.byID[c.Value]
-	if sess == nil || time.Now().After(sess.expires) {
-		delete(s.sess.byID, c.Value)
-		return nil, nil
+	roles := s.rolesOf(sess.Who, sess.Groups)
+	if len(roles) == 0 {
+		return nil, nil // taken out of every role since signing in
 	}
-	caller := sess.caller
-	caller.From = s.clientAddr(r)
-	return &caller, sess
+	return &Caller{ID: sess.Who, Roles: roles, From: s.clientAddr(r)}, &session{csrf: sess.CSRF}
 }
 
 // checkCSRF: a request that changes something and comes with a session

@@ -10,8 +10,11 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -23,6 +26,20 @@ import (
 type signedIn struct {
 	app, idp string
 	st       *store.Store
+	o        Options
+	srv      *atomic.Pointer[Server] // the app, which restart replaces
+}
+
+// restart replaces the app by a new one on the same store, as a restart of
+// the process does; set may change its options first.
+func (s *signedIn) restart(set func(*Options)) {
+	o := s.o
+	oidc := *o.OIDC
+	o.OIDC = &oidc
+	if set != nil {
+		set(&o)
+	}
+	s.srv.Store(New(o))
 }
 
 // withSignIn starts the app and the provider; set may change either's
@@ -50,10 +67,14 @@ func withSignIn(t *testing.T, set ...func(*sandbox.Config, *Options)) *signedIn 
 	base := "http://" + ln.Addr().String()
 	o.Store = st
 	o.OIDC.Issuer, o.OIDC.ClientID, o.OIDC.ClientSecret, o.OIDC.RedirectURL = sb.Issuer(idp.URL), clientID, secret, base+"/auth/callback"
-	srv := &httptest.Server{Listener: ln, Config: &http.Server{Handler: New(o)}}
+	app := &atomic.Pointer[Server]{}
+	app.Store(New(o))
+	srv := &httptest.Server{Listener: ln, Config: &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		app.Load().ServeHTTP(w, r)
+	})}}
 	srv.Start()
 	t.Cleanup(srv.Close)
-	return &signedIn{app: base, idp: idp.URL, st: st}
+	return &signedIn{app: base, idp: idp.URL, st: st, o: o, srv: app}
 }
 
 var hidden = regexp.MustCompile(`<input type="hidden" name="([^"]+)" value="([^"]*)">`)
@@ -285,6 +306,51 @@ func TestPages(t *testing.T) {
 		if !strings.Contains(string(got), want) {
 			t.Errorf("the audit page lacks %q", want)
 		}
+	}
+}
+
+// TestSessionsOutliveARestart: a session is kept in the store, so a
+// restart signs nobody out; its roles are worked out anew on every
+// request, so someone taken out of every role (and restarted) is out;
+// signing out ends it for good. The store never holds the cookie's value.
+func TestSessionsOutliveARestart(t *testing.T) {
+	s := withSignIn(t)
+	alice, page, _ := s.browser(t, "alice@contoso.example")
+	csrf := hidden.FindStringSubmatch(page)[2]
+	home := func() string {
+		t.Helper()
+		resp, err := alice.Get(s.app + "/")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		got, _ := io.ReadAll(resp.Body)
+		return string(got)
+	}
+	const signedIn = "Signed in as <strong>alice@contoso.example</strong> (submitter)"
+	s.restart(nil)
+	if got := home(); !strings.Contains(got, signedIn) {
+		t.Fatalf("after a restart:\n%s", got)
+	}
+	u, _ := url.Parse(s.app)
+	cookie := alice.Jar.Cookies(u)[0].Value
+	raw, _ := os.ReadFile(filepath.Join(s.st.Dir, "importer.db"))
+	if len(cookie) < 32 || bytes.Contains(raw, []byte(cookie)) {
+		t.Error("the store holds the session cookie's value")
+	}
+	s.restart(func(o *Options) { o.OIDC.Roles = map[string][]string{"bob@contoso.example": {RoleApprover}} })
+	if got := home(); strings.Contains(got, "Signed in as") {
+		t.Errorf("taken out of her role, alice is still in:\n%s", got)
+	}
+	s.restart(nil)
+	if resp, err := alice.PostForm(s.app+"/signout", url.Values{"csrf": {csrf}}); err != nil || resp.StatusCode != 200 {
+		t.Fatalf("sign out: %v %v", resp.StatusCode, err)
+	}
+	s.restart(nil)
+	req, _ := http.NewRequest(http.MethodGet, s.app+"/api/v1/batches", nil)
+	req.AddCookie(&http.Cookie{Name: sessionCookie, Value: cookie})
+	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("the cookie of a session signed out of: %v %v", resp.StatusCode, err)
 	}
 }
 
