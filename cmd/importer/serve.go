@@ -29,13 +29,14 @@ type serveOptions struct {
 	tlsCert   string
 	tlsKey    string
 	proxy     bool
+	followUp  time.Duration
 	// Sign-in with Entra ID; roles by email or Entra group.
 	issuer, clientID, publicURL           string
 	submitters, approvers, buyers, admins []string
 }
 
 func newServeCmd(a *app) *cobra.Command {
-	o := serveOptions{connectFlags: defaultConnectFlags(), addr: "127.0.0.1:8080", maxUpload: 25}
+	o := serveOptions{connectFlags: defaultConnectFlags(), addr: "127.0.0.1:8080", maxUpload: 25, followUp: time.Hour}
 	cmd := &cobra.Command{
 		Use:   "serve [flags]",
 		Short: "Serve the web API: upload sheets, see their problems, approve what is bought",
@@ -59,6 +60,7 @@ importer token create.`,
 	f.IntVar(&o.maxChecks, "max-checks", 0, "how many uploaded sheets are checked at once (default: the number of CPUs); bounds the memory")
 	o.connectFlags.register(f, "buy from")
 	f.StringVar(&o.prices, "prices", "", "the price list every upload is priced with (as validate's --prices)")
+	f.DurationVar(&o.followUp, "follow-up", o.followUp, "how often to ask Partner Center about the orders of bought batches until each is provisioned or failed (0: only when someone asks)")
 	f.StringVar(&o.tlsCert, "tls-cert", "", "serve HTTPS with this certificate (PEM; with --tls-key)")
 	f.StringVar(&o.tlsKey, "tls-key", "", "the certificate's private key (PEM)")
 	f.BoolVar(&o.proxy, "trust-proxy", false, "honour X-Forwarded-For and X-Forwarded-Proto (only behind a reverse proxy that sets them)")
@@ -163,6 +165,9 @@ func (a *app) serve(ctx context.Context, o serveOptions) error {
 	if _, _, err := roleMaps(o); err != nil {
 		return fail(err)
 	}
+	if o.followUp < 0 || (o.followUp > 0 && o.followUp < leastInterval && !o.sandbox && !loopback(o.endpoint)) {
+		return fail(fmt.Errorf("--follow-up %s: 0 (only when someone asks), or at least %s: Partner Center may be asked at most that often", o.followUp, leastInterval))
+	}
 	st, err := store.Open(dir)
 	if err != nil {
 		return fail(err)
@@ -187,7 +192,7 @@ func (a *app) serve(ctx context.Context, o serveOptions) error {
 	defer stopIdP()
 	// Purchases outlive the requests that start them, and end with the
 	// process: on SIGTERM they finish their carts in flight and stop.
-	api := web.New(web.Options{Store: st, Conn: conn, Context: ctx, Prices: o.prices, OIDC: signIn, TrustProxy: o.proxy, MaxChecks: o.maxChecks, MaxUpload: o.maxUpload << 20, Log: a.log})
+	api := web.New(web.Options{Store: st, Conn: conn, Context: ctx, Prices: o.prices, OIDC: signIn, TrustProxy: o.proxy, MaxChecks: o.maxChecks, MaxUpload: o.maxUpload << 20, FollowUp: o.followUp, Log: a.log})
 	if err := api.Resume(); err != nil {
 		return fail(err)
 	}

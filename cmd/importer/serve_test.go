@@ -276,6 +276,24 @@ func TestServeRoles(t *testing.T) {
 	}
 }
 
+// TestServeFollowUpInterval: --follow-up is 0 (only when someone asks) or
+// at least 30 s against Partner Center, checked before anything is made.
+func TestServeFollowUpInterval(t *testing.T) {
+	for flag, want := range map[string]string{
+		"10s": "--follow-up 10s: 0 (only when someone asks), or at least 30s",
+		"-1m": "--follow-up -1m0s: 0",
+	} {
+		dir := t.TempDir()
+		r := cli(t, dir, "serve", "--addr", "127.0.0.1:0", "--data", filepath.Join(dir, "data"), "--follow-up", flag)
+		if r.code != 2 || !strings.Contains(r.stderr, want) {
+			t.Errorf("--follow-up %s: exit %d %s", flag, r.code, r.stderr)
+		}
+		if _, err := os.Stat(filepath.Join(dir, "data")); err == nil {
+			t.Errorf("--follow-up %s: the data directory was made", flag)
+		}
+	}
+}
+
 // TestServeTLS: with --tls-cert and --tls-key the app is served over HTTPS.
 func TestServeTLS(t *testing.T) {
 	t.Parallel() // a process: see parallelTests

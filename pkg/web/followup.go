@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 
@@ -13,10 +14,16 @@ import (
 // and provisioning go into the results workbook and the rows, and the
 // counts into the batch. It reads and never buys, so anyone may ask.
 func (s *Server) followUp(r *http.Request) (*store.Batch, error) {
+	c := callerOf(r.Context())
+	return s.followUpBatch(r.Context(), r.PathValue("id"), auditEntry(c, "follow-up", r.PathValue("id")))
+}
+
+// followUpBatch is a follow-up of batch id, audited as by e's caller.
+func (s *Server) followUpBatch(ctx context.Context, id string, e store.Entry) (*store.Batch, error) {
 	if s.o.Conn == nil {
 		return nil, fail(http.StatusConflict, "this server has no connection to Partner Center to ask")
 	}
-	b, err := s.o.Store.Batch(r.PathValue("id"))
+	b, err := s.o.Store.Batch(id)
 	if err != nil {
 		return nil, err
 	}
@@ -34,8 +41,8 @@ func (s *Server) followUp(r *http.Request) (*store.Batch, error) {
 	defer s.buying.endFollowUp(b.ID)
 	co := importer.CheckOptions{Results: s.file(b, v, "results.xlsx"), Now: s.o.Now(), Log: s.o.Log}
 	so := importer.StatusOptions{Batch: b.Name, State: s.journal(b), Summary: s.file(b, v, "summary.json"), Concurrency: 5, Log: s.o.Log}
-	f, err := importer.Status(r.Context(), v.File, co, so, s.o.Conn)
-	fu := &store.FollowUp{At: s.o.Now().UTC(), By: callerOf(r.Context()).ID}
+	f, err := importer.Status(ctx, v.File, co, so, s.o.Conn)
+	fu := &store.FollowUp{At: s.o.Now().UTC(), By: e.Who}
 	switch {
 	case f == nil:
 		s.o.Log.WithError(err).WithField("batch", b.ID).Warn("follow-up")
@@ -56,7 +63,8 @@ func (s *Server) followUp(r *http.Request) (*store.Batch, error) {
 	if err != nil {
 		return nil, err
 	}
-	return b, s.auditOf(r, "follow-up", b.ID, fmtFollowUp(fu))
+	e.At, e.Detail = s.o.Now().UTC(), fmtFollowUp(fu)
+	return b, s.o.Store.Audit(e)
 }
 
 func fmtFollowUp(f *store.FollowUp) string {

@@ -161,6 +161,6 @@ func (s *Server) Resume() error {
 	return nil
 }
 
-// Wait waits for the purchases in flight (after the context given to New
-// ended, they finish their carts and stop).
+// Wait waits for the purchases and follow-ups in flight (after the context
+// given to New ended, purchases finish their carts and stop).
 func (s *Server) Wait() { s.buying.wg.Wait() }

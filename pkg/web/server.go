@@ -41,6 +41,13 @@ type Options struct {
 	// bounds the app's memory however many people upload at once; the
 	// others wait their turn.
 	MaxChecks int
+	// FollowUp is how often the app asks Partner Center where the orders
+	// of bought batches stand, until each is provisioned or failed (0:
+	// only when someone asks).
+	FollowUp time.Duration
+	// followUpTick is how often due follow-ups are looked for (default a
+	// minute; tests make it shorter).
+	followUpTick time.Duration
 	// MaxUpload bounds an uploaded sheet, in bytes (default 25 MB).
 	MaxUpload int64
 	Log       logrus.FieldLogger
@@ -98,6 +105,13 @@ func New(o Options) *Server {
 		}
 	}
 	s.routes()
+	if o.FollowUp > 0 && o.Conn != nil {
+		if s.o.followUpTick <= 0 {
+			s.o.followUpTick = min(time.Minute, o.FollowUp)
+		}
+		s.buying.wg.Add(1)
+		go s.followUps()
+	}
 	return s
 }
 

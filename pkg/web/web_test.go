@@ -38,7 +38,9 @@ func newApp(t *testing.T, o Options) *app {
 	}
 	t.Cleanup(func() { st.Close() })
 	o.Store = st
-	o.Now = func() time.Time { return time.Date(2026, 11, 21, 9, 0, 0, 0, time.UTC) }
+	if o.Now == nil {
+		o.Now = func() time.Time { return time.Date(2026, 11, 21, 9, 0, 0, 0, time.UTC) }
+	}
 	a := &app{t: t, st: st, tokens: map[string]string{}}
 	for name, roles := range map[string][]string{
 		"alice": {RoleSubmitter}, "erin": {RoleSubmitter}, "bob": {RoleApprover, RoleBuyer}, "dave": {RoleBuyer}, "carol": {RoleAdmin},
