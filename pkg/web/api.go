@@ -22,36 +22,18 @@ import (
 	"github.com/cspimporter/importer/pkg/store"
 )
 
-// Batch statuses.
+// Batch statuses (the core's).
 const (
-	StatusInvalid  = "invalid" // has invalid rows
-	StatusReady    = "ready"   // every row valid
-	StatusAwaiting = "awaiting-approval"
-	StatusApproved = "approved" // the current plan is approved
-	StatusRejected = "rejected" // the current plan is rejected
+	StatusInvalid  = importer.BatchInvalid
+	StatusReady    = importer.BatchReady
+	StatusAwaiting = importer.BatchAwaiting
+	StatusApproved = importer.BatchApproved
+	StatusRejected = importer.BatchRejected
+	StatusBuying   = importer.BatchBuying
+	StatusDone     = importer.BatchDone
+	StatusProblems = importer.BatchProblems
+	StatusFailed   = importer.BatchFailed
 )
-
-// statusOf is where a batch stands: an approval counts only for the plan
-// it approved.
-func statusOf(b *store.Batch) string {
-	v := b.Current()
-	if p := b.Purchase; p != nil && v != nil && p.PlanSHA256 == v.PlanSHA256 {
-		return p.State
-	}
-	if a := b.Approval; a != nil && v != nil && a.PlanSHA256 == v.PlanSHA256 {
-		if a.Decision == "approve" {
-			return StatusApproved
-		}
-		return StatusRejected
-	}
-	if v != nil && v.Invalid > 0 {
-		return StatusInvalid
-	}
-	if q := b.Requested; q != nil && v != nil && q.PlanSHA256 == v.PlanSHA256 {
-		return StatusAwaiting
-	}
-	return StatusReady
-}
 
 // request asks for a decision on the current plan (a batch whose rows are
 // all valid).
@@ -67,17 +49,7 @@ func (s *Server) request(w http.ResponseWriter, r *http.Request) error {
 func (s *Server) askApproval(r *http.Request) (*store.Batch, error) {
 	caller := callerOf(r.Context())
 	b, err := s.o.Store.UpdateBatch(r.PathValue("id"), func(b *store.Batch) error {
-		switch st := statusOf(b); st {
-		case StatusReady:
-		case StatusAwaiting:
-			return nil
-		case StatusInvalid:
-			return fail(http.StatusConflict, "the batch has invalid rows: fix them and upload it again first")
-		default:
-			return fail(http.StatusConflict, "the batch is "+st+": there is nothing to ask")
-		}
-		b.Requested = &store.Request{By: caller.ID, At: s.o.Now().UTC(), PlanSHA256: b.Current().PlanSHA256}
-		return nil
+		return importer.AskApproval(b, caller.ID, s.o.Now())
 	})
 	if err != nil {
 		return nil, err
@@ -102,7 +74,7 @@ type batchView struct {
 
 func (s *Server) view(b *store.Batch, withSummary bool) batchView {
 	v := b.Current()
-	out := batchView{ID: b.ID, Batch: b.Name, Status: statusOf(b), Version: v.N, UploadedBy: v.UploadedBy,
+	out := batchView{ID: b.ID, Batch: b.Name, Status: importer.BatchStatus(b), Version: v.N, UploadedBy: v.UploadedBy,
 		Plan: map[string]string{"sha256": v.PlanSHA256}, Versions: b.Versions}
 	if a := b.Approval; a != nil && a.PlanSHA256 == v.PlanSHA256 {
 		out.Approval = a
@@ -162,12 +134,7 @@ func (s *Server) doUpload(w http.ResponseWriter, r *http.Request) (*store.Batch,
 		batchName = report.BaseName(name)
 	}
 	caller := callerOf(r.Context())
-	b, n, err := s.o.Store.Reserve(batchName, s.o.Now().UTC(), func(b *store.Batch) error {
-		if len(b.Versions) > 0 && statusOf(b) == StatusBuying {
-			return fail(http.StatusConflict, "batch "+batchName+" is being bought; upload a new version once it is done")
-		}
-		return nil
-	})
+	b, n, err := s.o.Store.Reserve(batchName, s.o.Now().UTC(), importer.MayUpload)
 	if err != nil {
 		return nil, err
 	}
@@ -399,25 +366,9 @@ type decision struct {
 
 // decide records a decision on the current plan.
 func (s *Server) decide(r *http.Request, in decision) (*store.Batch, error) {
-	if in.Decision != "approve" && in.Decision != "reject" {
-		return nil, fail(http.StatusBadRequest, "decision is approve or reject")
-	}
 	caller := callerOf(r.Context())
 	b, err := s.o.Store.UpdateBatch(r.PathValue("id"), func(b *store.Batch) error {
-		v := b.Current()
-		if v.UploadedBy == caller.ID {
-			return fail(http.StatusForbidden, "four eyes: you uploaded this version, so someone else decides on it")
-		}
-		if in.PlanSHA256 != v.PlanSHA256 {
-			return fail(http.StatusConflict, "the batch changed: its plan is now "+v.PlanSHA256+"; look at it again and decide on that one")
-		}
-		if p := b.Purchase; p != nil && p.PlanSHA256 == v.PlanSHA256 {
-			return fail(http.StatusConflict, "this plan is bought already ("+p.State+")")
-		}
-		a := store.Approval{Decision: in.Decision, By: caller.ID, At: s.o.Now().UTC(), Comment: in.Comment, PlanSHA256: v.PlanSHA256, Version: v.N}
-		b.Approval = &a
-		b.History = append(b.History, a)
-		return nil
+		return importer.Decide(b, caller.ID, in.Decision, in.PlanSHA256, in.Comment, s.o.Now())
 	})
 	if err != nil {
 		return nil, err

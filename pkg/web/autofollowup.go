@@ -4,6 +4,7 @@ import (
 	"errors"
 	"time"
 
+	"github.com/cspimporter/importer/pkg/importer"
 	"github.com/cspimporter/importer/pkg/store"
 )
 
@@ -33,7 +34,7 @@ func (s *Server) followUps() {
 			if s.ctx.Err() != nil {
 				return
 			}
-			if !followUpDue(b, now, s.o.FollowUp) || now.Sub(tried[b.ID]) < s.o.FollowUp {
+			if !importer.FollowUpDue(b, now, s.o.FollowUp) || now.Sub(tried[b.ID]) < s.o.FollowUp {
 				continue
 			}
 			tried[b.ID] = now
@@ -44,22 +45,4 @@ func (s *Server) followUps() {
 			}
 		}
 	}
-}
-
-// followUpDue: b's current version was bought (the purchase has ended,
-// with orders to follow), Partner Center has not yet said that every order
-// is settled, and the last look (or the purchase's end) is every ago.
-func followUpDue(b *store.Batch, now time.Time, every time.Duration) bool {
-	v, p := b.Current(), b.Purchase
-	if p == nil || v == nil || p.PlanSHA256 != v.PlanSHA256 || (p.State != StatusDone && p.State != StatusProblems) {
-		return false
-	}
-	last := p.Finished
-	if f := p.FollowUp; f != nil {
-		if f.Pending == 0 && f.Error == "" {
-			return false // every order provisioned or failed
-		}
-		last = f.At
-	}
-	return now.Sub(last) >= every
 }

@@ -9,42 +9,7 @@ import (
 	"time"
 
 	"github.com/cspimporter/importer/pkg/importer"
-	"github.com/cspimporter/importer/pkg/store"
 )
-
-func TestFollowUpDue(t *testing.T) {
-	end := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
-	bought := func(state string, f *store.FollowUp) *store.Batch {
-		return &store.Batch{Versions: []store.Version{{N: 1, PlanSHA256: "p"}},
-			Purchase: &store.Purchase{State: state, PlanSHA256: "p", Finished: end, FollowUp: f}}
-	}
-	tests := []struct {
-		name  string
-		b     *store.Batch
-		after time.Duration
-		want  bool
-	}{
-		{"never bought", &store.Batch{Versions: []store.Version{{N: 1, PlanSHA256: "p"}}}, 2 * time.Hour, false},
-		{"being bought", bought(StatusBuying, nil), 2 * time.Hour, false},
-		{"could not run", bought(StatusFailed, nil), 2 * time.Hour, false},
-		{"a new version since", &store.Batch{Versions: []store.Version{{N: 1, PlanSHA256: "p"}, {N: 2, PlanSHA256: "q"}},
-			Purchase: &store.Purchase{State: StatusDone, PlanSHA256: "p", Finished: end}}, 2 * time.Hour, false},
-		{"just bought", bought(StatusDone, nil), 30 * time.Minute, false},
-		{"bought an hour ago", bought(StatusDone, nil), time.Hour, true},
-		{"bought with problems", bought(StatusProblems, nil), time.Hour, true},
-		{"pending, asked recently", bought(StatusDone, &store.FollowUp{At: end.Add(90 * time.Minute), Pending: 3}), 2 * time.Hour, false},
-		{"pending, asked an hour ago", bought(StatusDone, &store.FollowUp{At: end.Add(time.Hour), Pending: 3}), 2 * time.Hour, true},
-		{"unanswered, asked an hour ago", bought(StatusDone, &store.FollowUp{At: end.Add(time.Hour), Error: "timeout"}), 2 * time.Hour, true},
-		{"settled", bought(StatusDone, &store.FollowUp{At: end.Add(time.Hour), Done: 28, Failed: 2}), 5 * time.Hour, false},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if got := followUpDue(tt.b, end.Add(tt.after), time.Hour); got != tt.want {
-				t.Errorf("got %v, want %v", got, tt.want)
-			}
-		})
-	}
-}
 
 // TestAutomaticFollowUp: an hour after a purchase, the app asks Partner
 // Center about its orders by itself, once they are all provisioned it

@@ -27,14 +27,10 @@ func (s *Server) followUpBatch(ctx context.Context, id string, e store.Entry) (*
 	if err != nil {
 		return nil, err
 	}
-	v := b.Current()
-	p := b.Purchase
-	switch {
-	case p == nil || p.PlanSHA256 != v.PlanSHA256:
-		return nil, fail(http.StatusConflict, "this version is not bought, so it has no orders to follow")
-	case p.State == StatusBuying:
-		return nil, fail(http.StatusConflict, "the purchase is still running; ask about its orders when it has finished")
+	if err := importer.MayFollowUp(b); err != nil {
+		return nil, err
 	}
+	v := b.Current()
 	if !s.buying.startFollowUp(b.ID) {
 		return nil, fail(http.StatusConflict, "this batch is being bought, or someone is asking about its orders already; look again in a moment")
 	}

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/cspimporter/importer/pkg/approval"
+	"github.com/cspimporter/importer/pkg/importer"
 	"github.com/cspimporter/importer/pkg/report"
 	"github.com/cspimporter/importer/pkg/store"
 )
@@ -90,9 +91,12 @@ func (s *Server) signedPage(h func(w http.ResponseWriter, r *http.Request, c *Ca
 		if err := h(w, r.WithContext(withCaller(r.Context(), c)), c, sess.csrf); err != nil {
 			status, msg := http.StatusInternalServerError, "this could not be done; the server's log says why"
 			var ae *apiError
+			var no *importer.Refusal
 			switch {
 			case errors.As(err, &ae):
 				status, msg = ae.status, ae.msg
+			case errors.As(err, &no):
+				status, msg = refusalStatus(no.Kind), no.Msg
 			case errors.Is(err, store.ErrNotFound):
 				status, msg = http.StatusNotFound, "there is no such batch"
 			default:
@@ -123,7 +127,7 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	page(w, http.StatusOK, "batches.html", map[string]any{"Caller": c, "CSRF": sess.csrf, "Batches": rows, "Status": want,
-		"Statuses": []string{StatusInvalid, StatusReady, StatusAwaiting, StatusApproved, StatusRejected, StatusBuying, StatusDone, StatusProblems, StatusFailed}})
+		"Statuses": importer.BatchStatuses})
 }
 
 func (s *Server) uploadPage(w http.ResponseWriter, r *http.Request, c *Caller, csrf string) error {
@@ -175,9 +179,10 @@ func (s *Server) batchPage(w http.ResponseWriter, r *http.Request, c *Caller, cs
 	page(w, http.StatusOK, "batch.html", map[string]any{"Caller": c, "CSRF": csrf, "B": v, "Summary": sum, "Rows": rows[from:to],
 		"Since": s.sinceDecided(r, b),
 		"Page":  n, "Pages": pages, "Total": len(rows), "ProblemsOnly": problemsOnly, "Prev": n - 1, "Next": next(n, pages),
-		"MayDecide": c.Has(RoleApprover) && v.UploadedBy != c.ID && (v.Status == StatusReady || v.Status == StatusAwaiting || v.Status == StatusInvalid || v.Status == StatusRejected || v.Status == StatusApproved),
-		"MayAsk":    c.Has(RoleSubmitter) && v.Status == StatusReady,
-		"MayBuy":    c.Has(RoleBuyer) && v.Status == StatusApproved})
+		"MayDecide":  c.Has(RoleApprover) && importer.MayDecide(b, c.ID) == nil,
+		"MayApprove": b.Current().Invalid == 0, "Invalid": b.Current().Invalid,
+		"MayAsk": c.Has(RoleSubmitter) && importer.MayAsk(b) == nil,
+		"MayBuy": c.Has(RoleBuyer) && importer.MayBuy(b) == nil})
 	return nil
 }
 

@@ -10,14 +10,6 @@ import (
 	"github.com/cspimporter/importer/pkg/store"
 )
 
-// Purchase states (a batch's status while and after it is bought).
-const (
-	StatusBuying   = "buying"
-	StatusDone     = "done"                   // every row ordered
-	StatusProblems = "finished-with-problems" // some rows not ordered
-	StatusFailed   = "failed"                 // could not run
-)
-
 // purchases runs the purchases in the background, never in a request, and
 // knows how far each is.
 type purchases struct {
@@ -51,17 +43,9 @@ func (s *Server) startPurchase(r *http.Request) (*store.Batch, error) {
 	}
 	caller := callerOf(r.Context())
 	started := false
-	b, err := s.o.Store.UpdateBatch(r.PathValue("id"), func(b *store.Batch) error {
-		v := b.Current()
-		if p := b.Purchase; p != nil && p.PlanSHA256 == v.PlanSHA256 && p.State != StatusFailed {
-			return nil // already started, or done: nothing new
-		}
-		if statusOf(b) != StatusApproved {
-			return fail(http.StatusConflict, "only an approved batch is bought; this one is "+statusOf(b))
-		}
-		b.Purchase = &store.Purchase{State: StatusBuying, By: caller.ID, Started: s.o.Now().UTC(), Version: v.N, PlanSHA256: v.PlanSHA256}
-		started = true
-		return nil
+	b, err := s.o.Store.UpdateBatch(r.PathValue("id"), func(b *store.Batch) (err error) {
+		started, err = importer.StartPurchase(b, caller.ID, s.o.Now())
+		return err
 	})
 	if err != nil {
 		return nil, err
@@ -130,13 +114,11 @@ func (s *Server) run(b *store.Batch, v *store.Version, p *progress) (state strin
 			s.o.Log.WithError(werr).Warn("the rows of the purchase could not be written")
 		}
 	}
-	switch {
-	case err == nil:
-		return StatusDone, statuses, ""
-	case done != nil:
-		return StatusProblems, statuses, importer.Message(err)
+	state = importer.PurchaseState(done, err)
+	if err != nil {
+		msg = importer.Message(err)
 	}
-	return StatusFailed, statuses, importer.Message(err)
+	return state, statuses, msg
 }
 
 // journal is the batch's own journal in the data directory (the sandbox's

@@ -182,13 +182,28 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 // caller's (logged, not shown: it may name paths or worse).
 func (s *Server) answer(w http.ResponseWriter, r *http.Request, err error) {
 	var ae *apiError
+	var no *importer.Refusal
 	switch {
 	case errors.As(err, &ae):
 		writeError(w, ae.status, ae.msg)
+	case errors.As(err, &no):
+		writeError(w, refusalStatus(no.Kind), no.Msg)
 	case errors.Is(err, store.ErrNotFound):
 		writeError(w, http.StatusNotFound, "no such batch")
 	default:
 		s.o.Log.WithError(err).WithField("path", r.URL.Path).Error("request failed")
 		writeError(w, http.StatusInternalServerError, "the request could not be done; the server's log says why")
 	}
+}
+
+// refusalStatus answers a rule's refusal: 403 for who asks (four eyes),
+// 409 for where the batch stands, 400 for what was asked.
+func refusalStatus(k importer.RefusalKind) int {
+	switch k {
+	case importer.NotYou:
+		return http.StatusForbidden
+	case importer.BadInput:
+		return http.StatusBadRequest
+	}
+	return http.StatusConflict
 }

@@ -240,7 +240,8 @@ func (s *signedIn) uploadForm(t *testing.T, c *http.Client, csrf, name, sheet, b
 }
 
 // TestPages: alice uploads through the page and sees her rows; she cannot
-// decide on her own batch; bob approves it and buys it through the pages;
+// decide on her own batch; bob cannot approve its invalid rows; he
+// approves her corrected version and buys it through the pages;
 // a form without the page's token is refused; the audit page lists it all.
 func TestPages(t *testing.T) {
 	s := withSignIn(t)
@@ -281,6 +282,24 @@ func TestPages(t *testing.T) {
 	}
 	if resp, _ := bob.PostForm(batchURL+"/decision", url.Values{"planSha256": {plan[1]}, "decision": {"approve"}}); resp.StatusCode != http.StatusForbidden {
 		t.Errorf("a decision without the page's token: %d", resp.StatusCode)
+	}
+	// A version with invalid rows may be rejected, never approved.
+	if !strings.Contains(string(got), "Reject this version") || !strings.Contains(string(got), "17 rows are invalid, so it cannot be approved.") ||
+		strings.Contains(string(got), "Approve this plan") {
+		t.Errorf("bob's decision on a version with invalid rows:\n%s", got)
+	}
+	resp, _ = bob.PostForm(batchURL+"/decision", url.Values{"csrf": {bobCSRF}, "planSha256": {plan[1]}, "decision": {"approve"}})
+	got, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusConflict || !strings.Contains(string(got), "17 rows of this version are invalid, so it cannot be approved") {
+		t.Errorf("approving invalid rows: %d %s", resp.StatusCode, got)
+	}
+	_, batchURL, _ = s.uploadForm(t, alice, csrf, "november.xlsx", "monthly-orders.xlsx", "")
+	resp, _ = bob.Get(batchURL)
+	got, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if plan = regexp.MustCompile(`name="planSha256" value="([0-9a-f]+)"`).FindStringSubmatch(string(got)); plan == nil || !strings.Contains(string(got), "Approve this plan") {
+		t.Fatalf("bob is not offered the decision on the corrected version:\n%s", got)
 	}
 	resp, err := bob.PostForm(batchURL+"/decision", url.Values{"csrf": {bobCSRF}, "planSha256": {plan[1]}, "decision": {"approve"}, "comment": {"as agreed"}})
 	if err != nil {
