@@ -131,6 +131,15 @@ type Version struct {
 	Invalid    int       `json:"invalidRows"`
 	PlanSHA256 string    `json:"planSha256"` // of the plan file, what an approval is bound to
 	Online     bool      `json:"checkedOnline,omitempty"`
+	// Costs are the plan's estimated cost of the lines to buy, per
+	// currency (none without a price list).
+	Costs []Amount `json:"estimatedCost,omitempty"`
+}
+
+// Amount is an amount of money in a currency.
+type Amount struct {
+	Currency string  `json:"currency"`
+	Total    float64 `json:"total"`
 }
 
 // Approval is a decision on a plan.

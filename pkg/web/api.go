@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -217,6 +218,9 @@ func (s *Server) check(r *http.Request, b *store.Batch, v *store.Version, name s
 	sum := sha256.Sum256(raw)
 	v.File, v.SHA256, v.PlanSHA256 = input, done.Sheet.File.SHA256, hex.EncodeToString(sum[:])
 	v.Rows, v.Invalid = len(done.Sheet.Rows), done.Sheet.Count(order.StatusInvalid)
+	for _, c := range plan.Costs {
+		v.Costs = append(v.Costs, store.Amount{Currency: c.Currency, Total: c.Total})
+	}
 	return writeRows(s.file(b, v, "rows.json"), done.Run)
 }
 
@@ -229,6 +233,10 @@ type rowView struct {
 	CustomerID    string `json:"customerId"`
 	CatalogItemID string `json:"catalogItemId"`
 	Quantity      string `json:"quantity"`
+	BillingCycle  string `json:"billingCycle"`
+	TermDuration  string `json:"termDuration"`
+	// ProblemColumns name the columns whose cells are at fault (errors).
+	ProblemColumns []string `json:"problemColumns,omitempty"`
 	// OrderStatus and Provisioning are what the last follow-up found.
 	OrderStatus  string `json:"orderStatus,omitempty"`
 	Provisioning string `json:"provisioning,omitempty"`
@@ -240,7 +248,13 @@ func writeRows(path string, run *report.Run) error {
 		r, o := &run.Rows[i], &run.Outcomes[i]
 		rows[i] = rowView{Row: r.Line, Status: string(o.Status), Message: report.RunMessage(run, i), Cart: o.Cart,
 			CustomerID: r.Get(order.CustomerID), CatalogItemID: r.Get(order.CatalogItemID), Quantity: r.Get(order.Quantity),
+			BillingCycle: r.Get(order.BillingCycle), TermDuration: r.Get(order.TermDuration),
 			OrderStatus: o.OrderStatus, Provisioning: o.Provisioning}
+		for _, p := range o.Problems {
+			if p.Severity == order.Error && p.Field != order.NoField && !slices.Contains(rows[i].ProblemColumns, p.Field.String()) {
+				rows[i].ProblemColumns = append(rows[i].ProblemColumns, p.Field.String())
+			}
+		}
 	}
 	b, err := json.Marshal(rows)
 	if err != nil {

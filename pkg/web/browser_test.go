@@ -112,6 +112,7 @@ func TestBrowser(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS(`a[href="/signin"]`)),
 		signIn("bob@contoso.example", "4-demo-sign-in-bob"),
 		chromedp.Navigate(batchURL),
+		chromedp.Click(chromedp.CSS(`a.button[href$="/plan"]`), chromedp.NodeVisible),
 		chromedp.WaitVisible(chromedp.CSS(`button[value="approve"]`)),
 		shot("5-approval"),
 		chromedp.SendKeys(chromedp.CSS(`#comment`), "as agreed"),
@@ -154,7 +155,10 @@ func TestBrowser(t *testing.T) {
 	if main := text(`main`); strings.Count(main, "provisioning fulfilled") != 30 {
 		t.Errorf("the rows do not show their provisioning:\n%s", main)
 	}
-	do(shot("7-orders"))
+	do(shot("7-orders"), chromedp.Navigate(app.app+"/"), chromedp.WaitVisible(chromedp.CSS(`main table`)), shot("8-batches"))
+	if list := text(`main table`); !strings.Contains(list, "november") || !strings.Contains(list, "bob@contoso.example") || !strings.Contains(list, "done") {
+		t.Errorf("the batches page:\n%s", list)
+	}
 	// The sandbox placed each order once.
 	all, _ := app.st.Batches()
 	if n, err := sandbox.SavedOrders(filepath.Join(app.st.Dir, "journals", all[0].ID+".sandbox")); err != nil || n != 21 {

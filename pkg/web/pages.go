@@ -9,6 +9,8 @@ import (
 	"io/fs"
 	"net/http"
 	"os"
+	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -26,6 +28,16 @@ var pages = template.Must(template.New("").Funcs(template.FuncMap{
 	"join":  strings.Join,
 	"lower": strings.ToLower,
 	"has":   func(c *Caller, roles ...string) bool { return c.Has(roles...) },
+	"cell":  cell,
+	"amounts": func(as []store.Amount) string {
+		var parts []string
+		for _, a := range as {
+			parts = append(parts, report.Money(a.Total)+" "+a.Currency)
+		}
+		return strings.Join(parts, " + ")
+	},
+	"when": func(t time.Time) string { return t.Format("2006-01-02 15:04 MST") },
+	"dec":  func(n int) int { return n - 1 },
 }).ParseFS(pageFiles, "templates/*.html"))
 
 // static serves the pages' style sheet from the binary: nothing from
@@ -131,7 +143,8 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) uploadPage(w http.ResponseWriter, r *http.Request, c *Caller, csrf string) error {
-	page(w, http.StatusOK, "upload.html", map[string]any{"Caller": c, "CSRF": csrf, "Online": s.o.Conn != nil, "MaxUpload": size(s.o.MaxUpload)})
+	page(w, http.StatusOK, "upload.html", map[string]any{"Caller": c, "CSRF": csrf, "Online": s.o.Conn != nil, "MaxUpload": size(s.o.MaxUpload),
+		"Batch": r.URL.Query().Get("batch"), "Prices": priceListName(s.o.Prices)})
 	return nil
 }
 
@@ -152,6 +165,10 @@ func (s *Server) batchPage(w http.ResponseWriter, r *http.Request, c *Caller, cs
 		return err
 	}
 	v := s.view(b, false)
+	plan, err := approval.Load(r.Context(), s.file(b, b.Current(), "plan.json"))
+	if err != nil {
+		return err
+	}
 	var sum report.Summary
 	if raw, err := os.ReadFile(s.file(b, b.Current(), "summary.json")); err == nil {
 		_ = json.Unmarshal(raw, &sum)
@@ -181,7 +198,9 @@ func (s *Server) batchPage(w http.ResponseWriter, r *http.Request, c *Caller, cs
 		"Page":  n, "Pages": pages, "Total": len(rows), "ProblemsOnly": problemsOnly, "Prev": n - 1, "Next": next(n, pages),
 		"MayDecide":  c.Has(RoleApprover) && importer.MayDecide(b, c.ID) == nil,
 		"MayApprove": b.Current().Invalid == 0, "Invalid": b.Current().Invalid,
-		"MayAsk": c.Has(RoleSubmitter) && importer.MayAsk(b) == nil,
+		"MayAsk":    c.Has(RoleSubmitter) && importer.MayAsk(b) == nil,
+		"MayUpload": c.Has(RoleSubmitter) && importer.MayUpload(b) == nil,
+		"Current":   b.Current(), "Versions": newestFirst(b.Versions), "Costs": costsText(plan.Costs), "PerCustomer": perCustomer(plan),
 		"MayBuy": c.Has(RoleBuyer) && importer.MayBuy(b) == nil})
 	return nil
 }
@@ -281,4 +300,18 @@ func (s *Server) sinceDecided(r *http.Request, b *store.Batch) map[string]any {
 		return nil
 	}
 	return map[string]any{"Version": last.Version, "Decision": last.Decision, "Differences": approval.Differences(was, now)}
+}
+
+func newestFirst(vs []store.Version) []store.Version {
+	out := slices.Clone(vs)
+	slices.Reverse(out)
+	return out
+}
+
+// priceListName names the settings' price list without its folders ("": none).
+func priceListName(path string) string {
+	if path == "" {
+		return ""
+	}
+	return filepath.Base(path)
 }

@@ -136,6 +136,7 @@ func (s *Server) routes() {
 	s.mux.Handle("GET /upload", s.signedPage(s.uploadPage, RoleSubmitter))
 	s.mux.Handle("POST /upload", s.signedPage(s.uploadForm, RoleSubmitter))
 	s.mux.Handle("GET /batches/{id}", s.signedPage(s.batchPage, anyone...))
+	s.mux.Handle("GET /batches/{id}/plan", s.signedPage(s.planPage, anyone...))
 	s.mux.Handle("POST /batches/{id}/decision", s.signedPage(s.decisionForm, RoleApprover))
 	s.mux.Handle("POST /batches/{id}/request", s.signedPage(s.requestForm, RoleSubmitter))
 	s.mux.Handle("GET /batches/{id}/progress", s.signedPage(s.progressPart, anyone...))

@@ -273,7 +273,7 @@ func TestPages(t *testing.T) {
 
 	bob, page, _ := s.browser(t, "bob@contoso.example")
 	bobCSRF := hidden.FindStringSubmatch(page)[2]
-	resp, _ = bob.Get(batchURL)
+	resp, _ = bob.Get(batchURL + "/plan")
 	got, _ = io.ReadAll(resp.Body)
 	resp.Body.Close()
 	plan := regexp.MustCompile(`name="planSha256" value="([0-9a-f]+)"`).FindStringSubmatch(string(got))
@@ -295,7 +295,7 @@ func TestPages(t *testing.T) {
 		t.Errorf("approving invalid rows: %d %s", resp.StatusCode, got)
 	}
 	_, batchURL, _ = s.uploadForm(t, alice, csrf, "november.xlsx", "monthly-orders.xlsx", "")
-	resp, _ = bob.Get(batchURL)
+	resp, _ = bob.Get(batchURL + "/plan")
 	got, _ = io.ReadAll(resp.Body)
 	resp.Body.Close()
 	if plan = regexp.MustCompile(`name="planSha256" value="([0-9a-f]+)"`).FindStringSubmatch(string(got)); plan == nil || !strings.Contains(string(got), "Approve this plan") {
@@ -401,7 +401,7 @@ func TestPlanDifferencesAndAuditCSV(t *testing.T) {
 	batchURL := send("monthly-orders.xlsx")
 	bob, page, _ := s.browser(t, "bob@contoso.example")
 	bobCSRF := hidden.FindStringSubmatch(page)[2]
-	resp, _ := bob.Get(batchURL)
+	resp, _ := bob.Get(batchURL + "/plan")
 	got, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
 	plan := regexp.MustCompile(`name="planSha256" value="([0-9a-f]+)"`).FindStringSubmatch(string(got))
@@ -412,11 +412,17 @@ func TestPlanDifferencesAndAuditCSV(t *testing.T) {
 		t.Fatalf("approve: %d", resp.StatusCode)
 	}
 	send("monthly-orders-with-mistakes.xlsx")
-	resp, _ = bob.Get(batchURL)
+	resp, _ = bob.Get(batchURL + "/plan")
 	got, _ = io.ReadAll(resp.Body)
 	resp.Body.Close()
 	if !strings.Contains(string(got), "Since version 1 (approved), the plan changed:") || !strings.Contains(string(got), "invalid rows [4 5 6") {
 		t.Errorf("the differences since the approved version:\n%s", got)
+	}
+	resp, _ = bob.Get(batchURL)
+	got, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !regexp.MustCompile(`The plan changed since version 1 \(approved\): [1-9][0-9]* differences, listed with the plan\.`).Match(got) {
+		t.Errorf("the batch page does not say the plan changed:\n%s", got)
 	}
 	resp, _ = bob.Get(s.app + "/audit.csv")
 	csv, _ := io.ReadAll(resp.Body)
