@@ -27,7 +27,7 @@ func TestPlanPage(t *testing.T) {
 	})
 	alice, page, _ := s.browser(t, "alice@contoso.example")
 	csrf := hidden.FindStringSubmatch(page)[2]
-	first, batchURL, _ := s.uploadForm(t, alice, csrf, "november.xlsx", "monthly-orders-with-mistakes.xlsx", "")
+	first, _, _ := s.uploadForm(t, alice, csrf, "november.xlsx", "monthly-orders-with-mistakes.xlsx", "")
 	for _, want := range []*regexp.Regexp{
 		// Row 6's quantity is above the item's maximum and an Azure plan
 		// has no term: both cells are marked, in words too.
@@ -40,7 +40,7 @@ func TestPlanPage(t *testing.T) {
 			t.Errorf("the batch page lacks %s:\n%s", want, first)
 		}
 	}
-	_, batchURL, _ = s.uploadForm(t, alice, csrf, "november-fixed.xlsx", "monthly-orders.xlsx", "november")
+	_, batchURL, _ := s.uploadForm(t, alice, csrf, "november-fixed.xlsx", "monthly-orders.xlsx", "november")
 	got := get(t, alice, batchURL)
 	for _, want := range []string{
 		"<td>november-fixed.xlsx</td><td>alice@contoso.example</td>", "<td>november.xlsx</td><td>alice@contoso.example</td>",
