@@ -192,7 +192,8 @@ func (a *app) serve(ctx context.Context, o serveOptions) error {
 	defer stopIdP()
 	// Purchases outlive the requests that start them, and end with the
 	// process: on SIGTERM they finish their carts in flight and stop.
-	api := web.New(web.Options{Store: st, Conn: conn, Context: ctx, Prices: o.prices, OIDC: signIn, TrustProxy: o.proxy, MaxChecks: o.maxChecks, MaxUpload: o.maxUpload << 20, FollowUp: o.followUp, Log: a.log})
+	api := web.New(web.Options{Store: st, Conn: conn, Context: ctx, Prices: o.prices, OIDC: signIn, TrustProxy: o.proxy, MaxChecks: o.maxChecks, MaxUpload: o.maxUpload << 20, FollowUp: o.followUp, Log: a.log,
+		Settings: settingsOf(o, dir)})
 	if err := api.Resume(); err != nil {
 		return fail(err)
 	}
@@ -326,4 +327,60 @@ func checkRoles(roles []string) ([]string, error) {
 		return nil, errors.New("give the token a role: --role submitter (or approver, buyer, admin)")
 	}
 	return out, nil
+}
+
+// settingsOf is what the admin page shows of how the app was started: no
+// secret (the client secret and credentials stay where they are).
+func settingsOf(o serveOptions, dir string) []web.Setting {
+	pc := o.endpoint + fmt.Sprintf(" (at most %d requests a minute)", o.rate)
+	if o.sandbox {
+		pc = "the sandbox: nothing is real, nothing is bought"
+	}
+	follow := "every " + shortDuration(o.followUp)
+	if o.followUp == 0 {
+		follow = "only when someone asks"
+	}
+	set := func(v string) string {
+		if v == "" {
+			return "(none)"
+		}
+		return v
+	}
+	signIn := o.issuer
+	if o.sandbox {
+		signIn = "the sandbox's demo sign-in"
+	}
+	out := []web.Setting{
+		{Name: "Partner Center", Value: pc},
+		{Name: "Data directory", Value: dir},
+		{Name: "Price list", Value: set(o.prices)},
+		{Name: "Follow-up of bought orders", Value: follow},
+		{Name: "Largest upload", Value: fmt.Sprintf("%d MB", o.maxUpload)},
+		{Name: "Behind a reverse proxy", Value: fmt.Sprint(o.proxy)},
+		{Name: "Sign-in", Value: set(signIn)},
+	}
+	if o.sandbox {
+		var people []string
+		for _, u := range sandbox.DemoUsers {
+			people = append(people, u.Email+" ("+u.Roles+")")
+		}
+		out = append(out, web.Setting{Name: "Demo people", Value: strings.Join(people, "; ")})
+	}
+	return append(out,
+		web.Setting{Name: "Submitters", Value: set(strings.Join(o.submitters, ", "))},
+		web.Setting{Name: "Approvers", Value: set(strings.Join(o.approvers, ", "))},
+		web.Setting{Name: "Buyers", Value: set(strings.Join(o.buyers, ", "))},
+		web.Setting{Name: "Admins", Value: set(strings.Join(o.admins, ", "))})
+}
+
+// shortDuration writes d as people do: 1h, 1h30m, 45s (not 1h0m0s).
+func shortDuration(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
 }

@@ -294,6 +294,46 @@ func TestServeFollowUpInterval(t *testing.T) {
 	}
 }
 
+// TestServeSettings: the admin page's settings say how the app runs, with
+// no secret in them.
+func TestServeSettings(t *testing.T) {
+	o := serveOptions{connectFlags: defaultConnectFlags(), maxUpload: 25, followUp: 90 * time.Minute, prices: "/srv/prices.csv",
+		issuer: "https://login.microsoftonline.com/t/v2.0", approvers: []string{"bob@contoso.com"}}
+	o.credentials = "/etc/importer/credentials"
+	got := map[string]string{}
+	for _, s := range settingsOf(o, "/var/lib/importer") {
+		got[s.Name] = s.Value
+	}
+	want := map[string]string{"Partner Center": "https://api.partnercenter.microsoft.com (at most 300 requests a minute)", "Follow-up of bought orders": "every 1h30m",
+		"Price list": "/srv/prices.csv", "Approvers": "bob@contoso.com", "Submitters": "(none)", "Sign-in": o.issuer, "Data directory": "/var/lib/importer"}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("%s: %q, want %q", k, got[k], v)
+		}
+	}
+	for k, v := range got {
+		if strings.Contains(v, "credentials") {
+			t.Errorf("%s names the credentials file: %q", k, v)
+		}
+	}
+	o.sandbox, o.followUp = true, 0
+	got = map[string]string{}
+	for _, s := range settingsOf(o, "d") {
+		got[s.Name] = s.Value
+	}
+	if !strings.Contains(got["Partner Center"], "sandbox") || !strings.Contains(got["Demo people"], "carol@contoso.example (admin)") || got["Follow-up of bought orders"] != "only when someone asks" {
+		t.Errorf("the demo's settings: %v", got)
+	}
+}
+
+func TestShortDuration(t *testing.T) {
+	for d, want := range map[time.Duration]string{time.Hour: "1h", 90 * time.Minute: "1h30m", 30 * time.Second: "30s", 2*time.Minute + 5*time.Second: "2m5s", 10 * time.Minute: "10m", 25 * time.Hour: "25h"} {
+		if got := shortDuration(d); got != want {
+			t.Errorf("%s: %q, want %q", d, got, want)
+		}
+	}
+}
+
 // TestServeTLS: with --tls-cert and --tls-key the app is served over HTTPS.
 func TestServeTLS(t *testing.T) {
 	t.Parallel() // a process: see parallelTests

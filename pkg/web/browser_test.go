@@ -159,6 +159,18 @@ func TestBrowser(t *testing.T) {
 	if list := text(`main table`); !strings.Contains(list, "november") || !strings.Contains(list, "bob@contoso.example") || !strings.Contains(list, "done") {
 		t.Errorf("the batches page:\n%s", list)
 	}
+	// Carol, the admin, sees the settings and the API tokens.
+	if _, err := app.st.CreateToken("nightly", []string{RoleSubmitter}); err != nil {
+		t.Fatal(err)
+	}
+	do(chromedp.Click(chromedp.CSS(`.who button`)),
+		chromedp.WaitVisible(chromedp.CSS(`a[href="/signin"]`)),
+		signIn("carol@contoso.example", "9-demo-sign-in-carol"),
+		chromedp.Click(chromedp.CSS(`nav a[href="/admin"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#tok`)), shot("9-admin"))
+	if admin := text(`main`); !strings.Contains(admin, "nightly") || !strings.Contains(admin, "Revoke") {
+		t.Errorf("the admin page:\n%s", admin)
+	}
 	// The sandbox placed each order once.
 	all, _ := app.st.Batches()
 	if n, err := sandbox.SavedOrders(filepath.Join(app.st.Dir, "journals", all[0].ID+".sandbox")); err != nil || n != 21 {
@@ -179,6 +191,7 @@ func browserApp(t *testing.T) *signedIn {
 	t.Cleanup(conn.Close)
 	return withSignIn(t, func(_ *sandbox.Config, o *Options) {
 		o.Conn = conn
+		o.Settings = []Setting{{Name: "Partner Center", Value: "the sandbox: nothing is real, nothing is bought"}, {Name: "Follow-up of bought orders", Value: "every 1h"}}
 		o.OIDC.Roles = map[string][]string{}
 		for _, u := range sandbox.DemoUsers {
 			for _, r := range strings.Split(u.Roles, ",") {

@@ -48,6 +48,8 @@ type Options struct {
 	// followUpTick is how often due follow-ups are looked for (default a
 	// minute; tests make it shorter).
 	followUpTick time.Duration
+	// Settings are what the admin page shows of how the app was started.
+	Settings []Setting
 	// MaxUpload bounds an uploaded sheet, in bytes (default 25 MB).
 	MaxUpload int64
 	Log       logrus.FieldLogger
@@ -143,6 +145,8 @@ func (s *Server) routes() {
 	s.mux.Handle("POST /batches/{id}/purchase", s.signedPage(s.purchaseForm, RoleBuyer))
 	s.mux.Handle("POST /batches/{id}/follow-up", s.signedPage(s.followUpForm, anyone...))
 	s.mux.Handle("GET /audit", s.signedPage(s.auditPage, RoleApprover))
+	s.mux.Handle("GET /admin", s.signedPage(s.adminPage, RoleAdmin))
+	s.mux.Handle("POST /admin/tokens/revoke", s.signedPage(s.revokeTokenForm, RoleAdmin))
 	s.mux.Handle("GET /audit.csv", s.signedPage(s.auditCSV, RoleApprover))
 	s.mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "no such API route: "+r.Method+" "+r.URL.Path)
