@@ -437,3 +437,75 @@ func TestPlanDifferencesAndAuditCSV(t *testing.T) {
 		}
 	}
 }
+
+// TestPageRoleMatrix: every page route, as every kind of signed-in person
+// and anonymous (sent to sign in), with the page's CSRF token. The app has
+// no connection to Partner Center, so buying and following up are refused
+// once the role allows them.
+func TestPageRoleMatrix(t *testing.T) {
+	s := withSignIn(t, func(_ *sandbox.Config, o *Options) { o.OIDC.Roles["carol@contoso.example"] = []string{RoleAdmin} })
+	type caller struct {
+		c    *http.Client
+		csrf string
+	}
+	noRedirect := func(c *http.Client) *http.Client {
+		return &http.Client{Jar: c.Jar, Timeout: c.Timeout, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	}
+	callers := map[string]caller{"": {c: noRedirect(http.DefaultClient)}}
+	for _, who := range []string{"alice", "bob", "carol"} {
+		c, page, _ := s.browser(t, who+"@contoso.example")
+		callers[who] = caller{noRedirect(c), hidden.FindStringSubmatch(page)[2]}
+	}
+	alice, page, _ := s.browser(t, "alice@contoso.example")
+	_, batchURL, _ := s.uploadForm(t, alice, hidden.FindStringSubmatch(page)[2], "november.xlsx", "monthly-orders.xlsx", "")
+	id := batchURL[strings.LastIndex(batchURL, "/")+1:]
+	routes := []struct {
+		method, path string
+		form         url.Values
+		want         map[string]int // by caller; absent: 200; anonymous is always 303
+	}{
+		{"GET", "/upload", nil, map[string]int{"bob": 403}},
+		{"POST", "/upload", url.Values{}, map[string]int{"alice": 400, "bob": 403, "carol": 400}},
+		{"GET", "/batches/" + id, nil, nil},
+		{"GET", "/batches/" + id + "/plan", nil, nil},
+		{"GET", "/batches/" + id + "/progress", nil, nil},
+		{"GET", "/batches/nope", nil, map[string]int{"alice": 404, "bob": 404, "carol": 404}},
+		{"POST", "/batches/" + id + "/decision", url.Values{"decision": {"approve"}, "planSha256": {"stale"}}, map[string]int{"alice": 403, "bob": 409, "carol": 409}},
+		{"POST", "/batches/" + id + "/request", url.Values{}, map[string]int{"alice": 303, "bob": 403, "carol": 303}},
+		{"POST", "/batches/" + id + "/purchase", url.Values{}, map[string]int{"alice": 403, "bob": 409, "carol": 409}},
+		{"POST", "/batches/" + id + "/follow-up", url.Values{}, map[string]int{"alice": 409, "bob": 409, "carol": 409}},
+		{"GET", "/audit", nil, map[string]int{"alice": 403}},
+		{"GET", "/audit.csv", nil, map[string]int{"alice": 403}},
+		{"GET", "/admin", nil, map[string]int{"alice": 403, "bob": 403}},
+		{"POST", "/admin/tokens/revoke", url.Values{"name": {"nope"}}, map[string]int{"alice": 403, "bob": 403, "carol": 404}},
+	}
+	for _, r := range routes {
+		for who, c := range callers {
+			want, ok := r.want[who]
+			if !ok {
+				want = 200
+			}
+			if who == "" {
+				want = http.StatusSeeOther
+			}
+			var resp *http.Response
+			var err error
+			if r.method == "GET" {
+				resp, err = c.c.Get(s.app + r.path)
+			} else {
+				form := url.Values{"csrf": {c.csrf}}
+				for k, v := range r.form {
+					form[k] = v
+				}
+				resp, err = c.c.PostForm(s.app+r.path, form)
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != want {
+				t.Errorf("%s %s as %q: %d, want %d", r.method, r.path, who, resp.StatusCode, want)
+			}
+		}
+	}
+}

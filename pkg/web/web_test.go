@@ -214,6 +214,10 @@ func TestRoleMatrix(t *testing.T) {
 		{"GET", "/api/v1/audit", nil, map[string]int{"": 401, "alice": 403, "dave": 403}},
 		{"POST", "/api/v1/batches/" + id + "/approval-request", nil, map[string]int{"": 401, "bob": 403, "dave": 403, "alice": 409, "carol": 409}},
 		{"GET", "/api/v1/batches/nope", nil, map[string]int{"": 401, "alice": 404, "bob": 404, "dave": 404, "carol": 404}},
+		// This app has no connection to Partner Center: a buyer's purchase
+		// and anyone's follow-up are refused after the role check.
+		{"POST", "/api/v1/batches/" + id + "/submission", nil, map[string]int{"": 401, "alice": 403, "bob": 409, "dave": 409, "carol": 409}},
+		{"POST", "/api/v1/batches/" + id + "/follow-up", nil, map[string]int{"": 401, "alice": 409, "bob": 409, "dave": 409, "carol": 409}},
 	}
 	for _, r := range routes {
 		for _, who := range []string{"", "alice", "bob", "dave", "carol"} {
