@@ -17,10 +17,11 @@ import (
 type statusOptions struct {
 	sheetOptions
 	connectFlags
-	batch, state string
-	wait         time.Duration
-	interval     time.Duration
-	concurrency  int
+	batch string
+	stateFlags
+	wait        time.Duration
+	interval    time.Duration
+	concurrency int
 }
 
 // leastInterval is how often Partner Center may be asked about orders:
@@ -64,7 +65,7 @@ prints what it learns; there is no sheet to write results into.`,
 	o.sheetOptions.register(f, true)
 	o.connectFlags.register(f, "ask")
 	f.StringVar(&o.batch, "batch", "", "the batch; {name} is SHEET's base name (default: {name}, as submit's)")
-	f.StringVar(&o.state, "state", "", "the journal file (default: the batch's in the user's state directory)")
+	o.stateFlags.register(f, "the journal file (default: the batch's in the user's state directory)")
 	f.DurationVar(&o.wait, "wait", 0, "keep asking until every order is provisioned, at most this long (e.g. 2h)")
 	f.DurationVar(&o.interval, "interval", o.interval, "the first pause between asks; it doubles up to 30 minutes (at least 30s, except against the sandbox)")
 	f.IntVar(&o.concurrency, "concurrency", o.concurrency, "orders asked about at once")
@@ -78,6 +79,9 @@ func (o *statusOptions) check() error {
 	}
 	if o.wait < 0 {
 		return errors.New("--wait must not be below 0")
+	}
+	if err := o.stateFlags.check(); err != nil {
+		return err
 	}
 	if o.interval < leastInterval && !o.sandbox && !loopback(o.endpoint) {
 		return fmt.Errorf("--interval %s: Partner Center may be asked at most every %s", o.interval, leastInterval)
@@ -104,7 +108,7 @@ func (a *app) statusCmd(ctx context.Context, input string, o statusOptions) erro
 	}
 	conn := importer.NewConnection(a.connectOptions(o.connectFlags))
 	defer conn.Close()
-	so := importer.StatusOptions{Batch: o.batch, State: o.state, StateDir: a.stateDir(), Summary: o.summary, Wait: o.wait,
+	so := importer.StatusOptions{Batch: o.batch, State: o.state, StateDir: a.stateDir(), Summary: o.summary, Wait: o.wait, Lease: o.lease, WaitForBatch: o.waitForBatch,
 		Interval: o.interval, MaxInterval: 30 * time.Minute, Concurrency: o.concurrency, Log: a.log}
 	if !o.json {
 		so.Changed = func(c importer.Change) { fmt.Fprintln(a.stdout, printable(changeLine(c))) }
@@ -128,7 +132,7 @@ func (a *app) batchStatusCmd(ctx context.Context, o statusOptions) error {
 	}
 	conn := importer.NewConnection(a.connectOptions(o.connectFlags))
 	defer conn.Close()
-	so := importer.StatusOptions{Batch: o.batch, State: o.state, StateDir: a.stateDir(), Wait: o.wait,
+	so := importer.StatusOptions{Batch: o.batch, State: o.state, StateDir: a.stateDir(), Wait: o.wait, Lease: o.lease, WaitForBatch: o.waitForBatch,
 		Interval: o.interval, MaxInterval: 30 * time.Minute, Concurrency: o.concurrency, Log: a.log}
 	if !o.json {
 		so.Changed = func(c importer.Change) { fmt.Fprintln(a.stdout, printable(changeLine(c))) }

@@ -25,11 +25,11 @@ type submitOptions struct {
 	online      bool
 	createOnly  bool
 	skipInvalid bool
-	state       string
-	batch       string
-	plan        string
-	orderAgain  bool
-	sbReset     bool
+	stateFlags
+	batch      string
+	plan       string
+	orderAgain bool
+	sbReset    bool
 }
 
 func newSubmitCmd(a *app) *cobra.Command {
@@ -75,7 +75,7 @@ func (o *submitOptions) register(f *pflag.FlagSet, perSheet bool) {
 	f.BoolVar(&o.online, "online", false, "first check the sheet against Partner Center as validate --online does; a row it finds invalid holds its cart back like any invalid row")
 	f.BoolVar(&o.createOnly, "create-only", false, "create the carts and collect Partner Center's per-line errors, but never check out")
 	f.BoolVar(&o.skipInvalid, "skip-invalid", false, "hold back carts with an invalid row and submit the others")
-	f.StringVar(&o.state, "state", "", "the journal file (default: one per batch in the user's state directory)")
+	o.stateFlags.register(f, "the journal file (default: one per batch in the user's state directory)")
 	f.StringVar(&o.batch, "batch", "", "batch name; {name} is SHEET's base name (default: the plan's with --plan, else {name})")
 	f.BoolVar(&o.orderAgain, "order-again", false, "send even though a results workbook shows this batch ordered and the journal has no record of it (a wiped or another journal); rows the sheet itself shows ordered are still never sent")
 	if perSheet {
@@ -92,6 +92,9 @@ func (o *submitOptions) check() error {
 	if !slices.Contains(progressForms, o.progress) {
 		return fmt.Errorf("--progress %q: use %s", o.progress, strings.Join(progressForms, ", "))
 	}
+	if err := o.stateFlags.check(); err != nil {
+		return err
+	}
 	if o.sbReset && !o.sandbox {
 		return errors.New("--sandbox-reset starts a batch afresh in the sandbox; it needs --sandbox")
 	}
@@ -102,7 +105,8 @@ func (o *submitOptions) check() error {
 // submitOptions are the options of the core's submission.
 func (a *app) submitOptions(o submitOptions) importer.SubmitOptions {
 	return importer.SubmitOptions{Batch: o.batch, Plan: o.plan, State: o.state, StateDir: a.stateDir(), Summary: o.summary, Concurrency: o.concurrency,
-		CreateOnly: o.createOnly, SkipInvalid: o.skipInvalid, OrderAgain: o.orderAgain, SandboxReset: o.sbReset, Log: a.log}
+		CreateOnly: o.createOnly, SkipInvalid: o.skipInvalid, OrderAgain: o.orderAgain, SandboxReset: o.sbReset, Log: a.log,
+		Lease: o.lease, WaitForBatch: o.waitForBatch}
 }
 
 // stateDir is where journals live by default, one per batch: the user's

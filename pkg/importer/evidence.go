@@ -19,7 +19,7 @@ import (
 // but a results workbook of it (the input given back, or the results path)
 // shows rows ordered: the journal was wiped, or this is another one, and
 // sending could order everything again.
-func checkEvidence(ctx context.Context, log logrus.FieldLogger, j *submit.Journal, s *CheckedSheet, batch string, orderAgain bool) error {
+func checkEvidence(ctx context.Context, log logrus.FieldLogger, j submit.Journal, s *CheckedSheet, batch string, orderAgain bool) error {
 	known, err := j.HasBatch(batch)
 	if err != nil {
 		return surroundingsFault(err)

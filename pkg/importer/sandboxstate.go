@@ -20,12 +20,12 @@ func SandboxStatePath(journal string) string {
 	return strings.TrimSuffix(journal, ".journal") + ".sandbox"
 }
 
-// openJournal opens the journal at path and ties it to the remote it
+// openFileJournal opens the journal at path and ties it to the remote it
 // records. A sandbox reset first removes the batch's sandbox journal and
 // saved state, once it holds the journal's lock (so no run in flight has
 // them removed under it) and knows it is a sandbox's journal (so a real
 // one given as --state is never removed).
-func openJournal(path string, sandbox, reset bool) (*submit.Journal, error) {
+func openFileJournal(path string, sandbox, reset bool) (submit.Journal, error) {
 	remote := submit.RemotePartnerCenter
 	if sandbox {
 		remote = submit.RemoteSandbox
@@ -47,5 +47,5 @@ func openJournal(path string, sandbox, reset bool) (*submit.Journal, error) {
 			return nil, err
 		}
 	}
-	return openJournal(path, sandbox, false)
+	return openFileJournal(path, sandbox, false)
 }

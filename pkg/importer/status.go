@@ -16,14 +16,17 @@ import (
 
 	"github.com/cspimporter/importer/pkg/followup"
 	"github.com/cspimporter/importer/pkg/order"
+	"github.com/cspimporter/importer/pkg/pgstate"
 	"github.com/cspimporter/importer/pkg/report"
 	"github.com/cspimporter/importer/pkg/submit"
 )
 
 // StatusOptions say whose orders to follow and for how long.
 type StatusOptions struct {
-	// Batch, State and StateDir find the batch's journal, as for submit.
+	// Batch, State and StateDir find the batch's journal, as for submit;
+	// Lease and WaitForBatch hold it, with a PostgreSQL State.
 	Batch, State, StateDir string
+	Lease, WaitForBatch    time.Duration
 	// Summary, if not "", also gets the JSON summary.
 	Summary string
 	// Wait keeps asking until every order is settled or Wait has passed;
@@ -78,7 +81,7 @@ func Status(ctx context.Context, input string, co CheckOptions, o StatusOptions,
 		return nil, surroundingsFault(err)
 	}
 	run := s.Report("status (follow-up)", true)
-	run.Batch, run.Journal, run.FollowUp, run.Sandbox, run.RunID = batch, statePath, true, remote.Sandbox, NewRunID()
+	run.Batch, run.Journal, run.FollowUp, run.Sandbox, run.RunID = batch, shownState(statePath), true, remote.Sandbox, NewRunID()
 	f := &Followed{Run: run}
 	o.ask(ctx, func() int {
 		states := followup.Apply(s.Checked, followup.Read(ctx, remote.Client, refs(s.Checked), max(1, o.Concurrency)))
@@ -106,7 +109,7 @@ func Status(ctx context.Context, input string, co CheckOptions, o StatusOptions,
 // fromJournal gives each row its outcome as the journal has it: ordered
 // rows their order; rows never sent in the batch Not submitted; an Unknown
 // row the last answer and how to settle it.
-func fromJournal(s *CheckedSheet, j *submit.Journal, batch string, keys map[int]string) (map[int]*submit.RowRecord, error) {
+func fromJournal(s *CheckedSheet, j submit.Journal, batch string, keys map[int]string) (map[int]*submit.RowRecord, error) {
 	records := map[int]*submit.RowRecord{}
 	for i := range s.Outcomes {
 		o := &s.Outcomes[i]
@@ -176,7 +179,7 @@ func tally(states map[int]followup.State) (done, pending, failed int) {
 
 // record keeps what the orders now say in the journal, telling changed of
 // every row whose order changed since it was last asked about.
-func record(j *submit.Journal, batch string, c *order.Checked, keys map[int]string, records map[int]*submit.RowRecord, changed func(Change)) error {
+func record(j submit.Journal, batch string, c *order.Checked, keys map[int]string, records map[int]*submit.RowRecord, changed func(Change)) error {
 	put := map[string]submit.RowRecord{}
 	for _, i := range slices.Sorted(maps.Keys(records)) {
 		rec, o := records[i], &c.Outcomes[i]
@@ -316,7 +319,7 @@ func StatusOfBatch(ctx context.Context, o StatusOptions, conn Connector) (*Follo
 // followSession is a follow-up's journal and remote.
 type followSession struct {
 	remote    *Remote
-	journal   *submit.Journal
+	journal   submit.Journal
 	statePath string
 	close     func()
 }
@@ -334,12 +337,17 @@ func (o StatusOptions) open(ctx context.Context, batch string, conn Connector) (
 	if err != nil {
 		return nil, surroundingsFault(err)
 	}
-	if _, err := os.Stat(statePath); errors.Is(err, fs.ErrNotExist) {
+	if _, err := os.Stat(statePath); errors.Is(err, fs.ErrNotExist) && !pgstate.IsURL(statePath) {
 		return nil, sheetFault(fmt.Errorf("nothing was submitted in batch %s: there is no journal %s (name the batch with --batch, or the journal with --state)", batch, statePath))
 	}
-	journal, err := openJournal(statePath, remote.Sandbox, false)
+	journal, err := openJournal(ctx, journalAt{Path: statePath, Batch: batch, Sandbox: remote.Sandbox,
+		Lease: pgstate.LeaseOptions{Holder: holder("status"), TTL: o.Lease, Wait: o.WaitForBatch}})
 	if err != nil {
 		return nil, surroundingsFault(err)
+	}
+	if has, err := journal.HasBatch(batch); err == nil && !has && pgstate.IsURL(statePath) {
+		journal.Close()
+		return nil, sheetFault(fmt.Errorf("nothing was submitted in batch %s: %s records nothing of it (name the batch with --batch)", batch, shownState(statePath)))
 	}
 	sess := &followSession{remote: remote, journal: journal, statePath: statePath, close: func() { journal.Close() }}
 	if remote.Sandbox {

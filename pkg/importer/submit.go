@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/cspimporter/importer/pkg/order"
 	pc "github.com/cspimporter/importer/pkg/partnercenter"
+	"github.com/cspimporter/importer/pkg/pgstate"
 	"github.com/cspimporter/importer/pkg/report"
 	"github.com/cspimporter/importer/pkg/submit"
 )
@@ -28,6 +30,13 @@ type SubmitOptions struct {
 	State string
 	// StateDir holds the journals, one per batch, when State is "".
 	StateDir string
+	// Lease is how long a run's hold on its batch lasts without renewal,
+	// with a PostgreSQL State (default 20s): when a host dies, another may
+	// take the batch over that much later.
+	Lease time.Duration
+	// WaitForBatch is how long to wait for another run's hold on the batch
+	// to end, with a PostgreSQL State (0: refuse at once, naming it).
+	WaitForBatch time.Duration
 	// Summary, if not "", also gets the JSON summary.
 	Summary     string
 	Concurrency int // carts in flight at once
@@ -136,9 +145,10 @@ func Submit(ctx context.Context, s *CheckedSheet, o SubmitOptions, conn Connecto
 	if err != nil {
 		return nil, surroundingsFault(err)
 	}
-	run.Journal = statePath
+	run.Journal = shownState(statePath)
 	run.Sandbox = remote.Sandbox
-	journal, err := openJournal(statePath, remote.Sandbox, o.SandboxReset)
+	journal, err := openJournal(ctx, journalAt{Path: statePath, Batch: batch, Sandbox: remote.Sandbox, Reset: o.SandboxReset,
+		Lease: pgstate.LeaseOptions{Holder: holder(runID), TTL: o.Lease, Wait: o.WaitForBatch}})
 	if err != nil {
 		return nil, surroundingsFault(err)
 	}
@@ -158,7 +168,7 @@ func Submit(ctx context.Context, s *CheckedSheet, o SubmitOptions, conn Connecto
 			return nil, err
 		}
 	}
-	log.WithFields(logrus.Fields{"journal": statePath, "endpoint": remote.Endpoint, "carts": len(s.Carts), "rows": len(s.Rows)}).Info("submitting")
+	log.WithFields(logrus.Fields{"journal": shownState(statePath), "endpoint": remote.Endpoint, "carts": len(s.Carts), "rows": len(s.Rows)}).Info("submitting")
 	sendLog := log
 	if o.SendLog != nil {
 		sendLog = o.SendLog.WithFields(logrus.Fields{"run_id": runID, "file": s.Input, "batch": batch})
@@ -167,7 +177,7 @@ func Submit(ctx context.Context, s *CheckedSheet, o SubmitOptions, conn Connecto
 	run.Prices = run.Prices || priced(s.Checked)
 	sum, ferr := WriteResults(results, run, s.Results, o.Summary)
 	if ferr != nil {
-		return rescue(results, log, run, o.Summary, filepath.Dir(statePath), ferr)
+		return rescue(results, log, run, o.Summary, o.rescueDir(statePath), ferr)
 	}
 	sendLog.WithFields(StatusFields(sum.Statuses)).WithField("results", s.Results).Info("submitted")
 	done := &Submitted{Run: run, Summary: sum}
@@ -254,7 +264,7 @@ func holdBack(c *order.Checked, why string) {
 
 // send runs the carts through the journal, telling o.Progress; log is the
 // log while the carts are sent.
-func send(ctx context.Context, log logrus.FieldLogger, remote *Remote, j *submit.Journal, s *CheckedSheet, runID, batch string, o SubmitOptions) error {
+func send(ctx context.Context, log logrus.FieldLogger, remote *Remote, j submit.Journal, s *CheckedSheet, runID, batch string, o SubmitOptions) error {
 	stopTelling := context.AfterFunc(ctx, func() {
 		log.Warn("Interrupted: no new cart is started; finishing the carts in flight and writing the results workbook. " +
 			"Interrupt again to stop at once (safe: running the same command again picks up where this run stopped).")
@@ -277,6 +287,18 @@ func send(ctx context.Context, log logrus.FieldLogger, remote *Remote, j *submit
 	progress.Start(len(s.Carts), len(s.Rows))
 	defer progress.Finish()
 	return submit.Run(ctx, remote.Client, j, s.Checked, opt)
+}
+
+// rescueDir is where results that could not be written are put: beside
+// the journal file, or in the state directory for a PostgreSQL journal.
+func (o *SubmitOptions) rescueDir(statePath string) string {
+	if pgstate.IsURL(statePath) {
+		if o.StateDir != "" {
+			return o.StateDir
+		}
+		return os.TempDir()
+	}
+	return filepath.Dir(statePath)
 }
 
 // statePath is the journal of batch: --state's, else one per batch in the

@@ -22,11 +22,32 @@ var (
 )
 
 // Journal is the durable record of what was sent to Partner Center and
-// what came back. Every write is committed and fsynced before it returns,
-// so a step is recorded before the request that takes it goes out. bbolt
-// holds an exclusive lock on the file for as long as it is open, which is
-// what stops two runs on one journal.
-type Journal struct {
+// what came back: every write is durable before it returns, so a step is
+// recorded before the request that takes it goes out, and a run holds the
+// batches it sends for alone. Its writes take no context on purpose: an
+// answer Partner Center gave must be recorded even when the run is being
+// interrupted. Two kinds exist: a file (FileJournal, one host) and
+// PostgreSQL (pkg/pgstate, shared by hosts).
+type Journal interface {
+	// Bind ties the journal to the remote it records (RemoteSandbox or
+	// RemotePartnerCenter), refusing it for another.
+	Bind(remote string) error
+	PutAttempt(a *Attempt) error
+	Attempt(batch, id string) (*Attempt, error)
+	Attempts(batch string) ([]*Attempt, error)
+	// Finish records an attempt's final state and its rows' outcomes at
+	// once: a crash cannot leave one without the other.
+	Finish(a *Attempt, rows map[string]RowRecord) error
+	PutRows(batch string, rows map[string]RowRecord) error
+	Row(batch, rowKey string) (*RowRecord, error)
+	HasBatch(batch string) (bool, error)
+	Close() error
+}
+
+// FileJournal is a journal in a file (bbolt). Every write is committed and
+// fsynced before it returns. bbolt holds an exclusive lock on the file for
+// as long as it is open, which is what stops two runs on one journal.
+type FileJournal struct {
 	db *bolt.DB
 }
 
@@ -34,7 +55,7 @@ type Journal struct {
 // record in it: a journal that cannot be read whole, or holds a record that
 // fails its checksum or says what this version does not understand, is
 // refused (ErrCorrupt) before anything is sent.
-func OpenJournal(path string) (j *Journal, err error) {
+func OpenJournal(path string) (j *FileJournal, err error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("journal %s: %w", path, err)
 	}
@@ -63,7 +84,7 @@ func OpenJournal(path string) (j *Journal, err error) {
 		}
 		return nil, fmt.Errorf("journal %s: %w", path, err)
 	}
-	return &Journal{db: db}, nil
+	return &FileJournal{db: db}, nil
 }
 
 // corruptHint is what to do with a damaged journal.
@@ -180,7 +201,7 @@ const (
 // run's, or Partner Center for a journal older than the tie), and refuses
 // it for another: reading a sandbox's ordered carts as bought would skip
 // rows that were never bought.
-func (j *Journal) Bind(remote string) error {
+func (j *FileJournal) Bind(remote string) error {
 	return j.db.Update(func(tx *bolt.Tx) error {
 		meta := tx.Bucket(bucketMeta)
 		if raw := meta.Get(keyRemote); raw != nil {
@@ -214,7 +235,7 @@ func empty(buckets ...*bolt.Bucket) bool {
 }
 
 // Close releases the journal.
-func (j *Journal) Close() error { return j.db.Close() }
+func (j *FileJournal) Close() error { return j.db.Close() }
 
 // Attempt states, in the order a cart goes through them.
 const (
@@ -285,13 +306,13 @@ type RowRecord struct {
 func key(batch, id string) []byte { return []byte(batch + "\x00" + id) }
 
 // PutAttempt records an attempt (durably).
-func (j *Journal) PutAttempt(a *Attempt) error {
+func (j *FileJournal) PutAttempt(a *Attempt) error {
 	a.Updated = time.Now().UTC()
 	return j.put(bucketAttempts, key(a.Batch, a.ID), a)
 }
 
 // Attempt returns the attempt with id, or nil.
-func (j *Journal) Attempt(batch, id string) (*Attempt, error) {
+func (j *FileJournal) Attempt(batch, id string) (*Attempt, error) {
 	var a Attempt
 	ok, err := j.get(bucketAttempts, key(batch, id), &a)
 	if !ok || err != nil {
@@ -301,7 +322,7 @@ func (j *Journal) Attempt(batch, id string) (*Attempt, error) {
 }
 
 // Attempts lists a batch's attempts.
-func (j *Journal) Attempts(batch string) ([]*Attempt, error) {
+func (j *FileJournal) Attempts(batch string) ([]*Attempt, error) {
 	var out []*Attempt
 	prefix := []byte(batch + "\x00")
 	err := j.db.View(func(tx *bolt.Tx) error {
@@ -323,7 +344,7 @@ func (j *Journal) Attempts(batch string) ([]*Attempt, error) {
 
 // Finish records an attempt's final state and its rows' outcomes in one
 // durable write, so a crash cannot leave one without the other.
-func (j *Journal) Finish(a *Attempt, rows map[string]RowRecord) error {
+func (j *FileJournal) Finish(a *Attempt, rows map[string]RowRecord) error {
 	a.Updated = time.Now().UTC()
 	ak := key(a.Batch, a.ID)
 	av, err := encodeRecord(ak, a)
@@ -350,7 +371,7 @@ func (j *Journal) Finish(a *Attempt, rows map[string]RowRecord) error {
 }
 
 // PutRows records rows' outcomes of a batch (durably), as they are.
-func (j *Journal) PutRows(batch string, rows map[string]RowRecord) error {
+func (j *FileJournal) PutRows(batch string, rows map[string]RowRecord) error {
 	return j.db.Update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketRows)
 		for k, r := range rows {
@@ -368,7 +389,7 @@ func (j *Journal) PutRows(batch string, rows map[string]RowRecord) error {
 }
 
 // Row returns a row's record, or nil.
-func (j *Journal) Row(batch, rowKey string) (*RowRecord, error) {
+func (j *FileJournal) Row(batch, rowKey string) (*RowRecord, error) {
 	var r RowRecord
 	k := key(batch, rowKey)
 	ok, err := j.get(bucketRows, k, &r)
@@ -379,7 +400,7 @@ func (j *Journal) Row(batch, rowKey string) (*RowRecord, error) {
 }
 
 // HasBatch reports whether the journal holds anything of a batch.
-func (j *Journal) HasBatch(batch string) (bool, error) {
+func (j *FileJournal) HasBatch(batch string) (bool, error) {
 	prefix := []byte(batch + "\x00")
 	found := false
 	err := j.db.View(func(tx *bolt.Tx) error {
@@ -394,7 +415,7 @@ func (j *Journal) HasBatch(batch string) (bool, error) {
 	return found, err
 }
 
-func (j *Journal) put(bucket, k []byte, v any) error {
+func (j *FileJournal) put(bucket, k []byte, v any) error {
 	b, err := encodeRecord(k, v)
 	if err != nil {
 		return err
@@ -402,7 +423,7 @@ func (j *Journal) put(bucket, k []byte, v any) error {
 	return j.db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bucket).Put(k, b) })
 }
 
-func (j *Journal) get(bucket, k []byte, v any) (bool, error) {
+func (j *FileJournal) get(bucket, k []byte, v any) (bool, error) {
 	var raw []byte
 	err := j.db.View(func(tx *bolt.Tx) error {
 		if b := tx.Bucket(bucket).Get(k); b != nil {

@@ -93,3 +93,10 @@ func (r *RowRecord) check(k []byte) error {
 	}
 	return nil
 }
+
+// Validate refuses an attempt this version does not understand (for a
+// journal kept elsewhere, which reads its records itself).
+func (a *Attempt) Validate() error { return a.check() }
+
+// Validate refuses a row record of batch this version does not understand.
+func (r *RowRecord) Validate(batch, rowKey string) error { return r.check(key(batch, rowKey)) }

@@ -49,7 +49,7 @@ type Options struct {
 // a refused row or cart is an outcome. When ctx ends, no new cart is
 // started; carts in flight are finished (their requests are not cut off,
 // so no answer is lost) and the rest are marked Not submitted.
-func Run(ctx context.Context, api API, j *Journal, plan *order.Checked, opt Options) error {
+func Run(ctx context.Context, api API, j Journal, plan *order.Checked, opt Options) error {
 	if opt.Concurrency <= 0 {
 		opt.Concurrency = 5
 	}
@@ -116,7 +116,7 @@ func Run(ctx context.Context, api API, j *Journal, plan *order.Checked, opt Opti
 
 type runner struct {
 	api  API
-	j    *Journal
+	j    Journal
 	plan *order.Checked
 	opt  Options
 	keys map[int]string

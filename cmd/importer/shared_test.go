@@ -1,0 +1,145 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"net/url"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/cspimporter/importer/pkg/pgstate/pgtest"
+)
+
+// TestSharedStateTwoHosts: two hosts (separate working directories, one
+// PostgreSQL --state) submit the same batch at once: one sends it, the
+// other refuses, naming the host and run that holds it; a third waits its
+// turn and finds everything bought. The sandbox ledger holds every line
+// once.
+func TestSharedStateTwoHosts(t *testing.T) {
+	t.Parallel() // processes only: see parallelTests
+	// The server trusts this test, so it ignores the password, which must
+	// never be shown.
+	u, _ := url.Parse(pgtest.URL(t))
+	u.User = url.UserPassword(u.User.Username(), "s3cret-pw")
+	state := u.String()
+	base, env, _ := external(t, "--faults", "any:latency:40ms")
+	type outcome struct {
+		code int
+		out  string
+	}
+	done := make(chan outcome, 2)
+	for range 2 {
+		dir, name := sample(t, "monthly-orders.xlsx")
+		cmd := submitProcess(t, dir, base, env, "--state", state, "--batch", "nov", name)
+		go func() {
+			code, out := runCode(t, cmd)
+			done <- outcome{code, out}
+		}()
+	}
+	a, b := <-done, <-done
+	if a.code != 0 {
+		a, b = b, a
+	}
+	if a.code != 0 || b.code == 0 || !strings.Contains(b.out, "batch nov is being sent by ") || !strings.Contains(b.out, "(process ") {
+		t.Fatalf("two hosts at once: exit %d and %d\n%s\n---\n%s", a.code, b.code, a.out, b.out)
+	}
+	if strings.Contains(a.out+b.out, "s3cret-pw") {
+		t.Errorf("the password is shown:\n%s\n%s", a.out, b.out)
+	}
+	dir, name := sample(t, "monthly-orders.xlsx")
+	out, err := submitProcess(t, dir, base, env, "--state", state, "--batch", "nov", "--wait-for-batch", "30s", "--json", name).Output()
+	if err != nil {
+		t.Fatalf("the third run: %v\n%s", err, out)
+	}
+	if s := parseSummary(t, string(out)); s.Statuses["Skipped"] != 30 || strings.Contains(string(out), "s3cret-pw") || !strings.Contains(string(out), "xxxxx@127.0.0.1") && !strings.Contains(string(out), ":xxxxx@") {
+		t.Errorf("the third run: %v\n%s", s.Statuses, out)
+	}
+	checkLedger(t, base)
+}
+
+// TestSharedStateTakeover: the host sending a batch is killed (SIGKILL) at
+// random moments; another host, waiting for the batch, takes it over once
+// the dead host's lease runs out, settles what was in flight and finishes.
+// The sandbox ledger holds every line once.
+func TestSharedStateTakeover(t *testing.T) {
+	t.Parallel() // processes only: see parallelTests
+	rounds := 3
+	if testing.Short() {
+		rounds = 1
+	}
+	for round := range rounds {
+		t.Run(fmt.Sprint(round), func(t *testing.T) {
+			t.Parallel()
+			state := pgtest.URL(t)
+			base, env, _ := external(t, "--faults", "any:latency:25ms,checkout:timeout-after-commit:0.2", "--seed", fmt.Sprint(round+1))
+			rng := rand.New(rand.NewPCG(uint64(round), 7))
+			dirA, name := sample(t, "monthly-orders.xlsx")
+			host := submitProcess(t, dirA, base, env, "--state", state, "--batch", "nov", "--lease", "3s", "--concurrency", "3", name)
+			if err := host.Start(); err != nil {
+				t.Fatal(err)
+			}
+			time.Sleep(time.Duration(200+rng.IntN(600)) * time.Millisecond)
+			_ = host.Process.Kill()
+			_ = host.Wait()
+			dirB, _ := sample(t, "monthly-orders.xlsx")
+			var out []byte
+			for run := range 4 {
+				cmd := submitProcess(t, dirB, base, env, "--state", state, "--batch", "nov", "--lease", "3s", "--wait-for-batch", "20s", "--json", name)
+				var stderr bytes.Buffer
+				cmd.Stderr = &stderr
+				var err error
+				if out, err = cmd.Output(); err == nil {
+					break
+				} else if _, ok := err.(*exec.ExitError); !ok || run == 3 {
+					t.Fatalf("the other host: %v\n%s", err, stderr.String())
+				}
+			}
+			if s := parseSummary(t, string(out)); s.Statuses["Ordered"]+s.Statuses["Skipped"] != 30 {
+				t.Fatalf("after the takeover the batch did not finish: %v", s.Statuses)
+			}
+			checkLedger(t, base)
+		})
+	}
+}
+
+// TestDBMigrate: importer db migrate brings a database's schema up to date
+// and says so; a database a newer importer migrated is refused, unchanged.
+func TestDBMigrate(t *testing.T) {
+	state := pgtest.URL(t)
+	dir := t.TempDir()
+	r := cli(t, dir, "db", "migrate", "--state", state)
+	if r.code != 0 || !strings.Contains(r.stdout, "schema version 1 (this importer's is 1).") {
+		t.Fatalf("exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	if r := cli(t, dir, "db", "migrate", "--state", "orders.journal"); r.code != 2 || !strings.Contains(r.stderr, "postgres://") {
+		t.Errorf("a file as --state: exit %d %s", r.code, r.stderr)
+	}
+	conn, err := pgx.Connect(context.Background(), state)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	if _, err := conn.Exec(context.Background(), "INSERT INTO importer_schema (version) VALUES (99)"); err != nil {
+		t.Fatal(err)
+	}
+	if r := cli(t, dir, "db", "migrate", "--state", state); r.code != 2 || !strings.Contains(r.stderr, "its schema is version 99, this importer knows up to 1; run the newer importer (nothing was changed)") {
+		t.Errorf("a newer database: exit %d %s", r.code, r.stderr)
+	}
+}
+
+// TestSharedStateNotWithInProcessSandbox: --sandbox keeps its state beside
+// a journal file, so it is refused with a PostgreSQL --state, saying what
+// to do instead.
+func TestSharedStateNotWithInProcessSandbox(t *testing.T) {
+	state := pgtest.URL(t)
+	dir, name := sample(t, "monthly-orders.xlsx")
+	if r := cli(t, dir, "submit", "--sandbox", clock, "--state", state, name); r.code != 2 || !strings.Contains(r.stderr, "importer sandbox") || !strings.Contains(r.stderr, "--endpoint") {
+		t.Errorf("exit %d %s", r.code, r.stderr)
+	}
+}

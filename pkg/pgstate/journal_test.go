@@ -1,0 +1,196 @@
+package pgstate
+
+import (
+	"context"
+	"errors"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/cspimporter/importer/pkg/submit"
+	"github.com/cspimporter/importer/pkg/submit/journaltest"
+)
+
+// TestJournalConformance: PostgreSQL's journal passes the suite the file
+// journal passes.
+func TestJournalConformance(t *testing.T) {
+	journaltest.Run(t, func(t *testing.T) func() submit.Journal {
+		db := openDB(t, testURL(t))
+		return func() submit.Journal {
+			j, err := db.OpenJournal(context.Background(), journaltest.Batch, LeaseOptions{Holder: "test"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return j
+		}
+	})
+}
+
+// TestMigrate: instances starting together apply each migration once; a
+// database migrated by a newer importer is refused, untouched.
+func TestMigrate(t *testing.T) {
+	conn := testURL(t)
+	var wg sync.WaitGroup
+	errs := make(chan error, 4)
+	for range 4 {
+		wg.Go(func() {
+			db, err := Open(context.Background(), conn)
+			if err == nil {
+				db.Close()
+			}
+			errs <- err
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	db := openDB(t, conn)
+	var n int
+	if err := db.pool.QueryRow(context.Background(), "SELECT count(*) FROM importer_schema").Scan(&n); err != nil || n != Latest() {
+		t.Fatalf("%d migrations recorded (%v), want %d, once each", n, err, Latest())
+	}
+	if _, err := db.pool.Exec(context.Background(), "INSERT INTO importer_schema (version) VALUES ($1)", Latest()+1); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Open(context.Background(), conn); !errors.Is(err, ErrTooNew) || !strings.Contains(err.Error(), "nothing was changed") {
+		t.Errorf("a newer database: %v", err)
+	}
+}
+
+// TestLease: one run holds a batch at a time; another is told who holds it,
+// or waits for it; other batches go on in parallel; a batch given up is
+// taken at once, with a higher token.
+func TestLease(t *testing.T) {
+	db := openDB(t, testURL(t))
+	ctx := context.Background()
+	a, err := db.OpenJournal(ctx, "november", LeaseOptions{Holder: "host-a pid 1 run r1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = db.OpenJournal(ctx, "november", LeaseOptions{Holder: "host-b pid 2 run r2"})
+	var held *HeldError
+	if !errors.As(err, &held) || held.Holder != "host-a pid 1 run r1" || !strings.Contains(err.Error(), "batch november is being sent by host-a pid 1 run r1") {
+		t.Fatalf("a held batch: %v", err)
+	}
+	other, err := db.OpenJournal(ctx, "december", LeaseOptions{Holder: "host-b pid 2 run r2"})
+	if err != nil {
+		t.Fatalf("another batch: %v", err)
+	}
+	other.Close()
+	got := make(chan *Journal, 1)
+	go func() {
+		b, err := db.OpenJournal(ctx, "november", LeaseOptions{Holder: "host-b pid 2 run r3", Wait: 10 * time.Second})
+		if err != nil {
+			t.Error(err)
+		}
+		got <- b
+	}()
+	time.Sleep(300 * time.Millisecond)
+	if err := a.Close(); err != nil {
+		t.Fatal(err)
+	}
+	b := <-got
+	if b == nil {
+		t.FailNow()
+	}
+	defer b.Close()
+	if b.token <= a.token {
+		t.Errorf("token %d after %d", b.token, a.token)
+	}
+	if err := b.PutAttempt(&submit.Attempt{Batch: "november", ID: "x", State: submit.StateCreateSent}); err != nil {
+		t.Error(err)
+	}
+	if err := b.PutAttempt(&submit.Attempt{Batch: "december", ID: "x", State: submit.StateCreateSent}); err == nil {
+		t.Error("a write for a batch the run does not hold")
+	}
+}
+
+// TestFencing: a run that stalls past its lease writes nothing more, once
+// its lease has run out and once another run took the batch over.
+func TestFencing(t *testing.T) {
+	db := openDB(t, testURL(t))
+	ctx := context.Background()
+	a, err := db.OpenJournal(ctx, "november", LeaseOptions{Holder: "a", TTL: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.PutAttempt(&submit.Attempt{Batch: "november", ID: "1", State: submit.StateCreateSent}); err != nil {
+		t.Fatal(err)
+	}
+	a.stop() // the host stalls: no more renewals
+	<-a.done
+	time.Sleep(1200 * time.Millisecond)
+	if err := a.PutAttempt(&submit.Attempt{Batch: "november", ID: "2", State: submit.StateCreateSent}); !errors.Is(err, ErrLeaseLost) {
+		t.Errorf("a write after the lease ran out: %v", err)
+	}
+	b, err := db.OpenJournal(ctx, "november", LeaseOptions{Holder: "b", TTL: time.Second})
+	if err != nil {
+		t.Fatalf("taking the batch over: %v", err)
+	}
+	defer b.Close()
+	if err := a.PutAttempt(&submit.Attempt{Batch: "november", ID: "3", State: submit.StateCreateSent}); !errors.Is(err, ErrLeaseLost) {
+		t.Errorf("a write after the takeover: %v", err)
+	}
+	all, _ := b.Attempts("november")
+	if len(all) != 1 || all[0].ID != "1" {
+		t.Errorf("attempts: %+v", all)
+	}
+	if err := b.PutAttempt(&submit.Attempt{Batch: "november", ID: "4", State: submit.StateCreateSent}); err != nil {
+		t.Error(err)
+	}
+}
+
+// TestWritesOutliveADroppedConnection: the server ends the journal's
+// connections (pg_terminate_backend) mid-run; the next write reconnects
+// and is recorded.
+func TestWritesOutliveADroppedConnection(t *testing.T) {
+	conn := testURL(t)
+	db := openDB(t, conn)
+	ctx := context.Background()
+	j, err := db.OpenJournal(ctx, "november", LeaseOptions{Holder: "a"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	if err := j.PutAttempt(&submit.Attempt{Batch: "november", ID: "1", State: submit.StateCreateSent}); err != nil {
+		t.Fatal(err)
+	}
+	admin, err := pgx.Connect(ctx, os.Getenv("IMPORTER_TEST_POSTGRES"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close(ctx)
+	app := db.pool.Config().ConnConfig.RuntimeParams["application_name"]
+	var ended int
+	if err := admin.QueryRow(ctx, "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = $1", app).Scan(&ended); err != nil || ended == 0 {
+		t.Fatalf("ended %d connections: %v", ended, err)
+	}
+	if err := j.PutAttempt(&submit.Attempt{Batch: "november", ID: "2", State: submit.StateCreateSent}); err != nil {
+		t.Fatalf("a write after the connections ended: %v", err)
+	}
+	if all, err := j.Attempts("november"); err != nil || len(all) != 2 {
+		t.Errorf("attempts: %d %v", len(all), err)
+	}
+}
+
+// TestPasswordNeverShown: errors and names of a database never carry its
+// password.
+func TestPasswordNeverShown(t *testing.T) {
+	for _, conn := range []string{"postgres://importer:s3cret-pw@127.0.0.1:1/x?connect_timeout=1", "postgres://importer@127.0.0.1:1/x?password=s3cret-pw&connect_timeout=1"} {
+		_, err := Open(context.Background(), conn)
+		if err == nil || strings.Contains(err.Error(), "s3cret-pw") {
+			t.Errorf("%v", err)
+		}
+		if strings.Contains(Redact(conn), "s3cret-pw") {
+			t.Errorf("Redact: %s", Redact(conn))
+		}
+	}
+}
