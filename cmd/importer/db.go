@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/cspimporter/importer/pkg/importer"
 	"github.com/cspimporter/importer/pkg/pgstate"
 )
 
@@ -42,4 +43,33 @@ func (a *app) dbMigrate(ctx context.Context, state string) error {
 	}
 	fmt.Fprintf(a.stdout, "%s: schema version %d (this importer's is %d).\n", db, v, pgstate.Latest())
 	return nil
+}
+
+// newStateCmd is importer state: moving a journal file into PostgreSQL.
+func newStateCmd(a *app) *cobra.Command {
+	cmd := &cobra.Command{Use: "state", Short: "Move the submit journal between a file and PostgreSQL"}
+	var from, to string
+	cp := &cobra.Command{
+		Use:   "copy --from FILE --to postgres://USER@HOST/DB",
+		Short: "Copy a journal file into PostgreSQL, so runs on any host know what it records as ordered (copying twice is harmless)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			done, err := importer.CopyState(cmd.Context(), from, to)
+			for _, c := range done {
+				fmt.Fprintf(a.stdout, "%s: %d carts and %d rows: %d records added, %d there already, %d kept as the database had them\n",
+					printable(c.Batch), c.Attempts, c.Rows, c.Added, c.Same, c.Kept)
+			}
+			if err != nil {
+				return exitOf(err, false)
+			}
+			if len(done) == 0 {
+				fmt.Fprintln(a.stdout, "The journal records no batch: nothing to copy.")
+			}
+			return nil
+		},
+	}
+	cp.Flags().StringVar(&from, "from", "", "the journal file (submit's --state, or BATCH.journal in the state directory)")
+	cp.Flags().StringVar(&to, "to", "", "the database: postgres://USER@HOST/DB (the password from PGPASSWORD or ~/.pgpass, never shown)")
+	cmd.AddCommand(cp)
+	return cmd
 }

@@ -167,6 +167,6 @@ The same for every command; for watch, see its help.`,
 	}
 	a.registerPersistent(root.PersistentFlags())
 	root.AddCommand(newValidateCmd(a), newSubmitCmd(a), newWatchCmd(a), newConfigCmd(a, func() *cobra.Command { return root }),
-		newTemplateCmd(a.stderr), newSandboxCmd(a.stdout, a.stderr), newStatusCmd(a), newServeCmd(a), newTokenCmd(a), newDBCmd(a))
+		newTemplateCmd(a.stderr), newSandboxCmd(a.stdout, a.stderr), newStatusCmd(a), newServeCmd(a), newTokenCmd(a), newDBCmd(a), newStateCmd(a))
 	return root
 }

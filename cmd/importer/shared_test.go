@@ -7,6 +7,8 @@ import (
 	"math/rand/v2"
 	"net/url"
 	"os/exec"
+	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -141,5 +143,44 @@ func TestSharedStateNotWithInProcessSandbox(t *testing.T) {
 	dir, name := sample(t, "monthly-orders.xlsx")
 	if r := cli(t, dir, "submit", "--sandbox", clock, "--state", state, name); r.code != 2 || !strings.Contains(r.stderr, "importer sandbox") || !strings.Contains(r.stderr, "--endpoint") {
 		t.Errorf("exit %d %s", r.code, r.stderr)
+	}
+}
+
+// TestStateCopy: a partner moves to shared state: the journal file of a
+// batch bought is copied into PostgreSQL (twice: the second adds nothing),
+// and a run on another host against the database skips every row; the
+// sandbox ledger holds every line once. A sandbox's journal is refused.
+func TestStateCopy(t *testing.T) {
+	state := pgtest.URL(t)
+	base, env, _ := external(t)
+	dir, name := sample(t, "monthly-orders.xlsx")
+	file := filepath.Join(dir, "nov.journal")
+	if code, out := runCode(t, submitTo(t, dir, base, env, "--state", file, "--batch", "nov", name)); code != 0 {
+		t.Fatalf("submit: exit %d\n%s", code, out)
+	}
+	r := cli(t, dir, "state", "copy", "--from", file, "--to", state)
+	if r.code != 0 || !regexp.MustCompile(`^nov: 9 carts and 30 rows: 39 records added, 0 there already, 0 kept as the database had them\n$`).MatchString(r.stdout) {
+		t.Fatalf("copy: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	if r := cli(t, dir, "state", "copy", "--from", file, "--to", state); r.code != 0 || !strings.Contains(r.stdout, "0 records added, 39 there already, 0 kept") {
+		t.Errorf("copied again: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	other, _ := sample(t, "monthly-orders.xlsx")
+	var out bytes.Buffer
+	c := submitTo(t, other, base, env, "--state", state, "--batch", "nov", "--json", name)
+	c.Stdout = &out
+	if err := c.Run(); err != nil {
+		t.Fatalf("the other host, after the copy: %v", err)
+	}
+	if s := parseSummary(t, out.String()); s.Statuses["Skipped"] != 30 {
+		t.Errorf("the other host, after the copy: %v", s.Statuses)
+	}
+	checkLedger(t, base)
+	sb := filepath.Join(dir, "sandbox.journal")
+	if r := cli(t, dir, "submit", "--sandbox", clock, "--state", sb, name); r.code != 0 {
+		t.Fatalf("a sandbox run: exit %d %s", r.code, r.stderr)
+	}
+	if r := cli(t, dir, "state", "copy", "--from", sb, "--to", state); r.code != 2 || !strings.Contains(r.stderr, "sandbox runs, where nothing was bought") {
+		t.Errorf("a sandbox journal: exit %d %s", r.code, r.stderr)
 	}
 }

@@ -225,19 +225,25 @@ func (j *Journal) Close() error {
 
 // Bind ties the database to the remote it records.
 func (j *Journal) Bind(remote string) error {
-	return j.retry(func(ctx context.Context) error {
-		if _, err := j.db.pool.Exec(ctx, "INSERT INTO journal_meta (key, value) VALUES ('remote', $1) ON CONFLICT (key) DO NOTHING", remote); err != nil {
-			return err
-		}
-		var bound string
-		if err := j.db.pool.QueryRow(ctx, "SELECT value FROM journal_meta WHERE key = 'remote'").Scan(&bound); err != nil {
-			return err
-		}
-		if bound != remote {
-			return fmt.Errorf("%w: %s records runs against %s, not %s; use another --state", submit.ErrOtherRemote, j.db.name, bound, remote)
-		}
-		return nil
-	})
+	return j.retry(func(ctx context.Context) error { return j.db.bind(ctx, remote) })
+}
+
+// Bind ties the database to the remote it records (RemotePartnerCenter or
+// RemoteSandbox), refusing it for another.
+func (db *DB) Bind(ctx context.Context, remote string) error { return db.bind(ctx, remote) }
+
+func (db *DB) bind(ctx context.Context, remote string) error {
+	if _, err := db.pool.Exec(ctx, "INSERT INTO journal_meta (key, value) VALUES ('remote', $1) ON CONFLICT (key) DO NOTHING", remote); err != nil {
+		return err
+	}
+	var bound string
+	if err := db.pool.QueryRow(ctx, "SELECT value FROM journal_meta WHERE key = 'remote'").Scan(&bound); err != nil {
+		return err
+	}
+	if bound != remote {
+		return fmt.Errorf("%w: %s records runs against %s, not %s; use another --state", submit.ErrOtherRemote, db.name, bound, remote)
+	}
+	return nil
 }
 
 // PutAttempt records an attempt.

@@ -194,3 +194,41 @@ func TestPasswordNeverShown(t *testing.T) {
 		}
 	}
 }
+
+// TestCopyBatch: records the database lacks are added, the same ones are
+// left, and ones it has otherwise are kept as it has them (it may know
+// more); a batch a run holds is not copied into.
+func TestCopyBatch(t *testing.T) {
+	db := openDB(t, testURL(t))
+	ctx := context.Background()
+	at := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
+	attempts := []*submit.Attempt{{Batch: "november", ID: "a", State: submit.StateCheckoutSent}, {Batch: "november", ID: "b", State: submit.StateDone}}
+	rows := map[string]submit.RowRecord{"r1": {Status: "Unknown", RunID: "1", At: at}, "r2": {Status: "Ordered", RunID: "1", At: at}}
+	j, err := db.OpenJournal(ctx, "november", LeaseOptions{Holder: "host-b"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	newer := &submit.Attempt{Batch: "november", ID: "a", State: submit.StateDone}
+	if err := j.Finish(newer, map[string]submit.RowRecord{"r1": {Status: "Ordered", RunID: "2", At: at}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.CopyBatch(ctx, "november", attempts, rows, LeaseOptions{Holder: "copy"}); !errors.As(err, new(*HeldError)) {
+		t.Errorf("copying into a held batch: %v", err)
+	}
+	j.Close()
+	c, err := db.CopyBatch(ctx, "november", attempts, rows, LeaseOptions{Holder: "copy"})
+	if err != nil || c != (Copied{Added: 2, Kept: 2}) {
+		t.Fatalf("%+v %v", c, err)
+	}
+	if c, err := db.CopyBatch(ctx, "november", attempts, rows, LeaseOptions{Holder: "copy"}); err != nil || c != (Copied{Same: 2, Kept: 2}) {
+		t.Errorf("again: %+v %v", c, err)
+	}
+	j, _ = db.OpenJournal(ctx, "november", LeaseOptions{Holder: "check"})
+	defer j.Close()
+	if a, _ := j.Attempt("november", "a"); a == nil || a.State != submit.StateDone {
+		t.Errorf("the database's attempt was overwritten: %+v", a)
+	}
+	if r, _ := j.Row("november", "r1"); r == nil || r.Status != "Ordered" {
+		t.Errorf("the database's row was overwritten: %+v", r)
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sort"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -435,4 +436,61 @@ func (j *FileJournal) get(bucket, k []byte, v any) (bool, error) {
 		return false, err
 	}
 	return true, decodeRecord(k, raw, v, false)
+}
+
+// Remote is the remote the journal is bound to ("" for none yet).
+func (j *FileJournal) Remote() (string, error) {
+	var bound string
+	err := j.db.View(func(tx *bolt.Tx) error {
+		raw := tx.Bucket(bucketMeta).Get(keyRemote)
+		if raw == nil {
+			return nil
+		}
+		return decodeRecord(keyRemote, raw, &bound, false)
+	})
+	return bound, err
+}
+
+// Batches lists the batches the journal holds anything of, in order.
+func (j *FileJournal) Batches() ([]string, error) {
+	seen := map[string]bool{}
+	var out []string
+	err := j.db.View(func(tx *bolt.Tx) error {
+		for _, b := range [][]byte{bucketAttempts, bucketRows} {
+			if err := tx.Bucket(b).ForEach(func(k, _ []byte) error {
+				batch, _, _ := bytes.Cut(k, []byte{0})
+				if !seen[string(batch)] {
+					seen[string(batch)] = true
+					out = append(out, string(batch))
+				}
+				return nil
+			}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	sort.Strings(out)
+	return out, err
+}
+
+// Rows are the row records of a batch, by row key.
+func (j *FileJournal) Rows(batch string) (map[string]RowRecord, error) {
+	out := map[string]RowRecord{}
+	prefix := []byte(batch + "\x00")
+	err := j.db.View(func(tx *bolt.Tx) error {
+		c := tx.Bucket(bucketRows).Cursor()
+		for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+			var r RowRecord
+			if err := decodeRecord(k, v, &r, false); err != nil {
+				return err
+			}
+			if err := r.check(k); err != nil {
+				return err
+			}
+			out[string(k[len(prefix):])] = r
+		}
+		return nil
+	})
+	return out, err
 }
