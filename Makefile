@@ -31,6 +31,7 @@ lint:
 
 # Generates a 100,000-row sheet (XLSX and CSV) and measures validate end to
 # end against a bare excelize Rows() scan; results go to bench/results.txt.
+# The PostgreSQL journal's cases need IMPORTER_TEST_POSTGRES (else skipped).
 bench:
 	@mkdir -p bench
 	$(GO) test -run='^$$' -bench=. -benchtime=1x -count=3 -timeout=60m ./bench/ | tee bench/results.txt

@@ -36,9 +36,17 @@ func BenchmarkSubmit(b *testing.B) {
 		{"rate-bound", 100, 20 * time.Millisecond, 1200, 5},
 		{"latency-bound", 100, 100 * time.Millisecond, 60000, 5},
 		{"balanced", 100, 250 * time.Millisecond, 1200, 5},
+		// The shared journal (PostgreSQL) at 1,000 requests a minute: the
+		// rate, not the journal, must stay the bottleneck.
+		{"rate-bound-postgres", 100, 20 * time.Millisecond, 1000, 5},
+		{"rate-bound-file", 100, 20 * time.Millisecond, 1000, 5},
 	}
 	for _, tc := range cases {
 		b.Run(tc.name, func(b *testing.B) {
+			journal := fileJournal
+			if strings.HasSuffix(tc.name, "-postgres") {
+				journal = postgresJournal
+			}
 			sheet := filepath.Join(b.TempDir(), "orders.csv")
 			if err := writeSubmitSheet(sheet, tc.carts); err != nil {
 				b.Fatal(err)
@@ -49,7 +57,7 @@ func BenchmarkSubmit(b *testing.B) {
 			var elapsed time.Duration
 			var sent, throttled int64
 			for i := 0; i < b.N; i++ {
-				e, s, t := submitOnce(b, sheet, tc.carts, tc.latency, tc.rpm, tc.concurrency)
+				e, s, t := submitOnce(b, sheet, tc.carts, tc.latency, tc.rpm, tc.concurrency, journal)
 				elapsed, sent, throttled = elapsed+e, sent+s, throttled+t
 			}
 			n := float64(b.N)
@@ -65,7 +73,7 @@ func BenchmarkSubmit(b *testing.B) {
 // submitOnce submits a fresh plan of sheet to a fresh sandbox and returns
 // how long submit.Run took, the API requests the sandbox saw and how many
 // it throttled.
-func submitOnce(b *testing.B, sheet string, carts int, latency time.Duration, rpm, concurrency int) (time.Duration, int64, int64) {
+func submitOnce(b *testing.B, sheet string, carts int, latency time.Duration, rpm, concurrency int, journal func(testing.TB, string) submit.Journal) (time.Duration, int64, int64) {
 	b.Helper()
 	cfg := sandbox.Config{PartnerRPM: rpm, Faults: sandbox.Faults{{Op: "any", Kind: sandbox.FaultLatency, Prob: 1, Latency: latency}}}
 	if rpm >= 60000 {
@@ -99,10 +107,7 @@ func submitOnce(b *testing.B, sheet string, carts int, latency time.Duration, rp
 	if len(plan.Carts) != carts {
 		b.Fatalf("%d carts, want %d", len(plan.Carts), carts)
 	}
-	j, err := submit.OpenJournal(filepath.Join(b.TempDir(), "journal"))
-	if err != nil {
-		b.Fatal(err)
-	}
+	j := journal(b, "bench")
 	defer j.Close()
 	sent.Store(0)
 	b.ResetTimer()

@@ -16,7 +16,7 @@ import (
 // server IMPORTER_TEST_POSTGRES names (dropped afterwards), so tests and
 // runs never see each other. Without the variable, outside CI, the test is
 // skipped; with CI=true it fails.
-func URL(t *testing.T) string {
+func URL(t testing.TB) string {
 	t.Helper()
 	base := os.Getenv("IMPORTER_TEST_POSTGRES")
 	if base == "" {
