@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -68,10 +69,10 @@ func TestSharedStateTwoHosts(t *testing.T) {
 // TestSharedStateTakeover: the host sending a batch is killed (SIGKILL) at
 // random moments; another host, waiting for the batch, takes it over once
 // the dead host's lease runs out, settles what was in flight and finishes.
-// The sandbox ledger holds every line once.
+// The sandbox ledger holds every line once, in every round.
 func TestSharedStateTakeover(t *testing.T) {
 	t.Parallel() // processes only: see parallelTests
-	rounds := 3
+	rounds := 6
 	if testing.Short() {
 		rounds = 1
 	}
@@ -183,4 +184,91 @@ func TestStateCopy(t *testing.T) {
 	if r := cli(t, dir, "state", "copy", "--from", sb, "--to", state); r.code != 2 || !strings.Contains(r.stderr, "sandbox runs, where nothing was bought") {
 		t.Errorf("a sandbox journal: exit %d %s", r.code, r.stderr)
 	}
+}
+
+// TestSharedStateStalledHost: the host sending a batch is paused (SIGSTOP)
+// mid-run; another host takes the batch over once the lease runs out and
+// finishes it; the paused host, resumed, sends nothing more and says why.
+// The sandbox ledger holds every line once.
+func TestSharedStateStalledHost(t *testing.T) {
+	t.Parallel() // processes only: see parallelTests
+	state := pgtest.URL(t)
+	base, env, _ := external(t, "--faults", "any:latency:40ms")
+	dirA, name := sample(t, "monthly-orders.xlsx")
+	stalled := submitProcess(t, dirA, base, env, "--state", state, "--batch", "nov", "--lease", "3s", "--concurrency", "2", name)
+	var stalledOut bytes.Buffer
+	stalled.Stdout, stalled.Stderr = &stalledOut, &stalledOut
+	if err := stalled.Start(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(400 * time.Millisecond)
+	if err := stalled.Process.Signal(syscall.SIGSTOP); err != nil {
+		t.Fatal(err)
+	}
+	dirB, _ := sample(t, "monthly-orders.xlsx")
+	var out []byte
+	for run := range 4 {
+		cmd := submitProcess(t, dirB, base, env, "--state", state, "--batch", "nov", "--lease", "3s", "--wait-for-batch", "20s", "--json", name)
+		var err error
+		if out, err = cmd.Output(); err == nil {
+			break
+		} else if _, ok := err.(*exec.ExitError); !ok || run == 3 {
+			t.Fatalf("the other host: %v", err)
+		}
+	}
+	if s := parseSummary(t, string(out)); s.Statuses["Ordered"]+s.Statuses["Skipped"] != 30 {
+		t.Fatalf("after the takeover the batch did not finish: %v", s.Statuses)
+	}
+	before := len(ledger(t, base))
+	if err := stalled.Process.Signal(syscall.SIGCONT); err != nil {
+		t.Fatal(err)
+	}
+	err := stalled.Wait()
+	if err == nil || !strings.Contains(stalledOut.String(), "no longer holds the batch") {
+		t.Errorf("the resumed host: %v\n%s", err, stalledOut.String())
+	}
+	if after := len(ledger(t, base)); after != before {
+		t.Errorf("the resumed host sent %d more requests that changed the sandbox", after-before)
+	}
+	checkLedger(t, base)
+}
+
+// TestSharedStateDatabaseRestart: the database restarts (a fast shutdown
+// cuts every connection) while a host sends a batch: the run waits for it
+// to come back, nothing being sent unrecorded, and goes on (or ends with
+// rows a rerun settles); the sandbox ledger holds every line once.
+func TestSharedStateDatabaseRestart(t *testing.T) {
+	t.Parallel() // processes only: see parallelTests
+	state, restart := pgtest.Private(t)
+	base, env, _ := external(t, "--faults", "any:latency:40ms")
+	dir, name := sample(t, "monthly-orders.xlsx")
+	host := submitProcess(t, dir, base, env, "--state", state, "--batch", "nov", "--concurrency", "2", name)
+	var first bytes.Buffer
+	host.Stdout, host.Stderr = &first, &first
+	if err := host.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan struct{})
+	go func() { _ = host.Wait(); close(exited) }()
+	time.Sleep(500 * time.Millisecond)
+	restart()
+	select {
+	case <-exited:
+		t.Fatalf("the run ended before the restart had: nothing was tested\n%s", first.String())
+	default:
+	}
+	<-exited
+	var out []byte
+	for run := range 3 {
+		var err error
+		if out, err = submitProcess(t, dir, base, env, "--state", state, "--batch", "nov", "--json", name).Output(); err == nil {
+			break
+		} else if run == 2 {
+			t.Fatalf("after the restart: %v\nthe first run:\n%s", err, first.String())
+		}
+	}
+	if s := parseSummary(t, string(out)); s.Statuses["Ordered"]+s.Statuses["Skipped"] != 30 {
+		t.Fatalf("after the restart the batch did not finish: %v\nthe first run:\n%s", s.Statuses, first.String())
+	}
+	checkLedger(t, base)
 }

@@ -67,6 +67,13 @@ func Open(ctx context.Context, conn string) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("state %s: %w", Redact(conn), redactErr(err, conn))
 	}
+	// A host paused mid-transaction (a stopped process, a suspended
+	// machine) would hold its locks, the lease row among them, for as long
+	// as its connection lives, and no other host could take its batch
+	// over: the server ends such a session instead.
+	if _, set := cfg.ConnConfig.RuntimeParams["idle_in_transaction_session_timeout"]; !set {
+		cfg.ConnConfig.RuntimeParams["idle_in_transaction_session_timeout"] = "5000"
+	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("state %s: %w", Redact(conn), redactErr(err, conn))

@@ -56,12 +56,18 @@ type Journal struct {
 	token  int64
 	ttl    time.Duration
 	lost   atomic.Bool
-	stop   context.CancelFunc
-	done   chan struct{}
-	once   sync.Once
+	// renewed is when the last renewal that succeeded was sent (unix
+	// nanoseconds): the lease surely lasts until renewed + ttl.
+	renewed atomic.Int64
+	stop    context.CancelFunc
+	done    chan struct{}
+	once    sync.Once
 }
 
-var _ submit.Journal = (*Journal)(nil)
+var (
+	_ submit.Journal = (*Journal)(nil)
+	_ submit.Holder  = (*Journal)(nil)
+)
 
 // OpenJournal takes the lease of batch (waiting up to o.Wait for another
 // run's to end, or to run out) and keeps it renewed until Close.
@@ -71,6 +77,7 @@ func (db *DB) OpenJournal(ctx context.Context, batch string, o LeaseOptions) (*J
 	}
 	deadline := time.Now().Add(o.Wait)
 	for {
+		sent := time.Now()
 		token, held, err := db.acquire(ctx, batch, o)
 		if err != nil {
 			return nil, fmt.Errorf("state %s: the hold on batch %s: %w", db.name, batch, err)
@@ -78,6 +85,7 @@ func (db *DB) OpenJournal(ctx context.Context, batch string, o LeaseOptions) (*J
 		if held == nil {
 			rctx, stop := context.WithCancel(context.WithoutCancel(ctx))
 			j := &Journal{db: db, batch: batch, holder: o.Holder, token: token, ttl: o.TTL, stop: stop, done: make(chan struct{})}
+			j.renewed.Store(sent.UnixNano())
 			go j.renew(rctx)
 			return j, nil
 		}
@@ -96,15 +104,25 @@ func (db *DB) OpenJournal(ctx context.Context, batch string, o LeaseOptions) (*J
 // out), with a token above every earlier holder's.
 func (db *DB) acquire(ctx context.Context, batch string, o LeaseOptions) (int64, *HeldError, error) {
 	var token int64
-	err := db.pool.QueryRow(ctx, `
+	// A run in the middle of a write holds the lease row a moment: wait
+	// that long, not for a run paused mid-write (the server ends its
+	// session after idle_in_transaction_session_timeout).
+	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, "SET LOCAL lock_timeout = '2s'"); err != nil {
+			return err
+		}
+		return tx.QueryRow(ctx, `
 INSERT INTO journal_leases (batch, token, holder, expires) VALUES ($1, 1, $2, now() + make_interval(secs => $3))
 ON CONFLICT (batch) DO UPDATE SET token = journal_leases.token + 1, holder = EXCLUDED.holder, expires = EXCLUDED.expires
 WHERE journal_leases.expires < now()
 RETURNING token`, batch, o.Holder, o.TTL.Seconds()).Scan(&token)
+	})
 	if err == nil {
 		return token, nil, nil
 	}
-	if !errors.Is(err, pgx.ErrNoRows) {
+	var pe *pgconn.PgError
+	locked := errors.As(err, &pe) && pe.Code == "55P03"
+	if !errors.Is(err, pgx.ErrNoRows) && !locked {
 		return 0, nil, err
 	}
 	held := &HeldError{Batch: batch}
@@ -127,6 +145,7 @@ func (j *Journal) renew(ctx context.Context) {
 		case <-t.C:
 		}
 		c, cancel := context.WithTimeout(ctx, j.ttl/3)
+		sent := time.Now()
 		tag, err := j.db.pool.Exec(c, `UPDATE journal_leases SET expires = now() + make_interval(secs => $3)
 WHERE batch = $1 AND token = $2 AND expires > now()`, j.batch, j.token, j.ttl.Seconds())
 		cancel()
@@ -134,12 +153,27 @@ WHERE batch = $1 AND token = $2 AND expires > now()`, j.batch, j.token, j.ttl.Se
 			j.lost.Store(true)
 			return
 		}
+		if err == nil {
+			j.renewed.Store(sent.UnixNano())
+		}
 		// An error (the database away for a moment): try again at the next
 		// tick; if the lease runs out meanwhile, writes find out.
 	}
 }
 
 var errLost = errors.New("lease lost")
+
+// Holds says whether the run surely still holds its batch: its lease was
+// not found gone, and was last renewed less than a lease ago (by this
+// host's clock, counted from before the renewal was sent). A run that
+// stalled (a paused process, a suspended machine) finds out here before
+// it sends anything more.
+func (j *Journal) Holds() error {
+	if j.lost.Load() || time.Since(time.Unix(0, j.renewed.Load())) >= j.ttl {
+		return fmt.Errorf("state %s, batch %s: %w", j.db.name, j.batch, ErrLeaseLost)
+	}
+	return nil
+}
 
 // write runs f in a transaction that first checks the lease (fencing: a
 // run whose lease ended, or was taken over, writes nothing). A write the

@@ -125,9 +125,15 @@ func TestFencing(t *testing.T) {
 	if err := a.PutAttempt(&submit.Attempt{Batch: "november", ID: "1", State: submit.StateCreateSent}); err != nil {
 		t.Fatal(err)
 	}
+	if err := a.Holds(); err != nil {
+		t.Fatalf("a fresh lease: %v", err)
+	}
 	a.stop() // the host stalls: no more renewals
 	<-a.done
 	time.Sleep(1200 * time.Millisecond)
+	if err := a.Holds(); !errors.Is(err, ErrLeaseLost) {
+		t.Errorf("a lease a stall outlived: %v", err)
+	}
 	if err := a.PutAttempt(&submit.Attempt{Batch: "november", ID: "2", State: submit.StateCreateSent}); !errors.Is(err, ErrLeaseLost) {
 		t.Errorf("a write after the lease ran out: %v", err)
 	}
@@ -230,5 +236,37 @@ func TestCopyBatch(t *testing.T) {
 	}
 	if r, _ := j.Row("november", "r1"); r == nil || r.Status != "Ordered" {
 		t.Errorf("the database's row was overwritten: %+v", r)
+	}
+}
+
+// TestTakeoverPastAPausedWrite: a host paused in the middle of a write
+// holds the lease row locked; once its lease has run out, another host
+// still takes the batch over (the server ends the paused session) rather
+// than waiting for it for ever.
+func TestTakeoverPastAPausedWrite(t *testing.T) {
+	db := openDB(t, testURL(t))
+	ctx := context.Background()
+	a, err := db.OpenJournal(ctx, "november", LeaseOptions{Holder: "a", TTL: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.stop()
+	<-a.done
+	paused, err := db.pool.Begin(ctx) // as a's write would, and never ends
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer paused.Rollback(ctx)
+	if _, err := paused.Exec(ctx, "SELECT true FROM journal_leases WHERE batch = 'november' FOR SHARE"); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	b, err := db.OpenJournal(ctx, "november", LeaseOptions{Holder: "b", TTL: time.Second, Wait: 20 * time.Second})
+	if err != nil {
+		t.Fatalf("after %s: %v", time.Since(start), err)
+	}
+	defer b.Close()
+	if b.token <= a.token || time.Since(start) > 15*time.Second {
+		t.Errorf("token %d after %d, in %s", b.token, a.token, time.Since(start))
 	}
 }

@@ -120,6 +120,9 @@ func (r *runner) cart(ctx context.Context, c *order.Cart) error {
 // create sends (or sends again, with the same request id) the create-cart
 // request. done means the rows have their outcome already.
 func (r *runner) create(ctx context.Context, a *Attempt, attested bool, lines []order.LineItem, rows []int, log logrus.FieldLogger) (done bool, err error) {
+	if err := r.holds(); err != nil {
+		return false, err
+	}
 	cart, call, err := r.api.CreateCart(ctx, a.CustomerID, cartRequest(attested, lines), a.CreateRequestID)
 	ids := func(o *order.Outcome) { o.RequestID, o.CorrelationID = call.RequestID, call.CorrelationID }
 	if err != nil {
@@ -193,6 +196,9 @@ func (r *runner) create(ctx context.Context, a *Attempt, attested bool, lines []
 // rows are plan row indexes by line; nil when settling an earlier run's
 // checkout, whose rows only get journal records.
 func (r *runner) checkout(ctx context.Context, a *Attempt, rows []int, resumed bool) error {
+	if err := r.holds(); err != nil {
+		return err
+	}
 	res, call, err := r.api.Checkout(ctx, a.CustomerID, a.CartID, a.CheckoutRequestID)
 	ids := func(o *order.Outcome) {
 		o.CartID, o.RequestID, o.CorrelationID = a.CartID, call.RequestID, call.CorrelationID
@@ -366,4 +372,14 @@ func (r *runner) cartPrices(a *Attempt, rows []int) {
 		o.Problems = append(o.Problems, order.Problem{Kind: "price: Partner Center's", Severity: order.Note,
 			Message: fmt.Sprintf("the price is Partner Center's for this cart line, not the price list's: %.2f %s for the term (list price %.2f)", l.ExtendedPrice, l.Currency, l.ListPrice)})
 	}
+}
+
+// holds: the journal surely still holds the batch (a journal that holds
+// it for a time), asked just before a request goes out, so that a run
+// that stalled past its hold sends nothing more.
+func (r *runner) holds() error {
+	if h, ok := r.j.(Holder); ok {
+		return h.Holds()
+	}
+	return nil
 }

@@ -45,6 +45,14 @@ type Journal interface {
 	Close() error
 }
 
+// Holder is a journal that holds its batch for a time (PostgreSQL's lease).
+// Holds says whether it surely still does; it is asked just before each
+// request is sent, so that a run that stalled past its hold (and whose
+// batch another host may have taken over) sends nothing more.
+type Holder interface {
+	Holds() error
+}
+
 // FileJournal is a journal in a file (bbolt). Every write is committed and
 // fsynced before it returns. bbolt holds an exclusive lock on the file for
 // as long as it is open, which is what stops two runs on one journal.

@@ -1,0 +1,78 @@
+package pgtest
+
+import (
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"testing"
+)
+
+// Private starts a PostgreSQL server of the test's own (initdb in a
+// temporary folder, on a free loopback port), for a test that restarts
+// it; restart restarts it (a fast shutdown: connections are cut). It needs
+// PostgreSQL's programs (/usr/lib/postgresql/N/bin) and, as root, the
+// postgres user to run them as. Without them, outside CI, the test is
+// skipped; with CI=true it fails.
+func Private(t testing.TB) (url string, restart func()) {
+	t.Helper()
+	bins, _ := filepath.Glob("/usr/lib/postgresql/*/bin/pg_ctl")
+	sort.Strings(bins)
+	if len(bins) == 0 {
+		unavailable(t, "PostgreSQL's programs (pg_ctl, initdb) are not installed")
+	}
+	bin := filepath.Dir(bins[len(bins)-1])
+	dir, err := os.MkdirTemp("", "importer-pg-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	as := func(name string, args ...string) *exec.Cmd {
+		return exec.Command(filepath.Join(bin, name), args...)
+	}
+	if os.Geteuid() == 0 {
+		if _, err := exec.LookPath("runuser"); err != nil {
+			unavailable(t, "runuser is missing: as root, the private server must run as the postgres user")
+		}
+		if out, err := exec.Command("chown", "postgres:", dir).CombinedOutput(); err != nil {
+			unavailable(t, fmt.Sprintf("the postgres user: %v %s", err, out))
+		}
+		as = func(name string, args ...string) *exec.Cmd {
+			return exec.Command("runuser", append([]string{"-u", "postgres", "--", filepath.Join(bin, name)}, args...)...)
+		}
+	}
+	data := filepath.Join(dir, "data")
+	if out, err := as("initdb", "-D", data, "-A", "trust", "-U", "postgres", "--no-sync").CombinedOutput(); err != nil {
+		t.Fatalf("initdb: %v\n%s", err, out)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := ln.Addr().(*net.TCPAddr).Port
+	ln.Close()
+	opts := fmt.Sprintf("-p %d -k %s -c listen_addresses=127.0.0.1 -c fsync=off", port, dir)
+	if out, err := as("pg_ctl", "-D", data, "-o", opts, "-l", filepath.Join(dir, "log"), "-w", "start").CombinedOutput(); err != nil {
+		t.Fatalf("pg_ctl start: %v\n%s", err, out)
+	}
+	t.Cleanup(func() { _ = as("pg_ctl", "-D", data, "-m", "immediate", "-w", "stop").Run() })
+	restart = func() {
+		// The restarted server writes to the log, not to pg_ctl's output,
+		// which it would otherwise hold open for as long as it runs.
+		if out, err := as("pg_ctl", "-D", data, "-l", filepath.Join(dir, "log"), "-m", "fast", "-w", "restart").CombinedOutput(); err != nil {
+			t.Errorf("pg_ctl restart: %v\n%s", err, out)
+		}
+	}
+	return "postgres://postgres@127.0.0.1:" + strconv.Itoa(port) + "/postgres?sslmode=disable", restart
+}
+
+func unavailable(t testing.TB, why string) {
+	t.Helper()
+	if os.Getenv("CI") == "true" {
+		t.Fatal(why + ": the test needs a private PostgreSQL server")
+	}
+	t.Skip(why + ": the test that restarts a private PostgreSQL server is skipped (CI runs it)")
+}
