@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/cspimporter/importer/pkg/importer"
+	"github.com/cspimporter/importer/pkg/pgstate"
 	"github.com/cspimporter/importer/pkg/sandbox"
 	"github.com/cspimporter/importer/pkg/store"
 	"github.com/cspimporter/importer/pkg/web"
@@ -30,13 +31,15 @@ type serveOptions struct {
 	tlsKey    string
 	proxy     bool
 	followUp  time.Duration
+	stateFlags
 	// Sign-in with Entra ID; roles by email or Entra group.
 	issuer, clientID, publicURL           string
 	submitters, approvers, buyers, admins []string
 }
 
 func newServeCmd(a *app) *cobra.Command {
-	o := serveOptions{connectFlags: defaultConnectFlags(), addr: "127.0.0.1:8080", maxUpload: 25, followUp: time.Hour}
+	o := serveOptions{connectFlags: defaultConnectFlags(), addr: "127.0.0.1:8080", maxUpload: 25, followUp: time.Hour,
+		stateFlags: stateFlags{waitForBatch: 2 * time.Minute}}
 	cmd := &cobra.Command{
 		Use:   "serve [flags]",
 		Short: "Serve the web API: upload sheets, see their problems, approve what is bought",
@@ -60,6 +63,7 @@ importer token create.`,
 	f.IntVar(&o.maxChecks, "max-checks", 0, "how many uploaded sheets are checked at once (default: the number of CPUs); bounds the memory")
 	o.connectFlags.register(f, "buy from")
 	f.StringVar(&o.prices, "prices", "", "the price list every upload is priced with (as validate's --prices)")
+	o.stateFlags.register(f, "where purchases are journaled: a journal file per batch in the data directory (the default)")
 	f.DurationVar(&o.followUp, "follow-up", o.followUp, "how often to ask Partner Center about the orders of bought batches until each is provisioned or failed (0: only when someone asks)")
 	f.StringVar(&o.tlsCert, "tls-cert", "", "serve HTTPS with this certificate (PEM; with --tls-key)")
 	f.StringVar(&o.tlsKey, "tls-key", "", "the certificate's private key (PEM)")
@@ -165,6 +169,15 @@ func (a *app) serve(ctx context.Context, o serveOptions) error {
 	if _, _, err := roleMaps(o); err != nil {
 		return fail(err)
 	}
+	if err := o.stateFlags.check(); err != nil {
+		return fail(err)
+	}
+	if o.state != "" && !pgstate.IsURL(o.state) {
+		return fail(errors.New("--state: the app keeps a journal file per batch in its data directory; give --state only as postgres://USER@HOST/DB, to share the purchases' journal with other hosts"))
+	}
+	if o.state != "" && o.sandbox {
+		return fail(errors.New("--sandbox keeps its state beside journal files, so it cannot share a PostgreSQL --state: serve the simulator on its own (importer sandbox) and give its address as --endpoint"))
+	}
 	if o.followUp < 0 || (o.followUp > 0 && o.followUp < leastInterval && !o.sandbox && !loopback(o.endpoint)) {
 		return fail(fmt.Errorf("--follow-up %s: 0 (only when someone asks), or at least %s: Partner Center may be asked at most that often", o.followUp, leastInterval))
 	}
@@ -192,7 +205,7 @@ func (a *app) serve(ctx context.Context, o serveOptions) error {
 	defer stopIdP()
 	// Purchases outlive the requests that start them, and end with the
 	// process: on SIGTERM they finish their carts in flight and stop.
-	api := web.New(web.Options{Store: st, Conn: conn, Context: ctx, Prices: o.prices, OIDC: signIn, TrustProxy: o.proxy, MaxChecks: o.maxChecks, MaxUpload: o.maxUpload << 20, FollowUp: o.followUp, Log: a.log,
+	api := web.New(web.Options{Store: st, Conn: conn, Context: ctx, Prices: o.prices, OIDC: signIn, TrustProxy: o.proxy, MaxChecks: o.maxChecks, MaxUpload: o.maxUpload << 20, FollowUp: o.followUp, Log: a.log, State: o.state, Lease: o.lease, WaitForBatch: o.waitForBatch,
 		Settings: settingsOf(o, dir)})
 	if err := api.Resume(); err != nil {
 		return fail(err)
@@ -356,6 +369,7 @@ func settingsOf(o serveOptions, dir string) []web.Setting {
 		{Name: "Price list", Value: set(o.prices)},
 		{Name: "Follow-up of bought orders", Value: follow},
 		{Name: "Largest upload", Value: fmt.Sprintf("%d MB", o.maxUpload)},
+		{Name: "Purchases' journal", Value: journalSetting(o.stateFlags)},
 		{Name: "Behind a reverse proxy", Value: fmt.Sprint(o.proxy)},
 		{Name: "Sign-in", Value: set(signIn)},
 	}
@@ -383,4 +397,11 @@ func shortDuration(d time.Duration) string {
 		s = strings.TrimSuffix(s, "0m")
 	}
 	return s
+}
+
+func journalSetting(o stateFlags) string {
+	if o.state == "" {
+		return "a file per batch in the data directory"
+	}
+	return fmt.Sprintf("%s, shared with other hosts (a batch held for %s, waited for up to %s)", pgstate.Redact(o.state), shortDuration(o.lease), shortDuration(o.waitForBatch))
 }

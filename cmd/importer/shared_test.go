@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/url"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
@@ -271,4 +272,26 @@ func TestSharedStateDatabaseRestart(t *testing.T) {
 		t.Fatalf("after the restart the batch did not finish: %v\nthe first run:\n%s", s.Statuses, first.String())
 	}
 	checkLedger(t, base)
+}
+
+// TestServeState: serve takes --state only as a PostgreSQL URL, and not
+// with the in-process sandbox; both refused before anything is made.
+func TestServeState(t *testing.T) {
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--state", "orders.journal"}, "give --state only as postgres://USER@HOST/DB"},
+		{[]string{"--state", "postgres://postgres@127.0.0.1:1/x", "--sandbox"}, "cannot share a PostgreSQL --state"},
+		{[]string{"--state", "postgres://postgres@127.0.0.1:1/x", "--lease", "1s"}, "--lease: between 3s and 10m"},
+	} {
+		dir := t.TempDir()
+		r := cli(t, dir, append([]string{"serve", "--addr", "127.0.0.1:0", "--data", filepath.Join(dir, "data")}, tt.args...)...)
+		if r.code != 2 || !strings.Contains(r.stderr, tt.want) {
+			t.Errorf("%v: exit %d %s", tt.args, r.code, r.stderr)
+		}
+		if _, err := os.Stat(filepath.Join(dir, "data")); err == nil {
+			t.Errorf("%v: the data directory was made", tt.args)
+		}
+	}
 }

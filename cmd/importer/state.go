@@ -15,10 +15,15 @@ type stateFlags struct {
 	waitForBatch time.Duration
 }
 
+// register adds the flags, with o's values as their defaults (a zero
+// lease: 20s).
 func (o *stateFlags) register(f *pflag.FlagSet, what string) {
+	if o.lease == 0 {
+		o.lease = 20 * time.Second
+	}
 	f.StringVar(&o.state, "state", "", what+", or postgres://USER@HOST/DB to share it with other hosts (the password from PGPASSWORD or ~/.pgpass, never shown)")
-	f.DurationVar(&o.lease, "lease", 20*time.Second, "with a postgres:// --state: how long this run's hold on its batch lasts without renewal; another host takes a dead run's batch over that much later")
-	f.DurationVar(&o.waitForBatch, "wait-for-batch", 0, "with a postgres:// --state: how long to wait while another run holds the batch (0: refuse at once, naming it)")
+	f.DurationVar(&o.lease, "lease", o.lease, "with a postgres:// --state: how long this run's hold on its batch lasts without renewal; another host takes a dead run's batch over that much later")
+	f.DurationVar(&o.waitForBatch, "wait-for-batch", o.waitForBatch, "with a postgres:// --state: how long to wait while another run holds the batch (0: refuse at once, naming it)")
 }
 
 func (o *stateFlags) check() error {

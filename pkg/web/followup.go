@@ -36,7 +36,8 @@ func (s *Server) followUpBatch(ctx context.Context, id string, e store.Entry) (*
 	}
 	defer s.buying.endFollowUp(b.ID)
 	co := importer.CheckOptions{Results: s.file(b, v, "results.xlsx"), Now: s.o.Now(), Log: s.o.Log}
-	so := importer.StatusOptions{Batch: b.Name, State: s.journal(b), Summary: s.file(b, v, "summary.json"), Concurrency: 5, Log: s.o.Log}
+	so := importer.StatusOptions{Batch: b.Name, State: s.state(b), Lease: s.o.Lease, WaitForBatch: s.o.WaitForBatch,
+		Summary: s.file(b, v, "summary.json"), Concurrency: 5, Log: s.o.Log}
 	f, err := importer.Status(ctx, v.File, co, so, s.o.Conn)
 	fu := &store.FollowUp{At: s.o.Now().UTC(), By: e.Who}
 	switch {

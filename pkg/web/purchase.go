@@ -105,7 +105,7 @@ func (s *Server) run(b *store.Batch, v *store.Version, p *progress) (state strin
 	}()
 	ctx := s.ctx
 	co := importer.CheckOptions{Results: s.file(b, v, "results.xlsx"), Now: s.o.Now(), Log: s.o.Log}
-	so := importer.SubmitOptions{Batch: b.Name, Plan: s.file(b, v, "plan.json"), State: s.journal(b),
+	so := importer.SubmitOptions{Batch: b.Name, Plan: s.file(b, v, "plan.json"), State: s.state(b), Lease: s.o.Lease, WaitForBatch: s.o.WaitForBatch,
 		Summary: s.file(b, v, "summary.json"), Concurrency: 5, Log: s.o.Log, Progress: p}
 	done, err := importer.SubmitSheet(ctx, v.File, co, so, s.o.Conn)
 	if done != nil {
@@ -119,6 +119,17 @@ func (s *Server) run(b *store.Batch, v *store.Version, p *progress) (state strin
 		msg = importer.Message(err)
 	}
 	return state, statuses, msg
+}
+
+// state is where the batch's purchase is journaled: the shared PostgreSQL
+// journal (Options.State), where the batch, by its name, is held by one
+// run at a time across hosts, the CLI's and watchers' too; else the
+// batch's own journal file.
+func (s *Server) state(b *store.Batch) string {
+	if s.o.State != "" {
+		return s.o.State
+	}
+	return s.journal(b)
 }
 
 // journal is the batch's own journal in the data directory (the sandbox's

@@ -31,6 +31,14 @@ type Options struct {
 	Context context.Context
 	// OIDC, if set, signs people in (pages and the API by session).
 	OIDC *OIDC
+	// State, if set, is a postgres:// URL: purchases are journaled there,
+	// shared with every host that names it (other app instances, the CLI,
+	// watchers), each batch (by name) held by one run at a time; Lease and
+	// WaitForBatch say for how long, and how long a purchase waits while
+	// another run holds its batch. "": a journal file per batch in the
+	// data directory.
+	State               string
+	Lease, WaitForBatch time.Duration
 	// Prices is the price list every upload is priced with ("" none).
 	Prices string
 	// TrustProxy honours X-Forwarded-For and X-Forwarded-Proto: only
