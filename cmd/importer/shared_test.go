@@ -18,6 +18,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/cspimporter/importer/pkg/pgstate/pgtest"
+	"github.com/cspimporter/importer/pkg/sandbox"
 )
 
 // TestSharedStateTwoHosts: two hosts (separate working directories, one
@@ -194,17 +195,26 @@ func TestStateCopy(t *testing.T) {
 func TestSharedStateStalledHost(t *testing.T) {
 	t.Parallel() // processes only: see parallelTests
 	state := pgtest.URL(t)
-	base, env, _ := external(t, "--faults", "any:latency:40ms")
+	base, env, _ := external(t, "--faults", "any:latency:150ms")
 	dirA, name := sample(t, "monthly-orders.xlsx")
-	stalled := submitProcess(t, dirA, base, env, "--state", state, "--batch", "nov", "--lease", "3s", "--concurrency", "2", name)
+	stalled := submitProcess(t, dirA, base, env, "--state", state, "--batch", "nov", "--lease", "3s", "--concurrency", "1", name)
 	var stalledOut bytes.Buffer
 	stalled.Stdout, stalled.Stderr = &stalledOut, &stalledOut
 	if err := stalled.Start(); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(400 * time.Millisecond)
+	time.Sleep(800 * time.Millisecond)
 	if err := stalled.Process.Signal(syscall.SIGSTOP); err != nil {
 		t.Fatal(err)
+	}
+	orders := 0
+	for _, e := range ledger(t, base) {
+		if e.Kind == sandbox.LedgerOrder {
+			orders++
+		}
+	}
+	if orders >= 21 {
+		t.Fatalf("the host had bought everything before it was paused: nothing was tested\n%s", stalledOut.String())
 	}
 	dirB, _ := sample(t, "monthly-orders.xlsx")
 	var out []byte

@@ -263,7 +263,9 @@ func (b *Inbox) Claim(sheet string) (*Job, error) {
 
 // Pending lists the jobs an earlier run left in processing/ (it was
 // stopped, or killed), to be resumed before anything new. A directory
-// without a sheet (killed while claiming) is put back into the inbox.
+// without a sheet (killed while claiming) is put back into the inbox. What
+// a killed run was writing and did not finish, in processing/, done/ or
+// failed/, is removed.
 func (b *Inbox) Pending() ([]*Job, error) {
 	entries, err := os.ReadDir(filepath.Join(b.Dir, Processing))
 	if err != nil {
@@ -280,15 +282,9 @@ func (b *Inbox) Pending() ([]*Job, error) {
 			return nil, fmt.Errorf("inbox: %w", err)
 		}
 		j := &Job{Dir: dir, inbox: b}
-		for _, f := range files {
-			name := f.Name()
-			if strings.HasPrefix(name, ".") && strings.HasSuffix(name, ".tmp") {
-				// A write the killed run did not finish; the rerun writes
-				// the file again.
-				if err := os.Remove(filepath.Join(dir, name)); err != nil {
-					return nil, fmt.Errorf("inbox: %w", err)
-				}
-			}
+		// The rerun writes again what the killed run did not finish.
+		if err := removeUnfinished(dir, files); err != nil {
+			return nil, err
 		}
 		if j.Sheet, err = sheetOf(dir, files); err != nil {
 			return nil, fmt.Errorf("inbox: %w", err)
@@ -299,17 +295,54 @@ func (b *Inbox) Pending() ([]*Job, error) {
 		}
 		jobs = append(jobs, j)
 	}
+	if err := b.sweepFiled(); err != nil {
+		return nil, err
+	}
 	return jobs, nil
+}
+
+// removeUnfinished removes the writes a killed run left unfinished in a
+// job directory (atomic writes' temporary files: .NAME.….tmp).
+func removeUnfinished(dir string, files []os.DirEntry) error {
+	for _, f := range files {
+		name := f.Name()
+		if strings.HasPrefix(name, ".") && strings.HasSuffix(name, ".tmp") {
+			if err := os.Remove(filepath.Join(dir, name)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+				return fmt.Errorf("inbox: %w", err)
+			}
+		}
+	}
+	return nil
+}
+
+// sweepFiled removes the writes a killed run left unfinished in the job
+// directories of done/ and failed/ (a summary or a follow-up's results
+// workbook being rewritten); the run holding the inbox's lock is the only
+// writer there, so none is in progress.
+func (b *Inbox) sweepFiled() error {
+	return b.eachFiled(removeUnfinished)
 }
 
 // Filed lists the jobs filed under done/ and failed/, for the follow-up of
 // their orders; a directory whose sheet cannot be told is left out.
 func (b *Inbox) Filed() ([]*Job, error) {
 	var jobs []*Job
+	err := b.eachFiled(func(dir string, files []os.DirEntry) error {
+		if sheet, err := sheetOf(dir, files); err == nil && sheet != "" {
+			jobs = append(jobs, &Job{Dir: dir, Sheet: sheet, inbox: b})
+		}
+		return nil
+	})
+	return jobs, err
+}
+
+// eachFiled calls f with each job directory under done/ and failed/, and
+// what it holds.
+func (b *Inbox) eachFiled(f func(dir string, files []os.DirEntry) error) error {
 	for _, under := range []string{Done, Failed} {
 		entries, err := os.ReadDir(filepath.Join(b.Dir, under))
 		if err != nil {
-			return nil, fmt.Errorf("inbox: %w", err)
+			return fmt.Errorf("inbox: %w", err)
 		}
 		for _, e := range entries {
 			if !e.IsDir() {
@@ -318,14 +351,14 @@ func (b *Inbox) Filed() ([]*Job, error) {
 			dir := filepath.Join(b.Dir, under, e.Name())
 			files, err := os.ReadDir(dir)
 			if err != nil {
-				return nil, fmt.Errorf("inbox: %w", err)
+				return fmt.Errorf("inbox: %w", err)
 			}
-			if sheet, err := sheetOf(dir, files); err == nil && sheet != "" {
-				jobs = append(jobs, &Job{Dir: dir, Sheet: sheet, inbox: b})
+			if err := f(dir, files); err != nil {
+				return err
 			}
 		}
 	}
-	return jobs, nil
+	return nil
 }
 
 // Marker is the file in a job directory that names the job's sheet.

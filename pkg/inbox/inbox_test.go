@@ -180,6 +180,16 @@ func TestPending(t *testing.T) {
 	if err := os.Mkdir(filepath.Join(b.Dir, Processing, "c"), 0o750); err != nil {
 		t.Fatal(err)
 	}
+	// Killed while rewriting a filed sheet's summary.
+	filed := filepath.Join(b.Dir, Done, "d")
+	if err := os.Mkdir(filed, 0o750); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"d.xlsx", "d.summary.json", ".d.summary.json.4f02486b6af3.tmp"} {
+		if err := os.WriteFile(filepath.Join(filed, f), []byte("x"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
 	b.Close()
 	b2, err := Open(b.Dir, time.Second)
 	if err != nil {
@@ -203,6 +213,9 @@ func TestPending(t *testing.T) {
 		if _, err := os.Stat(filepath.Join(b.Dir, Processing, d)); !errors.Is(err, os.ErrNotExist) {
 			t.Errorf("processing/%s is left", d)
 		}
+	}
+	if files := names(t, filed); !slices.Equal(files, []string{"d.summary.json", "d.xlsx"}) {
+		t.Errorf("done/d holds %v; the killed run's half-written summary must be gone, the rest kept", files)
 	}
 }
 
