@@ -35,7 +35,7 @@ func BenchmarkWebUploads(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		srv := httptest.NewServer(web.New(web.Options{Store: st, MaxUpload: 64 << 20}))
+		srv := httptest.NewServer(web.New(web.Options{Store: st, Data: st.Dir, MaxUpload: 64 << 20}))
 		token, _ := st.CreateToken("bench", []string{web.RoleSubmitter})
 		post := func(name string, body []byte) (string, error) {
 			var buf bytes.Buffer

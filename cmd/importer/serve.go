@@ -205,7 +205,7 @@ func (a *app) serve(ctx context.Context, o serveOptions) error {
 	defer stopIdP()
 	// Purchases outlive the requests that start them, and end with the
 	// process: on SIGTERM they finish their carts in flight and stop.
-	api := web.New(web.Options{Store: st, Conn: conn, Context: ctx, Prices: o.prices, OIDC: signIn, TrustProxy: o.proxy, MaxChecks: o.maxChecks, MaxUpload: o.maxUpload << 20, FollowUp: o.followUp, Log: a.log, State: o.state, Lease: o.lease, WaitForBatch: o.waitForBatch,
+	api := web.New(web.Options{Store: st, Data: dir, Conn: conn, Context: ctx, Prices: o.prices, OIDC: signIn, TrustProxy: o.proxy, MaxChecks: o.maxChecks, MaxUpload: o.maxUpload << 20, FollowUp: o.followUp, Log: a.log, State: o.state, Lease: o.lease, WaitForBatch: o.waitForBatch,
 		Settings: settingsOf(o, dir)})
 	if err := api.Resume(); err != nil {
 		return fail(err)

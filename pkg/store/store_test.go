@@ -6,7 +6,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 )
 
 func TestTokens(t *testing.T) {
@@ -83,48 +82,5 @@ func TestBatchesAndAudit(t *testing.T) {
 	}
 	if got, err := s.Batch(b.ID); err != nil || got.Current().PlanSHA256 != "a" {
 		t.Errorf("%+v %v", got, err)
-	}
-}
-
-// TestSessions: a session is found by its cookie's value until it expires;
-// expired ones are dropped, and a deleted one is gone.
-func TestSessions(t *testing.T) {
-	st, err := Open(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	now := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
-	for id, life := range map[string]time.Duration{"live": time.Hour, "ended": -time.Minute, "gone": time.Hour} {
-		if err := st.PutSession(id, Session{Who: id + "@contoso.example", Groups: []string{"g"}, CSRF: "c-" + id, Expires: now.Add(life)}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := st.DeleteSession("gone"); err != nil {
-		t.Fatal(err)
-	}
-	if err := st.DropExpiredSessions(now); err != nil {
-		t.Fatal(err)
-	}
-	tests := []struct {
-		id  string
-		at  time.Time
-		who string
-	}{
-		{"live", now, "live@contoso.example"},
-		{"live", now.Add(2 * time.Hour), ""},
-		{"live", now, ""}, // the look after its end removed it
-		{"ended", now.Add(-time.Hour), ""},
-		{"gone", now, ""},
-		{"never", now, ""},
-	}
-	for _, tt := range tests {
-		sess, err := st.Session(tt.id, tt.at)
-		switch {
-		case tt.who == "" && !errors.Is(err, ErrNotFound):
-			t.Errorf("%s at %s: %+v %v, want none", tt.id, tt.at, sess, err)
-		case tt.who != "" && (err != nil || sess.Who != tt.who || sess.CSRF != "c-"+tt.id || len(sess.Groups) != 1):
-			t.Errorf("%s at %s: %+v %v", tt.id, tt.at, sess, err)
-		}
 	}
 }

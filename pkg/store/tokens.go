@@ -30,6 +30,12 @@ type Token struct {
 // `importer token` needs no running app.
 func tokensPath(dir string) string { return filepath.Join(dir, "tokens.json") }
 
+// Tokens lists the store's API tokens (names, roles, hashes).
+func (s *Store) Tokens() ([]Token, error) { return Tokens(s.Dir) }
+
+// RevokeToken removes one of the store's API tokens.
+func (s *Store) RevokeToken(name string) error { return RevokeToken(s.Dir, name) }
+
 // CreateToken makes a token in the data directory dir and returns its
 // secret, which is kept nowhere: only its hash is stored.
 func CreateToken(dir, name string, roles []string) (string, error) {

@@ -21,7 +21,7 @@ func (s *Server) adminPage(w http.ResponseWriter, r *http.Request, c *Caller, cs
 }
 
 func (s *Server) renderAdmin(w http.ResponseWriter, c *Caller, csrf string, status int, problem string) error {
-	ts, err := store.Tokens(s.o.Store.Dir)
+	ts, err := s.o.Store.Tokens()
 	if err != nil {
 		return err
 	}
@@ -33,7 +33,7 @@ func (s *Server) renderAdmin(w http.ResponseWriter, c *Caller, csrf string, stat
 // revokeTokenForm revokes an API token at once.
 func (s *Server) revokeTokenForm(w http.ResponseWriter, r *http.Request, c *Caller, csrf string) error {
 	name := r.PostFormValue("name")
-	err := store.RevokeToken(s.o.Store.Dir, name)
+	err := s.o.Store.RevokeToken(name)
 	if errors.Is(err, store.ErrNotFound) {
 		return s.renderAdmin(w, c, csrf, http.StatusNotFound, "There is no token named "+name+" (revoked already?).")
 	}

@@ -93,7 +93,7 @@ func (s *Server) view(b *store.Batch, withSummary bool) batchView {
 
 // file is a file of a version in the data directory.
 func (s *Server) file(b *store.Batch, v *store.Version, name string) string {
-	return filepath.Join(s.o.Store.Dir, "batches", b.ID, "v"+strconv.Itoa(v.N), name)
+	return filepath.Join(s.o.Data, "batches", b.ID, "v"+strconv.Itoa(v.N), name)
 }
 
 var safeName = regexp.MustCompile(`[^A-Za-z0-9 ._-]+`)
@@ -202,7 +202,7 @@ func (s *Server) check(r *http.Request, b *store.Batch, v *store.Version, name s
 	done, err := importer.Validate(r.Context(), input, co, s.file(b, v, "summary.json"))
 	if done == nil {
 		if importer.FaultOf(err) == importer.FaultSheet {
-			return fail(http.StatusUnprocessableEntity, strings.ReplaceAll(importer.Message(err), s.o.Store.Dir+string(filepath.Separator), ""))
+			return fail(http.StatusUnprocessableEntity, strings.ReplaceAll(importer.Message(err), s.o.Data+string(filepath.Separator), ""))
 		}
 		return err
 	}

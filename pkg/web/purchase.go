@@ -135,7 +135,7 @@ func (s *Server) state(b *store.Batch) string {
 // journal is the batch's own journal in the data directory (the sandbox's
 // saved state, with --sandbox, lies beside it).
 func (s *Server) journal(b *store.Batch) string {
-	return filepath.Join(s.o.Store.Dir, "journals", b.ID+".journal")
+	return filepath.Join(s.o.Data, "journals", b.ID+".journal")
 }
 
 // Resume finishes the purchases a stopped process left buying: the

@@ -21,9 +21,43 @@ import (
 	"github.com/cspimporter/importer/pkg/store"
 )
 
+// Store is where the app keeps what it knows: its batches (every
+// version), their decisions and purchases, the audit log, API tokens and
+// sessions. pkg/store is the embedded one (bbolt in the data directory).
+type Store interface {
+	// Reserve gives an upload of the batch named name its version number
+	// (check may refuse the batch as it is); AddVersion adds the checked
+	// version.
+	Reserve(name string, now time.Time, check func(*store.Batch) error) (*store.Batch, int, error)
+	AddVersion(id string, v store.Version) (*store.Batch, error)
+	// Batch and Batches answer store.ErrNotFound for a batch whose first
+	// version is still being checked.
+	Batch(id string) (*store.Batch, error)
+	Batches() ([]*store.Batch, error)
+	// UpdateBatch changes a batch under the store's write lock; f's error
+	// is returned and nothing is written.
+	UpdateBatch(id string, f func(*store.Batch) error) (*store.Batch, error)
+	// Audit appends to the audit log, which is never changed.
+	Audit(e store.Entry) error
+	AuditLog() ([]store.Entry, error)
+	TokenBySecret(secret string) (*store.Token, error)
+	Tokens() ([]store.Token, error)
+	RevokeToken(name string) error
+	PutSession(id string, s store.Session) error
+	Session(id string, now time.Time) (*store.Session, error)
+	DeleteSession(id string) error
+	DropExpiredSessions(now time.Time) error
+}
+
+var _ Store = (*store.Store)(nil)
+
 // Options configure the server.
 type Options struct {
-	Store *store.Store
+	Store Store
+	// Data is the folder the app keeps its files in: each version's sheet,
+	// plan, results workbook, summary and rows, and (without State) the
+	// purchases' journals.
+	Data string
 	// Conn is Partner Center (or the sandbox), for purchases.
 	Conn importer.Connector
 	// Context bounds the purchases: once it ends, they finish the carts in
@@ -90,6 +124,9 @@ var Roles = []string{RoleSubmitter, RoleApprover, RoleBuyer, RoleAdmin}
 
 // New returns a server.
 func New(o Options) *Server {
+	if o.Data == "" {
+		panic("web.New: Options.Data (the folder for the app's files) is not set")
+	}
 	if o.MaxUpload <= 0 {
 		o.MaxUpload = 25 << 20
 	}

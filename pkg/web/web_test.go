@@ -37,7 +37,7 @@ func newApp(t *testing.T, o Options) *app {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	o.Store = st
+	o.Store, o.Data = st, st.Dir
 	if o.Now == nil {
 		o.Now = func() time.Time { return time.Date(2026, 11, 21, 9, 0, 0, 0, time.UTC) }
 	}
