@@ -31,6 +31,7 @@ type serveOptions struct {
 	tlsKey    string
 	proxy     bool
 	followUp  time.Duration
+	storeURL  string
 	stateFlags
 	// Sign-in with Entra ID; roles by email or Entra group.
 	issuer, clientID, publicURL           string
@@ -63,6 +64,7 @@ importer token create.`,
 	f.IntVar(&o.maxChecks, "max-checks", 0, "how many uploaded sheets are checked at once (default: the number of CPUs); bounds the memory")
 	o.connectFlags.register(f, "buy from")
 	f.StringVar(&o.prices, "prices", "", "the price list every upload is priced with (as validate's --prices)")
+	f.StringVar(&o.storeURL, "store", "", "keep the app's batches, decisions, audit log, tokens and sessions in PostgreSQL (postgres://USER@HOST/DB), shared by several instances of the app, instead of the data directory's embedded store; --state defaults to it")
 	o.stateFlags.register(f, "where purchases are journaled: a journal file per batch in the data directory (the default)")
 	f.DurationVar(&o.followUp, "follow-up", o.followUp, "how often to ask Partner Center about the orders of bought batches until each is provisioned or failed (0: only when someone asks)")
 	f.StringVar(&o.tlsCert, "tls-cert", "", "serve HTTPS with this certificate (PEM; with --tls-key)")
@@ -172,20 +174,26 @@ func (a *app) serve(ctx context.Context, o serveOptions) error {
 	if err := o.stateFlags.check(); err != nil {
 		return fail(err)
 	}
+	if o.storeURL != "" && !pgstate.IsURL(o.storeURL) {
+		return fail(errors.New("--store: give the database as postgres://USER@HOST/DB (without --store the app keeps its store in the data directory)"))
+	}
+	if o.storeURL != "" && o.state == "" {
+		o.state = o.storeURL // the purchases' journal with the rest
+	}
 	if o.state != "" && !pgstate.IsURL(o.state) {
 		return fail(errors.New("--state: the app keeps a journal file per batch in its data directory; give --state only as postgres://USER@HOST/DB, to share the purchases' journal with other hosts"))
 	}
 	if o.state != "" && o.sandbox {
-		return fail(errors.New("--sandbox keeps its state beside journal files, so it cannot share a PostgreSQL --state: serve the simulator on its own (importer sandbox) and give its address as --endpoint"))
+		return fail(errors.New("--sandbox keeps its state beside journal files, so it cannot share a PostgreSQL --state or --store: serve the simulator on its own (importer sandbox) and give its address as --endpoint"))
 	}
 	if o.followUp < 0 || (o.followUp > 0 && o.followUp < leastInterval && !o.sandbox && !loopback(o.endpoint)) {
 		return fail(fmt.Errorf("--follow-up %s: 0 (only when someone asks), or at least %s: Partner Center may be asked at most that often", o.followUp, leastInterval))
 	}
-	st, err := store.Open(dir)
+	st, closeStore, err := openAppStore(ctx, o.storeURL, dir)
 	if err != nil {
 		return fail(err)
 	}
-	defer st.Close()
+	defer closeStore()
 	if !sandbox.IsLoopbackAddr(o.addr) && o.tlsCert == "" {
 		a.log.Warnf("%s is not a loopback address: the app is reachable from other machines, over plain HTTP (use --tls-cert and --tls-key, or a reverse proxy)", o.addr)
 	}
@@ -244,81 +252,6 @@ func (a *app) serve(ctx context.Context, o serveOptions) error {
 	}
 }
 
-func newTokenCmd(a *app) *cobra.Command {
-	var data string
-	cmd := &cobra.Command{
-		Use:   "token",
-		Short: "Create, list and revoke the web API's tokens",
-	}
-	cmd.PersistentFlags().StringVar(&data, "data", "", "the data directory, as serve's")
-	var name string
-	var roles []string
-	create := &cobra.Command{
-		Use:   "create --name NAME --role ROLE",
-		Short: "Create an API token; it is printed once, alone on the first line",
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			dir, err := a.dataDir(data)
-			if err != nil {
-				return fail(err)
-			}
-			rs, err := checkRoles(roles)
-			if err != nil {
-				return fail(err)
-			}
-			if strings.TrimSpace(name) == "" {
-				return fail(errors.New("name the token: --name NAME"))
-			}
-			secret, err := store.CreateToken(dir, name, rs)
-			if err != nil {
-				return fail(err)
-			}
-			fmt.Fprintln(a.stdout, secret)
-			fmt.Fprintf(a.stderr, "Token %s (%s) created. It is shown this once: keep it where secrets go.\n", name, strings.Join(rs, ", "))
-			return nil
-		},
-	}
-	create.Flags().StringVar(&name, "name", "", "the token's name (it is the identity approvals and the audit log show)")
-	create.Flags().StringSliceVar(&roles, "role", nil, "a role: submitter, approver, buyer or admin (repeatable, or comma-separated)")
-	list := &cobra.Command{
-		Use:   "list",
-		Short: "List the API tokens (names and roles; never the tokens)",
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			dir, err := a.dataDir(data)
-			if err != nil {
-				return fail(err)
-			}
-			ts, err := store.Tokens(dir)
-			if err != nil {
-				return fail(err)
-			}
-			for _, t := range ts {
-				fmt.Fprintf(a.stdout, "%s\t%s\t%s\n", printable(t.Name), strings.Join(t.Roles, ","), t.Created.Format(time.RFC3339))
-			}
-			return nil
-		},
-	}
-	revoke := &cobra.Command{
-		Use:   "revoke NAME",
-		Short: "Revoke an API token",
-		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			dir, err := a.dataDir(data)
-			if err != nil {
-				return fail(err)
-			}
-			if err := store.RevokeToken(dir, args[0]); err != nil {
-				return fail(err)
-			}
-			fmt.Fprintf(a.stdout, "Token %s revoked.\n", printable(args[0]))
-			return nil
-		},
-	}
-	cmd.AddCommand(create, list, revoke)
-	return cmd
-}
-
 // checkRoles refuses a role that is not one, and no role at all.
 func checkRoles(roles []string) ([]string, error) {
 	var out []string
@@ -369,6 +302,7 @@ func settingsOf(o serveOptions, dir string) []web.Setting {
 		{Name: "Price list", Value: set(o.prices)},
 		{Name: "Follow-up of bought orders", Value: follow},
 		{Name: "Largest upload", Value: fmt.Sprintf("%d MB", o.maxUpload)},
+		{Name: "Store", Value: storeSetting(o.storeURL)},
 		{Name: "Purchases' journal", Value: journalSetting(o.stateFlags)},
 		{Name: "Behind a reverse proxy", Value: fmt.Sprint(o.proxy)},
 		{Name: "Sign-in", Value: set(signIn)},
@@ -404,4 +338,28 @@ func journalSetting(o stateFlags) string {
 		return "a file per batch in the data directory"
 	}
 	return fmt.Sprintf("%s, shared with other hosts (a batch held for %s, waited for up to %s)", pgstate.Redact(o.state), shortDuration(o.lease), shortDuration(o.waitForBatch))
+}
+
+// openAppStore opens the app's store: PostgreSQL's (storeURL), shared by
+// several instances, else the data directory's embedded one.
+func openAppStore(ctx context.Context, storeURL, dir string) (web.Store, func(), error) {
+	if storeURL != "" {
+		db, err := pgstate.Open(ctx, storeURL)
+		if err != nil {
+			return nil, nil, err
+		}
+		return db.AppStore(), db.Close, nil
+	}
+	st, err := store.Open(dir)
+	if err != nil {
+		return nil, nil, err
+	}
+	return st, func() { st.Close() }, nil
+}
+
+func storeSetting(storeURL string) string {
+	if storeURL == "" {
+		return "embedded, in the data directory"
+	}
+	return pgstate.Redact(storeURL) + ", shared by every instance of the app that names it"
 }

@@ -142,28 +142,11 @@ func TestServeKilledMidPurchase(t *testing.T) {
 	}
 	call := func(base, tok, method, path string, body io.Reader, typ string) (int, map[string]any) {
 		t.Helper()
-		req, _ := http.NewRequest(method, base+path, body)
-		req.Header.Set("Authorization", "Bearer "+tok)
-		if typ != "" {
-			req.Header.Set("Content-Type", typ)
-		}
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		var v map[string]any
-		_ = json.NewDecoder(resp.Body).Decode(&v)
-		return resp.StatusCode, v
+		return apiCall(t, base, tok, method, path, body, typ)
 	}
 	cmd, base := start()
-	sheet, _ := os.ReadFile(filepath.Join("..", "..", "samples", "monthly-orders.xlsx"))
-	var body bytes.Buffer
-	mw := multipart.NewWriter(&body)
-	fw, _ := mw.CreateFormFile("file", "november.xlsx")
-	_, _ = fw.Write(sheet)
-	mw.Close()
-	code, b := call(base, alice, "POST", "/api/v1/batches", &body, mw.FormDataContentType())
+	body, typ := sampleUpload(t)
+	code, b := call(base, alice, "POST", "/api/v1/batches", body, typ)
 	if code != 201 {
 		t.Fatalf("upload: %d %v", code, b)
 	}
@@ -380,4 +363,38 @@ func mustParse(t *testing.T, der []byte) *x509.Certificate {
 		t.Fatal(err)
 	}
 	return c
+}
+
+// apiCall sends an API request with a token and decodes the JSON answer.
+func apiCall(t *testing.T, base, tok, method, path string, body io.Reader, typ string) (int, map[string]any) {
+	t.Helper()
+	req, _ := http.NewRequest(method, base+path, body)
+	req.Header.Set("Authorization", "Bearer "+tok)
+	if typ != "" {
+		req.Header.Set("Content-Type", typ)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var v map[string]any
+	_ = json.NewDecoder(resp.Body).Decode(&v)
+	return resp.StatusCode, v
+}
+
+// sampleUpload is the sample sheet as an upload's multipart body, and its
+// content type.
+func sampleUpload(t *testing.T) (io.Reader, string) {
+	t.Helper()
+	sheet, err := os.ReadFile(filepath.Join("..", "..", "samples", "monthly-orders.xlsx"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	fw, _ := mw.CreateFormFile("file", "november.xlsx")
+	_, _ = fw.Write(sheet)
+	mw.Close()
+	return &body, mw.FormDataContentType()
 }

@@ -1,9 +1,11 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"net/url"
 	"os"
@@ -17,6 +19,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/cspimporter/importer/pkg/pgstate"
 	"github.com/cspimporter/importer/pkg/pgstate/pgtest"
 	"github.com/cspimporter/importer/pkg/sandbox"
 )
@@ -119,7 +122,8 @@ func TestDBMigrate(t *testing.T) {
 	state := pgtest.URL(t)
 	dir := t.TempDir()
 	r := cli(t, dir, "db", "migrate", "--state", state)
-	if r.code != 0 || !strings.Contains(r.stdout, "schema version 1 (this importer's is 1).") {
+	latest := fmt.Sprint(pgstate.Latest())
+	if r.code != 0 || !strings.Contains(r.stdout, "schema version "+latest+" (this importer's is "+latest+").") {
 		t.Fatalf("exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 	if r := cli(t, dir, "db", "migrate", "--state", "orders.journal"); r.code != 2 || !strings.Contains(r.stderr, "postgres://") {
@@ -133,7 +137,7 @@ func TestDBMigrate(t *testing.T) {
 	if _, err := conn.Exec(context.Background(), "INSERT INTO importer_schema (version) VALUES (99)"); err != nil {
 		t.Fatal(err)
 	}
-	if r := cli(t, dir, "db", "migrate", "--state", state); r.code != 2 || !strings.Contains(r.stderr, "its schema is version 99, this importer knows up to 1; run the newer importer (nothing was changed)") {
+	if r := cli(t, dir, "db", "migrate", "--state", state); r.code != 2 || !strings.Contains(r.stderr, "its schema is version 99, this importer knows up to "+latest+"; run the newer importer (nothing was changed)") {
 		t.Errorf("a newer database: exit %d %s", r.code, r.stderr)
 	}
 }
@@ -304,4 +308,80 @@ func TestServeState(t *testing.T) {
 			t.Errorf("%v: the data directory was made", tt.args)
 		}
 	}
+}
+
+// TestServeSharedStore: two instances of the app on one PostgreSQL store
+// (and one data folder for their files) behind no common address: a sheet
+// uploaded on one is seen on the other; four eyes hold across them (alice
+// may not approve her own upload on the other instance); bob approves on
+// the second and buys on the first; both show it done, and the sandbox
+// placed every order once. Tokens are made with importer token --store.
+func TestServeSharedStore(t *testing.T) {
+	t.Parallel() // processes: see parallelTests
+	state := pgtest.URL(t)
+	base, env, _ := external(t)
+	data := t.TempDir()
+	token := func(name, role string) string {
+		out, err := exec.Command(binary, "token", "create", "--store", state, "--name", name, "--role", role).Output()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return strings.TrimSpace(string(out))
+	}
+	alice, bob := token("alice", "submitter,approver"), token("bob", "approver,buyer")
+	var instances []string
+	for range 2 {
+		cmd := exec.Command(binary, "serve", "--addr", "127.0.0.1:0", "--data", data, "--store", state,
+			"--endpoint", base, "--token-url", base+"/{tenant}/oauth2/token", "--follow-up", "0")
+		cmd.Env = append(os.Environ(), env...)
+		out, _ := cmd.StdoutPipe()
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = cmd.Process.Signal(syscall.SIGTERM); _ = cmd.Wait() })
+		line, err := bufio.NewReader(out).ReadString('\n')
+		at, _, _ := strings.Cut(strings.TrimPrefix(line, "importer serving "), " ")
+		if err != nil || !strings.HasPrefix(at, "http://127.0.0.1:") {
+			t.Fatalf("instance: %q %v\n%s", line, err, stderr.String())
+		}
+		instances = append(instances, at)
+	}
+	call := func(at, tok, method, path string, body io.Reader, typ string) (int, map[string]any) {
+		t.Helper()
+		return apiCall(t, at, tok, method, path, body, typ)
+	}
+	body, typ := sampleUpload(t)
+	code, b := call(instances[0], alice, "POST", "/api/v1/batches", body, typ)
+	if code != 201 {
+		t.Fatalf("upload on the first: %d %v", code, b)
+	}
+	id, plan := b["id"].(string), b["plan"].(map[string]any)["sha256"].(string)
+	if code, v := call(instances[1], alice, "GET", "/api/v1/batches/"+id, nil, ""); code != 200 || v["status"] != "ready" {
+		t.Fatalf("the upload, on the second: %d %v", code, v)
+	}
+	decision := `{"decision":"approve","planSha256":"` + plan + `"}`
+	if code, v := call(instances[1], alice, "POST", "/api/v1/batches/"+id+"/approval", strings.NewReader(decision), "application/json"); code != 403 {
+		t.Errorf("alice approving her own upload on the other instance: %d %v", code, v)
+	}
+	if code, v := call(instances[1], bob, "POST", "/api/v1/batches/"+id+"/approval", strings.NewReader(decision), "application/json"); code != 200 {
+		t.Fatalf("bob approving on the second: %d %v", code, v)
+	}
+	if code, v := call(instances[0], bob, "POST", "/api/v1/batches/"+id+"/submission", nil, ""); code != 202 {
+		t.Fatalf("buying on the first: %d %v", code, v)
+	}
+	for _, at := range instances {
+		var status string
+		for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
+			_, v := call(at, bob, "GET", "/api/v1/batches/"+id, nil, "")
+			if status, _ = v["status"].(string); status != "approved" && status != "buying" {
+				break
+			}
+		}
+		if status != "done" {
+			t.Errorf("%s: %s", at, status)
+		}
+	}
+	checkLedger(t, base)
 }

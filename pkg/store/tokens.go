@@ -39,9 +39,7 @@ func (s *Store) RevokeToken(name string) error { return RevokeToken(s.Dir, name)
 // CreateToken makes a token in the data directory dir and returns its
 // secret, which is kept nowhere: only its hash is stored.
 func CreateToken(dir, name string, roles []string) (string, error) {
-	var b [32]byte
-	_, _ = rand.Read(b[:])
-	secret := "imp_" + hex.EncodeToString(b[:])
+	secret := NewTokenSecret()
 	err := changeTokens(dir, func(ts []Token) ([]Token, error) {
 		for _, t := range ts {
 			if t.Name == name {
@@ -136,3 +134,14 @@ func changeTokens(dir string, f func([]Token) ([]Token, error)) error {
 	}
 	return os.Chmod(tokensPath(dir), 0o600)
 }
+
+// NewTokenSecret is a new API token's secret.
+func NewTokenSecret() string {
+	var b [32]byte
+	_, _ = rand.Read(b[:])
+	return "imp_" + hex.EncodeToString(b[:])
+}
+
+// Hash is what a store keeps of a secret (an API token, a session
+// cookie): its SHA-256, never the secret.
+func Hash(secret string) string { return hashToken(secret) }

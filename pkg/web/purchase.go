@@ -1,12 +1,15 @@
 package web
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"path/filepath"
 	"sync"
+	"time"
 
 	"github.com/cspimporter/importer/pkg/importer"
+	"github.com/cspimporter/importer/pkg/pgstate"
 	"github.com/cspimporter/importer/pkg/store"
 )
 
@@ -54,7 +57,7 @@ func (s *Server) startPurchase(r *http.Request) (*store.Batch, error) {
 		if err := s.auditOf(r, "purchase", b.ID, fmt.Sprintf("version %d, plan %s", b.Current().N, b.Current().PlanSHA256)); err != nil {
 			return nil, err
 		}
-		s.buy(b)
+		s.buy(b, false)
 	}
 	return b, nil
 }
@@ -63,7 +66,12 @@ func (s *Server) startPurchase(r *http.Request) (*store.Batch, error) {
 // core's submission of exactly the approved plan, through the batch's own
 // journal in the data directory, so that a purchase cut short (the process
 // died) is finished by Resume without buying anything twice.
-func (s *Server) buy(b *store.Batch) {
+//
+// resumed: a purchase found buying with nobody running it here (a stopped
+// process's, or, with a shared store, another instance's). With a shared
+// journal it does not wait for the batch: if another run holds it, that
+// run is buying it, and this one leaves it alone.
+func (s *Server) buy(b *store.Batch, resumed bool) {
 	v := b.Current()
 	p := &progress{Started: s.o.Now()}
 	s.buying.mu.Lock()
@@ -81,8 +89,13 @@ func (s *Server) buy(b *store.Batch) {
 			delete(s.buying.progress, b.ID)
 			s.buying.mu.Unlock()
 		}()
-		state, statuses, msg := s.run(b, v, p)
-		_, err := s.o.Store.UpdateBatch(b.ID, func(b *store.Batch) error {
+		state, statuses, msg, err := s.run(b, v, p, resumed)
+		var held *pgstate.HeldError
+		if resumed && errors.As(err, &held) {
+			s.o.Log.WithField("batch", b.ID).Debugf("not resumed: %v", err)
+			return
+		}
+		_, err = s.o.Store.UpdateBatch(b.ID, func(b *store.Batch) error {
 			if b.Purchase != nil && b.Purchase.PlanSHA256 == v.PlanSHA256 {
 				b.Purchase.State, b.Purchase.Finished, b.Purchase.Statuses, b.Purchase.Error = state, s.o.Now().UTC(), statuses, msg
 			}
@@ -96,7 +109,7 @@ func (s *Server) buy(b *store.Batch) {
 }
 
 // run is one purchase, recovered from a panic into a failed state.
-func (s *Server) run(b *store.Batch, v *store.Version, p *progress) (state string, statuses map[string]int, msg string) {
+func (s *Server) run(b *store.Batch, v *store.Version, p *progress, resumed bool) (state string, statuses map[string]int, msg string, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			state, msg = StatusFailed, fmt.Sprintf("internal error: %v", r)
@@ -107,6 +120,9 @@ func (s *Server) run(b *store.Batch, v *store.Version, p *progress) (state strin
 	co := importer.CheckOptions{Results: s.file(b, v, "results.xlsx"), Now: s.o.Now(), Log: s.o.Log}
 	so := importer.SubmitOptions{Batch: b.Name, Plan: s.file(b, v, "plan.json"), State: s.state(b), Lease: s.o.Lease, WaitForBatch: s.o.WaitForBatch,
 		Summary: s.file(b, v, "summary.json"), Concurrency: 5, Log: s.o.Log, Progress: p}
+	if resumed {
+		so.WaitForBatch = 0
+	}
 	done, err := importer.SubmitSheet(ctx, v.File, co, so, s.o.Conn)
 	if done != nil {
 		statuses = done.Summary.Statuses
@@ -118,7 +134,7 @@ func (s *Server) run(b *store.Batch, v *store.Version, p *progress) (state strin
 	if err != nil {
 		msg = importer.Message(err)
 	}
-	return state, statuses, msg
+	return state, statuses, msg, err
 }
 
 // state is where the batch's purchase is journaled: the shared PostgreSQL
@@ -138,6 +154,26 @@ func (s *Server) journal(b *store.Batch) string {
 	return filepath.Join(s.o.Data, "journals", b.ID+".journal")
 }
 
+// resumeOrphans, with a shared journal (Options.State), looks every
+// orphanTick for purchases left buying with nobody running them (their
+// instance died): each is resumed by whichever instance takes its batch's
+// lease first; the others find it held and leave it.
+func (s *Server) resumeOrphans() {
+	defer s.buying.wg.Done()
+	t := time.NewTicker(s.o.orphanTick)
+	defer t.Stop()
+	for {
+		select {
+		case <-s.ctx.Done():
+			return
+		case <-t.C:
+		}
+		if err := s.Resume(); err != nil {
+			s.o.Log.WithError(err).Warn("looking for purchases to resume")
+		}
+	}
+}
+
 // Resume finishes the purchases a stopped process left buying: the
 // journal knows what was sent, so nothing is bought twice.
 func (s *Server) Resume() error {
@@ -148,7 +184,7 @@ func (s *Server) Resume() error {
 	for _, b := range all {
 		if p := b.Purchase; p != nil && p.State == StatusBuying && b.Current().PlanSHA256 == p.PlanSHA256 {
 			s.o.Log.WithField("batch", b.ID).Info("resuming a purchase a stopped run left")
-			s.buy(b)
+			s.buy(b, true)
 		}
 	}
 	return nil

@@ -90,6 +90,9 @@ type Options struct {
 	// followUpTick is how often due follow-ups are looked for (default a
 	// minute; tests make it shorter).
 	followUpTick time.Duration
+	// orphanTick is how often, with a shared journal, purchases another
+	// instance left buying are looked for (default the lease).
+	orphanTick time.Duration
 	// Settings are what the admin page shows of how the app was started.
 	Settings []Setting
 	// MaxUpload bounds an uploaded sheet, in bytes (default 25 MB).
@@ -152,6 +155,13 @@ func New(o Options) *Server {
 		}
 	}
 	s.routes()
+	if o.State != "" && o.Conn != nil {
+		if s.o.orphanTick <= 0 {
+			s.o.orphanTick = max(o.Lease, 20*time.Second)
+		}
+		s.buying.wg.Add(1)
+		go s.resumeOrphans()
+	}
 	if o.FollowUp > 0 && o.Conn != nil {
 		if s.o.followUpTick <= 0 {
 			s.o.followUpTick = min(time.Minute, o.FollowUp)

@@ -1,15 +1,19 @@
 package web
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/cspimporter/importer/pkg/importer"
+	"github.com/cspimporter/importer/pkg/pgstate"
 	"github.com/cspimporter/importer/pkg/pgstate/pgtest"
 	"github.com/cspimporter/importer/pkg/sandbox"
+	"github.com/cspimporter/importer/pkg/store"
 )
 
 // TestSharedJournalTwoApps: two instances of the app, each with its own
@@ -29,8 +33,9 @@ func TestSharedJournalTwoApps(t *testing.T) {
 	conn := importer.NewConnection(co)
 	defer conn.Close()
 	apps := []*app{}
+	ctx, stop := context.WithCancel(context.Background())
 	for range 2 {
-		a := newApp(t, Options{Conn: conn, State: state, Lease: 3 * time.Second, WaitForBatch: 30 * time.Second})
+		a := newApp(t, Options{Conn: conn, Context: ctx, State: state, Lease: 3 * time.Second, WaitForBatch: 30 * time.Second})
 		_, b := a.upload("alice", "november.xlsx", sample(t, "monthly-orders.xlsx"), nil)
 		if code, msg := a.approve("bob", b.ID, "approve", b.Plan["sha256"]); code != 200 {
 			t.Fatalf("approve: %d %s", code, msg)
@@ -38,6 +43,7 @@ func TestSharedJournalTwoApps(t *testing.T) {
 		apps = append(apps, a)
 		t.Cleanup(func() { a.srv.Config.Handler.(*Server).Wait() })
 	}
+	t.Cleanup(stop) // before the Waits: the apps' background work ends with it
 	ids := make([]string, 2)
 	for i, a := range apps {
 		all, _ := a.st.Batches()
@@ -75,5 +81,114 @@ func TestSharedJournalTwoApps(t *testing.T) {
 	}
 	if ordered != 30 || orders != 21 {
 		t.Errorf("%d rows ordered between the two apps, %d orders placed; want 30 and the sample's 21, once each", ordered, orders)
+	}
+}
+
+// sharedApps are two instances of the app on one PostgreSQL store and
+// journal and one data folder, buying from sb; set may change the second's
+// options. stop ends both instances' background work.
+func sharedApps(t *testing.T, sb *sandbox.Server, set func(*Options)) (a, b *app, stop context.CancelFunc) {
+	t.Helper()
+	url := pgtest.URL(t)
+	db, err := pgstate.Open(context.Background(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(db.Close)
+	pc := httptest.NewServer(sb)
+	t.Cleanup(pc.Close)
+	tenant, id, secret, _ := sb.Credentials()
+	creds := map[string]string{importer.EnvTenant: tenant, importer.EnvClient: id, importer.EnvSecret: secret}
+	co := importer.DefaultConnectOptions()
+	co.Endpoint, co.TokenURL, co.Rate, co.Getenv = pc.URL, pc.URL+"/{tenant}/oauth2/token", 60000, func(k string) string { return creds[k] }
+	conn := importer.NewConnection(co)
+	t.Cleanup(conn.Close)
+	ctx, stop := context.WithCancel(context.Background())
+	t.Cleanup(stop)
+	o := Options{Store: db.AppStore(), Data: t.TempDir(), Conn: conn, Context: ctx, State: url, Lease: 3 * time.Second, WaitForBatch: 30 * time.Second}
+	a = newApp(t, o)
+	if set != nil {
+		set(&o)
+	}
+	return a, a.twin(o), stop
+}
+
+func orders(sb *sandbox.Server) int {
+	n := 0
+	for _, e := range sb.Ledger() {
+		if e.Kind == sandbox.LedgerOrder {
+			n++
+		}
+	}
+	return n
+}
+
+// statusOn waits until the batch is no longer buying (or approved) on a,
+// and returns it.
+func statusOn(t *testing.T, a *app, id string) batchView {
+	t.Helper()
+	var got batchView
+	for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		_, raw := a.do("alice", "GET", "/api/v1/batches/"+id, nil, "")
+		if err := json.Unmarshal(raw, &got); err != nil {
+			t.Fatal(err)
+		}
+		if (got.Status != StatusApproved && got.Status != StatusBuying) || time.Now().After(deadline) {
+			return got
+		}
+	}
+}
+
+// TestOrphanedPurchaseResumed: with a shared store and journal, a purchase
+// left buying by an instance that died is resumed by another instance;
+// while an instance is buying, the others leave its purchase alone. Each
+// order is placed once, and each purchase is recorded done once.
+func TestOrphanedPurchaseResumed(t *testing.T) {
+	sb := sandbox.New(sandbox.Config{Faults: sandbox.Faults{{Op: "any", Kind: sandbox.FaultLatency, Prob: 1, Latency: 30 * time.Millisecond}}})
+	a, b, stop := sharedApps(t, sb, func(o *Options) { o.orphanTick = 200 * time.Millisecond })
+	defer stop()
+	_, up := a.upload("alice", "november.xlsx", sample(t, "monthly-orders.xlsx"), nil)
+	if code, msg := a.approve("bob", up.ID, "approve", up.Plan["sha256"]); code != 200 {
+		t.Fatalf("approve: %d %s", code, msg)
+	}
+	// The first instance is buying it: the second, looking for orphans
+	// every 200 ms, leaves it alone.
+	if code, raw := a.do("bob", "POST", "/api/v1/batches/"+up.ID+"/submission", nil, ""); code != http.StatusAccepted {
+		t.Fatalf("submission: %d %s", code, raw)
+	}
+	if got := statusOn(t, b, up.ID); got.Status != StatusDone || got.Purchase.Statuses["Ordered"] != 30 {
+		t.Fatalf("bought on the first instance: %s %+v", got.Status, got.Purchase)
+	}
+	// A second batch, whose instance died as it started buying: the
+	// purchase is recorded, nothing was sent.
+	_, up2 := a.upload("alice", "december.xlsx", sample(t, "monthly-orders.xlsx"), map[string]string{"batch": "december"})
+	if code, msg := a.approve("bob", up2.ID, "approve", up2.Plan["sha256"]); code != 200 {
+		t.Fatalf("approve: %d %s", code, msg)
+	}
+	st := a.srv.Config.Handler.(*Server).o.Store
+	if _, err := st.UpdateBatch(up2.ID, func(b *store.Batch) error {
+		_, err := importer.StartPurchase(b, "token:bob", time.Now())
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if got := statusOn(t, b, up2.ID); got.Status != StatusDone || got.Purchase.Statuses["Ordered"] != 30 {
+		t.Fatalf("the orphaned purchase: %s %+v", got.Status, got.Purchase)
+	}
+	stop()
+	a.srv.Config.Handler.(*Server).Wait()
+	b.srv.Config.Handler.(*Server).Wait()
+	log, _ := st.AuditLog()
+	done := map[string]int{}
+	for _, e := range log {
+		if strings.HasPrefix(e.Action, "purchase ") {
+			done[e.Batch+" "+e.Action]++
+		}
+	}
+	if done[up.ID+" purchase done"] != 1 || done[up2.ID+" purchase done"] != 1 || len(done) != 2 {
+		t.Errorf("purchases recorded: %v", done)
+	}
+	if n := orders(sb); n != 42 {
+		t.Errorf("%d orders placed, want the sample's 21 for each batch, once each", n)
 	}
 }

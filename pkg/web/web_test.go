@@ -32,12 +32,15 @@ type app struct {
 
 func newApp(t *testing.T, o Options) *app {
 	t.Helper()
-	st, err := store.Open(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
+	var st *store.Store
+	if o.Store == nil { // else the test's, and its Data
+		var err error
+		if st, err = store.Open(t.TempDir()); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { st.Close() })
+		o.Store, o.Data = st, st.Dir
 	}
-	t.Cleanup(func() { st.Close() })
-	o.Store, o.Data = st, st.Dir
 	if o.Now == nil {
 		o.Now = func() time.Time { return time.Date(2026, 11, 21, 9, 0, 0, 0, time.UTC) }
 	}
@@ -45,7 +48,9 @@ func newApp(t *testing.T, o Options) *app {
 	for name, roles := range map[string][]string{
 		"alice": {RoleSubmitter}, "erin": {RoleSubmitter}, "bob": {RoleApprover, RoleBuyer}, "dave": {RoleBuyer}, "carol": {RoleAdmin},
 	} {
-		secret, err := st.CreateToken(name, roles)
+		secret, err := o.Store.(interface {
+			CreateToken(string, []string) (string, error)
+		}).CreateToken(name, roles)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -54,6 +59,15 @@ func newApp(t *testing.T, o Options) *app {
 	a.srv = httptest.NewServer(New(o))
 	t.Cleanup(a.srv.Close)
 	return a
+}
+
+// twin is another instance of the app a, on o (which shares a's store and
+// data folder): the same callers, with the same tokens.
+func (a *app) twin(o Options) *app {
+	b := &app{t: a.t, st: a.st, tokens: a.tokens}
+	b.srv = httptest.NewServer(New(o))
+	a.t.Cleanup(b.srv.Close)
+	return b
 }
 
 // do sends a request as who ("" is anonymous) and returns the status and

@@ -1,0 +1,322 @@
+package pgstate
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/cspimporter/importer/pkg/store"
+)
+
+// AppStore is the web app's store in PostgreSQL (serve --store), which
+// several app instances share; it is what pkg/store is on one machine, and
+// passes the same suite (pkg/store/storetest).
+type AppStore struct {
+	db *DB
+}
+
+// AppStore is the database's app store.
+func (db *DB) AppStore() *AppStore { return &AppStore{db: db} }
+
+// opTimeout bounds one store operation: a request waits no longer.
+const opTimeout = 15 * time.Second
+
+func (s *AppStore) tx(f func(ctx context.Context, tx pgx.Tx) error) error {
+	ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
+	defer cancel()
+	return pgx.BeginFunc(ctx, s.db.pool, func(tx pgx.Tx) error { return f(ctx, tx) })
+}
+
+// locked reads a batch row for update (nil: none).
+func locked(ctx context.Context, tx pgx.Tx, where string, arg any) (*store.Batch, error) {
+	var raw []byte
+	err := tx.QueryRow(ctx, "SELECT record FROM app_batches WHERE "+where+" = $1 FOR UPDATE", arg).Scan(&raw)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var b store.Batch
+	if err := json.Unmarshal(raw, &b); err != nil {
+		return nil, fmt.Errorf("batch %v: %w", arg, err)
+	}
+	return &b, nil
+}
+
+func putBatch(ctx context.Context, tx pgx.Tx, b *store.Batch) error {
+	raw, err := json.Marshal(b)
+	if err != nil {
+		return err
+	}
+	_, err = tx.Exec(ctx, `INSERT INTO app_batches (id, name, created, record) VALUES ($1, $2, $3, $4)
+ON CONFLICT (id) DO UPDATE SET record = EXCLUDED.record`, b.ID, b.Name, b.Created, raw)
+	return err
+}
+
+// Reserve gives an upload of the batch named name its version number.
+func (s *AppStore) Reserve(name string, now time.Time, check func(*store.Batch) error) (*store.Batch, int, error) {
+	var out *store.Batch
+	err := s.tx(func(ctx context.Context, tx pgx.Tx) error {
+		fresh := &store.Batch{ID: store.NewID(), Name: name, Created: now}
+		raw, err := json.Marshal(fresh)
+		if err != nil {
+			return err
+		}
+		tag, err := tx.Exec(ctx, "INSERT INTO app_batches (id, name, created, record) VALUES ($1, $2, $3, $4) ON CONFLICT (name) DO NOTHING",
+			fresh.ID, name, now, raw)
+		if err != nil {
+			return err
+		}
+		b, err := locked(ctx, tx, "name", name)
+		if err != nil {
+			return err
+		}
+		if tag.RowsAffected() == 0 {
+			if err := check(b); err != nil {
+				return err
+			}
+		}
+		b.Reserved = max(b.Reserved, len(b.Versions)) + 1
+		out = b
+		return putBatch(ctx, tx, b)
+	})
+	if err != nil {
+		return nil, 0, err
+	}
+	return out, out.Reserved, nil
+}
+
+// AddVersion adds a checked version to its batch, in order of number.
+func (s *AppStore) AddVersion(id string, v store.Version) (*store.Batch, error) {
+	return s.update(id, true, func(b *store.Batch) error {
+		b.Versions = append(b.Versions, v)
+		sort.Slice(b.Versions, func(i, j int) bool { return b.Versions[i].N < b.Versions[j].N })
+		return nil
+	})
+}
+
+// UpdateBatch changes a batch under its row's lock.
+func (s *AppStore) UpdateBatch(id string, f func(*store.Batch) error) (*store.Batch, error) {
+	return s.update(id, false, f)
+}
+
+func (s *AppStore) update(id string, empty bool, f func(*store.Batch) error) (*store.Batch, error) {
+	var out *store.Batch
+	err := s.tx(func(ctx context.Context, tx pgx.Tx) error {
+		b, err := locked(ctx, tx, "id", id)
+		if err != nil {
+			return err
+		}
+		if b == nil || (len(b.Versions) == 0 && !empty) {
+			return store.ErrNotFound
+		}
+		if err := f(b); err != nil {
+			return err
+		}
+		out = b
+		return putBatch(ctx, tx, b)
+	})
+	return out, err
+}
+
+// Batch returns a batch (ErrNotFound while its first version is checked).
+func (s *AppStore) Batch(id string) (*store.Batch, error) {
+	all, err := s.batches("WHERE id = $1", id)
+	if err != nil {
+		return nil, err
+	}
+	if len(all) == 0 {
+		return nil, store.ErrNotFound
+	}
+	return all[0], nil
+}
+
+// Batches lists every batch, newest first.
+func (s *AppStore) Batches() ([]*store.Batch, error) { return s.batches("") }
+
+func (s *AppStore) batches(where string, args ...any) ([]*store.Batch, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
+	defer cancel()
+	rows, err := s.db.pool.Query(ctx, "SELECT record FROM app_batches "+where+" ORDER BY created DESC, id", args...)
+	if err != nil {
+		return nil, err
+	}
+	raws, err := pgx.CollectRows(rows, pgx.RowTo[[]byte])
+	if err != nil {
+		return nil, err
+	}
+	var out []*store.Batch
+	for _, raw := range raws {
+		var b store.Batch
+		if err := json.Unmarshal(raw, &b); err != nil {
+			return nil, err
+		}
+		if len(b.Versions) > 0 { // else its first upload is still being checked
+			out = append(out, &b)
+		}
+	}
+	return out, nil
+}
+
+// Audit appends to the audit log.
+func (s *AppStore) Audit(e store.Entry) error {
+	if e.At.IsZero() {
+		e.At = time.Now().UTC()
+	}
+	raw, err := json.Marshal(e)
+	if err != nil {
+		return err
+	}
+	return s.tx(func(ctx context.Context, tx pgx.Tx) error {
+		_, err := tx.Exec(ctx, "INSERT INTO app_audit (record) VALUES ($1)", raw)
+		return err
+	})
+}
+
+// AuditLog lists the audit log, oldest first.
+func (s *AppStore) AuditLog() ([]store.Entry, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
+	defer cancel()
+	rows, err := s.db.pool.Query(ctx, "SELECT seq, record FROM app_audit ORDER BY seq")
+	if err != nil {
+		return nil, err
+	}
+	var out []store.Entry
+	var seq int64
+	var raw []byte
+	_, err = pgx.ForEachRow(rows, []any{&seq, &raw}, func() error {
+		var e store.Entry
+		if err := json.Unmarshal(raw, &e); err != nil {
+			return err
+		}
+		e.Seq = uint64(seq)
+		out = append(out, e)
+		return nil
+	})
+	return out, err
+}
+
+// CreateToken makes an API token and returns its secret, kept nowhere.
+func (s *AppStore) CreateToken(name string, roles []string) (string, error) {
+	secret := store.NewTokenSecret()
+	t := store.Token{Name: name, Hash: store.Hash(secret), Roles: roles, Created: time.Now().UTC()}
+	raw, err := json.Marshal(t)
+	if err != nil {
+		return "", err
+	}
+	err = s.tx(func(ctx context.Context, tx pgx.Tx) error {
+		_, err := tx.Exec(ctx, "INSERT INTO app_tokens (name, hash, record) VALUES ($1, $2, $3)", name, t.Hash, raw)
+		return err
+	})
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) && pe.Code == "23505" {
+		return "", fmt.Errorf("token %q: %w", name, store.ErrExists)
+	}
+	return secret, err
+}
+
+// TokenBySecret finds the token a secret is, or ErrNotFound.
+func (s *AppStore) TokenBySecret(secret string) (*store.Token, error) {
+	ts, err := s.tokens("WHERE hash = $1", store.Hash(secret))
+	if err != nil {
+		return nil, err
+	}
+	if len(ts) == 0 {
+		return nil, store.ErrNotFound
+	}
+	return &ts[0], nil
+}
+
+// Tokens lists the API tokens by name.
+func (s *AppStore) Tokens() ([]store.Token, error) { return s.tokens("") }
+
+func (s *AppStore) tokens(where string, args ...any) ([]store.Token, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
+	defer cancel()
+	rows, err := s.db.pool.Query(ctx, "SELECT record FROM app_tokens "+where+" ORDER BY name", args...)
+	if err != nil {
+		return nil, err
+	}
+	raws, err := pgx.CollectRows(rows, pgx.RowTo[[]byte])
+	if err != nil {
+		return nil, err
+	}
+	out := make([]store.Token, len(raws))
+	for i, raw := range raws {
+		if err := json.Unmarshal(raw, &out[i]); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// RevokeToken removes a token.
+func (s *AppStore) RevokeToken(name string) error {
+	return s.tx(func(ctx context.Context, tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, "DELETE FROM app_tokens WHERE name = $1", name)
+		if err == nil && tag.RowsAffected() == 0 {
+			return fmt.Errorf("token %q: %w", name, store.ErrNotFound)
+		}
+		return err
+	})
+}
+
+// PutSession keeps the session of the cookie value id (under its hash).
+func (s *AppStore) PutSession(id string, sess store.Session) error {
+	raw, err := json.Marshal(sess)
+	if err != nil {
+		return err
+	}
+	return s.tx(func(ctx context.Context, tx pgx.Tx) error {
+		_, err := tx.Exec(ctx, `INSERT INTO app_sessions (hash, expires, record) VALUES ($1, $2, $3)
+ON CONFLICT (hash) DO UPDATE SET expires = EXCLUDED.expires, record = EXCLUDED.record`, store.Hash(id), sess.Expires, raw)
+		return err
+	})
+}
+
+// Session is the session of the cookie value id, or ErrNotFound (none, or
+// ended by now, and removed).
+func (s *AppStore) Session(id string, now time.Time) (*store.Session, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
+	defer cancel()
+	var raw []byte
+	err := s.db.pool.QueryRow(ctx, "SELECT record FROM app_sessions WHERE hash = $1", store.Hash(id)).Scan(&raw)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, store.ErrNotFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	var sess store.Session
+	if err := json.Unmarshal(raw, &sess); err != nil {
+		return nil, err
+	}
+	if now.After(sess.Expires) {
+		_ = s.DeleteSession(id)
+		return nil, store.ErrNotFound
+	}
+	return &sess, nil
+}
+
+// DeleteSession ends the session of the cookie value id.
+func (s *AppStore) DeleteSession(id string) error {
+	return s.tx(func(ctx context.Context, tx pgx.Tx) error {
+		_, err := tx.Exec(ctx, "DELETE FROM app_sessions WHERE hash = $1", store.Hash(id))
+		return err
+	})
+}
+
+// DropExpiredSessions removes the sessions that ended before now.
+func (s *AppStore) DropExpiredSessions(now time.Time) error {
+	return s.tx(func(ctx context.Context, tx pgx.Tx) error {
+		_, err := tx.Exec(ctx, "DELETE FROM app_sessions WHERE expires < $1", now)
+		return err
+	})
+}
