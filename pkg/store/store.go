@@ -104,6 +104,10 @@ type Purchase struct {
 	PlanSHA256 string         `json:"planSha256"`
 	Error      string         `json:"error,omitempty"`
 	Statuses   map[string]int `json:"statuses,omitempty"`
+	// Heartbeat is when the run buying it last said it was alive (with a
+	// shared store: another instance resumes a purchase whose heartbeat
+	// stopped).
+	Heartbeat time.Time `json:"heartbeat,omitzero"`
 	// FollowUp is what Partner Center last said of the orders bought.
 	FollowUp *FollowUp `json:"followUp,omitempty"`
 }

@@ -48,6 +48,9 @@ func (s *Server) startPurchase(r *http.Request) (*store.Batch, error) {
 	started := false
 	b, err := s.o.Store.UpdateBatch(r.PathValue("id"), func(b *store.Batch) (err error) {
 		started, err = importer.StartPurchase(b, caller.ID, s.o.Now())
+		if started {
+			b.Purchase.Heartbeat = time.Now().UTC() // by the clock orphans are told by
+		}
 		return err
 	})
 	if err != nil {
@@ -89,22 +92,30 @@ func (s *Server) buy(b *store.Batch, resumed bool) {
 			delete(s.buying.progress, b.ID)
 			s.buying.mu.Unlock()
 		}()
+		stopBeat := s.heartbeat(b.ID, v.PlanSHA256)
 		state, statuses, msg, err := s.run(b, v, p, resumed)
+		stopBeat()
 		var held *pgstate.HeldError
 		if resumed && errors.As(err, &held) {
 			s.o.Log.WithField("batch", b.ID).Debugf("not resumed: %v", err)
 			return
 		}
+		recorded := false
 		_, err = s.o.Store.UpdateBatch(b.ID, func(b *store.Batch) error {
-			if b.Purchase != nil && b.Purchase.PlanSHA256 == v.PlanSHA256 {
+			// Only a purchase still buying: with a shared store, another
+			// instance may have finished and recorded it.
+			if b.Purchase != nil && b.Purchase.PlanSHA256 == v.PlanSHA256 && b.Purchase.State == StatusBuying {
 				b.Purchase.State, b.Purchase.Finished, b.Purchase.Statuses, b.Purchase.Error = state, s.o.Now().UTC(), statuses, msg
+				recorded = true
 			}
 			return nil
 		})
 		if err != nil {
 			s.o.Log.WithError(err).WithField("batch", b.ID).Error("the purchase's outcome could not be kept (the journal has it: restart to write it)")
 		}
-		_ = s.o.Store.Audit(store.Entry{At: s.o.Now().UTC(), Who: "importer", Action: "purchase " + state, Batch: b.ID, Detail: msg})
+		if recorded {
+			_ = s.o.Store.Audit(store.Entry{At: s.o.Now().UTC(), Who: "importer", Action: "purchase " + state, Batch: b.ID, Detail: msg})
+		}
 	}()
 }
 
@@ -174,15 +185,67 @@ func (s *Server) resumeOrphans() {
 	}
 }
 
+// beatEvery is how often a run buying says it is alive, with a shared
+// store; a purchase silent for two leases is taken for orphaned.
+func (s *Server) beatEvery() time.Duration { return max(s.o.Lease, 3*time.Second) / 3 }
+
+// heartbeat keeps the purchase's heartbeat fresh while it is bought here
+// (with a shared store), until the returned stop is called.
+func (s *Server) heartbeat(id, plan string) (stop func()) {
+	if s.o.State == "" {
+		return func() {}
+	}
+	done := make(chan struct{})
+	beat := func() {
+		_, err := s.o.Store.UpdateBatch(id, func(b *store.Batch) error {
+			if p := b.Purchase; p != nil && p.PlanSHA256 == plan && p.State == StatusBuying {
+				p.Heartbeat = time.Now().UTC()
+			}
+			return nil
+		})
+		if err != nil {
+			s.o.Log.WithError(err).WithField("batch", id).Warn("the purchase's heartbeat could not be kept")
+		}
+	}
+	beat()
+	go func() {
+		t := time.NewTicker(s.beatEvery())
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				beat()
+			}
+		}
+	}()
+	return func() { close(done) }
+}
+
+// orphaned: with a shared store, nobody has said for two leases that they
+// are buying it (without one, this process was the only one that could).
+func (s *Server) orphaned(p *store.Purchase) bool {
+	if s.o.State == "" {
+		return true
+	}
+	last := p.Started
+	if p.Heartbeat.After(last) {
+		last = p.Heartbeat
+	}
+	return time.Since(last) > 2*max(s.o.Lease, 3*time.Second)
+}
+
 // Resume finishes the purchases a stopped process left buying: the
-// journal knows what was sent, so nothing is bought twice.
+// journal knows what was sent, so nothing is bought twice. With a shared
+// store, only those whose heartbeat stopped (their instance died).
 func (s *Server) Resume() error {
 	all, err := s.o.Store.Batches()
 	if err != nil {
 		return err
 	}
 	for _, b := range all {
-		if p := b.Purchase; p != nil && p.State == StatusBuying && b.Current().PlanSHA256 == p.PlanSHA256 {
+		if p := b.Purchase; p != nil && p.State == StatusBuying && b.Current().PlanSHA256 == p.PlanSHA256 && s.orphaned(p) {
 			s.o.Log.WithField("batch", b.ID).Info("resuming a purchase a stopped run left")
 			s.buy(b, true)
 		}

@@ -140,9 +140,10 @@ func statusOn(t *testing.T, a *app, id string) batchView {
 }
 
 // TestOrphanedPurchaseResumed: with a shared store and journal, a purchase
-// left buying by an instance that died is resumed by another instance;
-// while an instance is buying, the others leave its purchase alone. Each
-// order is placed once, and each purchase is recorded done once.
+// left buying by an instance that died (its heartbeat stopped) is resumed
+// by another instance; while an instance is buying, the others leave its
+// purchase alone, and do not record it again once it is done. Each order
+// is placed once, and each purchase is recorded done once.
 func TestOrphanedPurchaseResumed(t *testing.T) {
 	sb := sandbox.New(sandbox.Config{Faults: sandbox.Faults{{Op: "any", Kind: sandbox.FaultLatency, Prob: 1, Latency: 30 * time.Millisecond}}})
 	a, b, stop := sharedApps(t, sb, func(o *Options) { o.orphanTick = 200 * time.Millisecond })
@@ -167,7 +168,8 @@ func TestOrphanedPurchaseResumed(t *testing.T) {
 	}
 	st := a.srv.Config.Handler.(*Server).o.Store
 	if _, err := st.UpdateBatch(up2.ID, func(b *store.Batch) error {
-		_, err := importer.StartPurchase(b, "token:bob", time.Now())
+		_, err := importer.StartPurchase(b, "token:bob", time.Now().Add(-time.Minute))
+		b.Purchase.Heartbeat = time.Now().Add(-time.Minute) // its last sign of life
 		return err
 	}); err != nil {
 		t.Fatal(err)
