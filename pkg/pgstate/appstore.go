@@ -313,10 +313,50 @@ func (s *AppStore) DeleteSession(id string) error {
 	})
 }
 
-// DropExpiredSessions removes the sessions that ended before now.
+// DropExpiredSessions removes the sessions that ended before now, and the
+// sign-ins nobody finished.
 func (s *AppStore) DropExpiredSessions(now time.Time) error {
 	return s.tx(func(ctx context.Context, tx pgx.Tx) error {
-		_, err := tx.Exec(ctx, "DELETE FROM app_sessions WHERE expires < $1", now)
+		if _, err := tx.Exec(ctx, "DELETE FROM app_sessions WHERE expires < $1", now); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, "DELETE FROM app_signins WHERE expires < $1", now)
 		return err
 	})
+}
+
+// PutSignIn keeps a sign-in under way, under a hash of its state.
+func (s *AppStore) PutSignIn(state string, in store.SignIn) error {
+	raw, err := json.Marshal(in)
+	if err != nil {
+		return err
+	}
+	return s.tx(func(ctx context.Context, tx pgx.Tx) error {
+		_, err := tx.Exec(ctx, `INSERT INTO app_signins (hash, expires, record) VALUES ($1, $2, $3)
+ON CONFLICT (hash) DO UPDATE SET expires = EXCLUDED.expires, record = EXCLUDED.record`, store.Hash(state), in.Expires, raw)
+		return err
+	})
+}
+
+// TakeSignIn is the sign-in of state, removed so that it is used once
+// (ErrNotFound: none, or it ended by now).
+func (s *AppStore) TakeSignIn(state string, now time.Time) (*store.SignIn, error) {
+	var raw []byte
+	err := s.tx(func(ctx context.Context, tx pgx.Tx) error {
+		return tx.QueryRow(ctx, "DELETE FROM app_signins WHERE hash = $1 RETURNING record", store.Hash(state)).Scan(&raw)
+	})
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, store.ErrNotFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	var in store.SignIn
+	if err := json.Unmarshal(raw, &in); err != nil {
+		return nil, err
+	}
+	if now.After(in.Expires) {
+		return nil, store.ErrNotFound
+	}
+	return &in, nil
 }

@@ -7,7 +7,54 @@ import (
 	bolt "go.etcd.io/bbolt"
 )
 
-var bucketSessions = []byte("sessions")
+var (
+	bucketSessions = []byte("sessions")
+	bucketSignIns  = []byte("signins")
+)
+
+// SignIn is a sign-in under way: what the answer from the identity
+// provider is checked with (the nonce, the PKCE verifier), kept under a
+// hash of its state for the few minutes it may take, so that the answer
+// may reach any instance of the app.
+type SignIn struct {
+	Nonce    string    `json:"nonce"`
+	Verifier string    `json:"verifier"`
+	Expires  time.Time `json:"expires"`
+}
+
+// PutSignIn keeps a sign-in under way.
+func (s *Store) PutSignIn(state string, in SignIn) error {
+	v, err := json.Marshal(in)
+	if err != nil {
+		return err
+	}
+	return s.db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bucketSignIns).Put([]byte(hashToken(state)), v) })
+}
+
+// TakeSignIn is the sign-in of state, removed so that it is used once
+// (ErrNotFound: none, or it ended by now).
+func (s *Store) TakeSignIn(state string, now time.Time) (*SignIn, error) {
+	var in SignIn
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketSignIns)
+		k := []byte(hashToken(state))
+		raw := b.Get(k)
+		if raw == nil {
+			return ErrNotFound
+		}
+		if err := json.Unmarshal(raw, &in); err != nil {
+			return err
+		}
+		return b.Delete(k)
+	})
+	if err != nil {
+		return nil, err
+	}
+	if now.After(in.Expires) {
+		return nil, ErrNotFound
+	}
+	return &in, nil
+}
 
 // Session is a signed-in person, kept so that a restart of the app signs
 // nobody out. It is stored under a hash of its cookie's value, so the
@@ -61,24 +108,35 @@ func (s *Store) DeleteSession(id string) error {
 }
 
 // DropExpiredSessions removes the sessions that ended before now (those
-// nobody signed out of).
+// nobody signed out of), and the sign-ins nobody finished.
 func (s *Store) DropExpiredSessions(now time.Time) error {
 	return s.db.Update(func(tx *bolt.Tx) error {
-		bk := tx.Bucket(bucketSessions)
-		var ended [][]byte
-		err := bk.ForEach(func(k, v []byte) error {
-			var sess Session
-			if json.Unmarshal(v, &sess) != nil || now.After(sess.Expires) {
-				ended = append(ended, k)
-			}
-			return nil
-		})
-		// Deleting while iterating would skip keys.
-		for _, k := range ended {
-			if err == nil {
-				err = bk.Delete(k)
+		for _, name := range [][]byte{bucketSessions, bucketSignIns} {
+			if err := dropExpired(tx.Bucket(name), now); err != nil {
+				return err
 			}
 		}
-		return err
+		return nil
 	})
+}
+
+// dropExpired deletes the records of a bucket whose expires has passed.
+func dropExpired(bk *bolt.Bucket, now time.Time) error {
+	var ended [][]byte
+	err := bk.ForEach(func(k, v []byte) error {
+		var rec struct {
+			Expires time.Time `json:"expires"`
+		}
+		if json.Unmarshal(v, &rec) != nil || now.After(rec.Expires) {
+			ended = append(ended, k)
+		}
+		return nil
+	})
+	// Deleting while iterating would skip keys.
+	for _, k := range ended {
+		if err == nil {
+			err = bk.Delete(k)
+		}
+	}
+	return err
 }

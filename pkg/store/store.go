@@ -54,7 +54,7 @@ func Open(dir string) (*Store, error) {
 		return nil, fmt.Errorf("data directory %s: %w", dir, err)
 	}
 	if err := db.Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{bucketBatches, bucketAudit, bucketSessions} {
+		for _, b := range [][]byte{bucketBatches, bucketAudit, bucketSessions, bucketSignIns} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}

@@ -47,6 +47,9 @@ type Store interface {
 	Session(id string, now time.Time) (*store.Session, error)
 	DeleteSession(id string) error
 	DropExpiredSessions(now time.Time) error
+	// PutSignIn keeps a sign-in under way; TakeSignIn returns it once.
+	PutSignIn(state string, in store.SignIn) error
+	TakeSignIn(state string, now time.Time) (*store.SignIn, error)
 }
 
 var _ Store = (*store.Store)(nil)
@@ -109,7 +112,6 @@ type Server struct {
 	buying purchases
 	checks chan struct{} // a token per check running
 
-	sess         sessions
 	oidcOnce     sync.Mutex
 	oidcProvider *oidc.Provider
 }
@@ -147,8 +149,7 @@ func New(o Options) *Server {
 	if o.MaxChecks <= 0 {
 		o.MaxChecks = runtime.NumCPU()
 	}
-	s := &Server{o: o, ctx: o.Context, mux: http.NewServeMux(), buying: purchases{progress: map[string]*progress{}, following: map[string]bool{}}, checks: make(chan struct{}, o.MaxChecks),
-		sess: sessions{pending: map[string]*pendingSignIn{}}}
+	s := &Server{o: o, ctx: o.Context, mux: http.NewServeMux(), buying: purchases{progress: map[string]*progress{}, following: map[string]bool{}}, checks: make(chan struct{}, o.MaxChecks)}
 	if o.Store != nil {
 		if err := o.Store.DropExpiredSessions(time.Now()); err != nil {
 			o.Log.WithError(err).Warn("ended sessions could not be removed")

@@ -3,8 +3,11 @@ package web
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"net/http"
+	"net/http/cookiejar"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -192,5 +195,79 @@ func TestOrphanedPurchaseResumed(t *testing.T) {
 	}
 	if n := orders(sb); n != 42 {
 		t.Errorf("%d orders placed, want the sample's 21 for each batch, once each", n)
+	}
+}
+
+// TestSignInAnswerReachesAnotherInstance: with a shared store, a sign-in
+// started on one instance may come back (from Entra ID) to another behind
+// the same address, and the session it makes is known to both.
+func TestSignInAnswerReachesAnotherInstance(t *testing.T) {
+	db, err := pgstate.Open(context.Background(), pgtest.URL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(db.Close)
+	s := withSignIn(t, func(_ *sandbox.Config, o *Options) { o.Store, o.Data = db.AppStore(), t.TempDir() })
+	other := httptest.NewServer(New(s.o)) // the same options: the same store and public callback address
+	defer other.Close()
+	jar, _ := cookiejar.New(nil)
+	c := &http.Client{Jar: jar, Timeout: 10 * time.Second, CheckRedirect: func(r *http.Request, _ []*http.Request) error {
+		if r.URL.Path == "/auth/callback" {
+			return http.ErrUseLastResponse // the load balancer sends it elsewhere
+		}
+		return nil
+	}}
+	resp, err := c.Get(s.app + "/signin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	form := url.Values{"user": {"alice@contoso.example"}}
+	for _, m := range hidden.FindAllStringSubmatch(string(page), -1) {
+		form.Set(m[1], htmlUnescape(m[2]))
+	}
+	resp, err = c.PostForm(resp.Request.URL.String(), form)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	answer, err := url.Parse(resp.Header.Get("Location"))
+	if err != nil || answer.Path != "/auth/callback" {
+		t.Fatalf("the provider's answer: %d %q", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	at, _ := url.Parse(other.URL)
+	answer.Host = at.Host
+	req, _ := http.NewRequest(http.MethodGet, answer.String(), nil)
+	app, _ := url.Parse(s.app + "/auth/callback")
+	for _, ck := range jar.Cookies(app) {
+		req.AddCookie(ck)
+	}
+	resp, err = (&http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}).Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	var session *http.Cookie
+	for _, ck := range resp.Cookies() {
+		if ck.Name == sessionCookie && ck.Value != "" {
+			session = ck
+		}
+	}
+	if resp.StatusCode != http.StatusFound || session == nil {
+		t.Fatalf("the answer on the other instance: %d, session %v", resp.StatusCode, session)
+	}
+	for _, base := range []string{s.app, other.URL} {
+		req, _ := http.NewRequest(http.MethodGet, base+"/", nil)
+		req.AddCookie(session)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if !strings.Contains(string(got), "Signed in as <strong>alice@contoso.example</strong>") {
+			t.Errorf("%s does not know the session:\n%.400s", base, got)
+		}
 	}
 }

@@ -11,7 +11,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/coreos/go-oidc/v3/oidc"
@@ -44,18 +43,6 @@ type OIDC struct {
 // restart signs nobody out), as a request sees it.
 type session struct {
 	csrf string
-}
-
-// sessions are the sign-ins under way (a restart in the middle of one
-// means signing in again).
-type sessions struct {
-	mu      sync.Mutex
-	pending map[string]*pendingSignIn // by state
-}
-
-type pendingSignIn struct {
-	nonce, verifier string
-	expires         time.Time
 }
 
 const (
@@ -102,9 +89,12 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	state, nonce, verifier := randomHex(16), randomHex(16), oauth2.GenerateVerifier()
-	s.sess.mu.Lock()
-	s.sess.pending[state] = &pendingSignIn{nonce: nonce, verifier: verifier, expires: time.Now().Add(10 * time.Minute)}
-	s.sess.mu.Unlock()
+	// In the store, so that the answer may come back to any instance.
+	if err := s.o.Store.PutSignIn(state, store.SignIn{Nonce: nonce, Verifier: verifier, Expires: time.Now().Add(10 * time.Minute)}); err != nil {
+		s.o.Log.WithError(err).Error("sign-in: it could not be kept")
+		http.Error(w, "sign-in could not be started; try again", http.StatusInternalServerError)
+		return
+	}
 	http.SetCookie(w, &http.Cookie{Name: stateCookie, Value: state, Path: "/auth", HttpOnly: true, Secure: s.secure(r), SameSite: http.SameSiteLaxMode, MaxAge: 600})
 	http.Redirect(w, r, cfg.AuthCodeURL(state, oidc.Nonce(nonce), oauth2.S256ChallengeOption(verifier)), http.StatusFound)
 }
@@ -119,11 +109,11 @@ func (s *Server) callback(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "this sign-in was not started here (or took too long); sign in again", http.StatusBadRequest)
 		return
 	}
-	s.sess.mu.Lock()
-	p := s.sess.pending[state]
-	delete(s.sess.pending, state)
-	s.sess.mu.Unlock()
-	if p == nil || time.Now().After(p.expires) {
+	p, err := s.o.Store.TakeSignIn(state, time.Now())
+	if err != nil {
+		if !errors.Is(err, store.ErrNotFound) {
+			s.o.Log.WithError(err).Error("sign-in: it could not be read")
+		}
 		http.Error(w, "this sign-in expired; sign in again", http.StatusBadRequest)
 		return
 	}
@@ -146,7 +136,7 @@ func (s *Server) callback(w http.ResponseWriter, r *http.Request) {
 }
 
 // exchange answers who signed in, with their roles and Entra groups.
-func (s *Server) exchange(r *http.Request, p *pendingSignIn) (*Caller, []string, error) {
+func (s *Server) exchange(r *http.Request, p *store.SignIn) (*Caller, []string, error) {
 	if e := r.URL.Query().Get("error"); e != "" {
 		return nil, nil, fmt.Errorf("the identity provider said %s: %s", e, r.URL.Query().Get("error_description"))
 	}
@@ -158,7 +148,7 @@ func (s *Server) exchange(r *http.Request, p *pendingSignIn) (*Caller, []string,
 	if err != nil {
 		return nil, nil, err
 	}
-	tok, err := cfg.Exchange(ctx, r.URL.Query().Get("code"), oauth2.VerifierOption(p.verifier))
+	tok, err := cfg.Exchange(ctx, r.URL.Query().Get("code"), oauth2.VerifierOption(p.Verifier))
 	if err != nil {
 		return nil, nil, fmt.Errorf("the code could not be exchanged: %w", err)
 	}
@@ -170,7 +160,7 @@ func (s *Server) exchange(r *http.Request, p *pendingSignIn) (*Caller, []string,
 	if err != nil {
 		return nil, nil, fmt.Errorf("the ID token: %w", err)
 	}
-	if subtle.ConstantTimeCompare([]byte(idt.Nonce), []byte(p.nonce)) != 1 {
+	if subtle.ConstantTimeCompare([]byte(idt.Nonce), []byte(p.Nonce)) != 1 {
 		return nil, nil, errors.New("the ID token is not this sign-in's (nonce)")
 	}
 	var all idClaims

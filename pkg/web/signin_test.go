@@ -65,7 +65,9 @@ func withSignIn(t *testing.T, set ...func(*sandbox.Config, *Options)) *signedIn 
 		t.Fatal(err)
 	}
 	base := "http://" + ln.Addr().String()
-	o.Store, o.Data = st, st.Dir
+	if o.Store == nil { // else set's
+		o.Store, o.Data = st, st.Dir
+	}
 	o.OIDC.Issuer, o.OIDC.ClientID, o.OIDC.ClientSecret, o.OIDC.RedirectURL = sb.Issuer(idp.URL), clientID, secret, base+"/auth/callback"
 	app := &atomic.Pointer[Server]{}
 	app.Store(New(o))

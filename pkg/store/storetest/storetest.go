@@ -33,6 +33,7 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 		{"audit", audit},
 		{"tokens", tokens},
 		{"sessions", sessions},
+		{"sign-ins", signIns},
 	} {
 		t.Run(tt.name, func(t *testing.T) { tt.f(t, open(t)) })
 	}
@@ -197,5 +198,27 @@ func sessions(t *testing.T, s Store) {
 		case tt.who != "" && (err != nil || sess.Who != tt.who || sess.CSRF != "c-"+tt.id || len(sess.Groups) != 1):
 			t.Errorf("%s at %s: %+v %v", tt.id, tt.at, sess, err)
 		}
+	}
+}
+
+// signIns: a sign-in under way is found once by its state, until it ends;
+// ended ones are dropped with the ended sessions.
+func signIns(t *testing.T, s Store) {
+	must(t, s.PutSignIn("st-1", store.SignIn{Nonce: "n", Verifier: "v", Expires: day.Add(10 * time.Minute)}))
+	must(t, s.PutSignIn("st-2", store.SignIn{Nonce: "n2", Verifier: "v2", Expires: day.Add(10 * time.Minute)}))
+	must(t, s.PutSignIn("st-old", store.SignIn{Nonce: "n3", Verifier: "v3", Expires: day.Add(-time.Minute)}))
+	in, err := s.TakeSignIn("st-1", day)
+	if err != nil || in.Nonce != "n" || in.Verifier != "v" {
+		t.Errorf("taken: %+v %v", in, err)
+	}
+	if _, err := s.TakeSignIn("st-1", day); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("taken twice: %v", err)
+	}
+	if _, err := s.TakeSignIn("st-2", day.Add(11*time.Minute)); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("taken after it ended: %v", err)
+	}
+	must(t, s.DropExpiredSessions(day))
+	if _, err := s.TakeSignIn("st-old", day.Add(-time.Hour)); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("an ended sign-in was kept: %v", err)
 	}
 }
