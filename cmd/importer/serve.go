@@ -43,13 +43,14 @@ func newServeCmd(a *app) *cobra.Command {
 		stateFlags: stateFlags{waitForBatch: 2 * time.Minute}}
 	cmd := &cobra.Command{
 		Use:   "serve [flags]",
-		Short: "Serve the web API: upload sheets, see their problems, approve what is bought",
-		Long: `serve runs the importer's web API on ADDR (loopback by default). Finance
-people upload sheets (every version is kept), see every problem by row, and a
-second person approves exactly the plan they saw: nobody approves a batch
-they uploaded. Everything is kept in the data directory (--data): the sheets,
-results, plans, approvals and the audit log. API tokens come from
-importer token create.`,
+		Short: "Serve the web app and its API: upload sheets, see their problems, approve and buy",
+		Long: `serve runs the importer's web app and its JSON API on ADDR (loopback by
+default). Finance people upload sheets (every version is kept) and see every
+problem by row and cell; a second person approves exactly the plan they saw
+(nobody approves a batch they uploaded); a buyer buys it, once. Everything is
+kept in the data directory (--data): the sheets, results, plans, approvals
+and the audit log; or, with --store postgres://..., in PostgreSQL, shared by
+several instances of the app. API tokens come from importer token create.`,
 		Example: `  importer token create --name alice --role submitter
   importer serve --addr 127.0.0.1:8080`,
 		Args: cobra.NoArgs,

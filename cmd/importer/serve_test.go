@@ -79,27 +79,9 @@ func TestServe(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sheet, err := os.ReadFile(filepath.Join("..", "..", "samples", "monthly-orders.xlsx"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var body bytes.Buffer
-	mw := multipart.NewWriter(&body)
-	fw, _ := mw.CreateFormFile("file", "november.xlsx")
-	_, _ = fw.Write(sheet)
-	mw.Close()
-	req, _ := http.NewRequest("POST", base+"/api/v1/batches", &body)
-	req.Header.Set("Content-Type", mw.FormDataContentType())
-	req.Header.Set("Authorization", "Bearer "+strings.TrimSpace(string(tok)))
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	raw, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	var b struct{ Status, Batch string }
-	if resp.StatusCode != 201 || json.Unmarshal(raw, &b) != nil || b.Status != "ready" || b.Batch != "november" {
-		t.Fatalf("upload: %d %s", resp.StatusCode, raw)
+	body, typ := sampleUpload(t)
+	if code, b := apiCall(t, base, strings.TrimSpace(string(tok)), "POST", "/api/v1/batches", body, typ); code != 201 || b["status"] != "ready" || b["batch"] != "november" {
+		t.Fatalf("upload: %d %v", code, b)
 	}
 	_ = cmd.Process.Signal(syscall.SIGTERM)
 	done := make(chan error, 1)

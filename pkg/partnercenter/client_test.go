@@ -86,15 +86,7 @@ func oneLine(qty int) *pc.Cart {
 		{ID: 0, CatalogItemID: "CFQ7TTC0LH0Z:0001:CFQ7TTC0K18P", Quantity: qty, BillingCycle: pc.BillingMonthly, TermDuration: "P1M"}}}
 }
 
-func orders(sb *sandbox.Server) int {
-	n := 0
-	for _, e := range sb.Ledger() {
-		if e.Kind == sandbox.LedgerOrder {
-			n++
-		}
-	}
-	return n
-}
+func orders(sb *sandbox.Server) int { return sandbox.Orders(sb.Ledger()) }
 
 func TestCreateAndCheckout(t *testing.T) {
 	f := setup(t, sandbox.Config{}, pc.Options{})

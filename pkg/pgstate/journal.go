@@ -50,12 +50,11 @@ type LeaseOptions struct {
 // read as a whole, but written only for its batch and only while the run
 // holds the batch's lease, checked in the same transaction as each write.
 type Journal struct {
-	db     *DB
-	batch  string
-	holder string
-	token  int64
-	ttl    time.Duration
-	lost   atomic.Bool
+	db    *DB
+	batch string
+	token int64
+	ttl   time.Duration
+	lost  atomic.Bool
 	// renewed is when the last renewal that succeeded was sent (unix
 	// nanoseconds): the lease surely lasts until renewed + ttl.
 	renewed atomic.Int64
@@ -84,7 +83,7 @@ func (db *DB) OpenJournal(ctx context.Context, batch string, o LeaseOptions) (*J
 		}
 		if held == nil {
 			rctx, stop := context.WithCancel(context.WithoutCancel(ctx))
-			j := &Journal{db: db, batch: batch, holder: o.Holder, token: token, ttl: o.TTL, stop: stop, done: make(chan struct{})}
+			j := &Journal{db: db, batch: batch, token: token, ttl: o.TTL, stop: stop, done: make(chan struct{})}
 			j.renewed.Store(sent.UnixNano())
 			go j.renew(rctx)
 			return j, nil

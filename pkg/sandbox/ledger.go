@@ -39,6 +39,17 @@ func (s *Server) Ledger() []LedgerEntry {
 	return append([]LedgerEntry(nil), s.ledger...)
 }
 
+// Orders counts the orders a ledger records as placed.
+func Orders(l []LedgerEntry) int {
+	n := 0
+	for _, e := range l {
+		if e.Kind == LedgerOrder {
+			n++
+		}
+	}
+	return n
+}
+
 // handleLedger serves the ledger to this machine only.
 func (s *Server) handleLedger(w http.ResponseWriter, r *http.Request) {
 	if !isLoopback(r) {

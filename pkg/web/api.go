@@ -242,6 +242,17 @@ type rowView struct {
 	Provisioning string `json:"provisioning,omitempty"`
 }
 
+// rowsOf are the rows of b's current version, as its check or purchase
+// (or follow-up) last wrote them.
+func (s *Server) rowsOf(b *store.Batch) ([]rowView, error) {
+	raw, err := os.ReadFile(s.file(b, b.Current(), "rows.json"))
+	if err != nil {
+		return nil, err
+	}
+	var all []rowView
+	return all, json.Unmarshal(raw, &all)
+}
+
 func writeRows(path string, run *report.Run) error {
 	rows := make([]rowView, len(run.Rows))
 	for i := range run.Rows {
@@ -297,12 +308,8 @@ func (s *Server) rows(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	raw, err := os.ReadFile(s.file(b, b.Current(), "rows.json"))
+	all, err := s.rowsOf(b)
 	if err != nil {
-		return err
-	}
-	var all []rowView
-	if err := json.Unmarshal(raw, &all); err != nil {
 		return err
 	}
 	status := r.URL.Query().Get("status")

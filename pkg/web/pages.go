@@ -173,12 +173,8 @@ func (s *Server) batchPage(w http.ResponseWriter, r *http.Request, c *Caller, cs
 	if raw, err := os.ReadFile(s.file(b, b.Current(), "summary.json")); err == nil {
 		_ = json.Unmarshal(raw, &sum)
 	}
-	raw, err := os.ReadFile(s.file(b, b.Current(), "rows.json"))
+	all, err := s.rowsOf(b)
 	if err != nil {
-		return err
-	}
-	var all []rowView
-	if err := json.Unmarshal(raw, &all); err != nil {
 		return err
 	}
 	problemsOnly := r.URL.Query().Get("problems") == "1"

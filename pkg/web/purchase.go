@@ -185,9 +185,13 @@ func (s *Server) resumeOrphans() {
 	}
 }
 
+// lease is how long a run's hold on its batch lasts (Options.Lease, at
+// least the journal's least).
+func (s *Server) lease() time.Duration { return max(s.o.Lease, 3*time.Second) }
+
 // beatEvery is how often a run buying says it is alive, with a shared
 // store; a purchase silent for two leases is taken for orphaned.
-func (s *Server) beatEvery() time.Duration { return max(s.o.Lease, 3*time.Second) / 3 }
+func (s *Server) beatEvery() time.Duration { return s.lease() / 3 }
 
 // heartbeat keeps the purchase's heartbeat fresh while it is bought here
 // (with a shared store), until the returned stop is called.
@@ -233,7 +237,7 @@ func (s *Server) orphaned(p *store.Purchase) bool {
 	if p.Heartbeat.After(last) {
 		last = p.Heartbeat
 	}
-	return time.Since(last) > 2*max(s.o.Lease, 3*time.Second)
+	return time.Since(last) > 2*s.lease()
 }
 
 // Resume finishes the purchases a stopped process left buying: the

@@ -61,27 +61,13 @@ func TestSharedJournalTwoApps(t *testing.T) {
 	}
 	ordered := 0
 	for i, a := range apps {
-		var got batchView
-		for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(100 * time.Millisecond) {
-			_, raw := a.do("alice", "GET", "/api/v1/batches/"+ids[i], nil, "")
-			if err := json.Unmarshal(raw, &got); err != nil {
-				t.Fatal(err)
-			}
-			if (got.Status != StatusApproved && got.Status != StatusBuying) || time.Now().After(deadline) {
-				break
-			}
-		}
+		got := statusOn(t, a, ids[i])
 		if got.Status != StatusDone || got.Purchase.Statuses["Ordered"]+got.Purchase.Statuses["Skipped"] != 30 {
 			t.Fatalf("app %d: %s %+v", i, got.Status, got.Purchase)
 		}
 		ordered += got.Purchase.Statuses["Ordered"]
 	}
-	orders := 0
-	for _, e := range sb.Ledger() {
-		if e.Kind == sandbox.LedgerOrder {
-			orders++
-		}
-	}
+	orders := sandbox.Orders(sb.Ledger())
 	if ordered != 30 || orders != 21 {
 		t.Errorf("%d rows ordered between the two apps, %d orders placed; want 30 and the sample's 21, once each", ordered, orders)
 	}
@@ -114,16 +100,6 @@ func sharedApps(t *testing.T, sb *sandbox.Server, set func(*Options)) (a, b *app
 		set(&o)
 	}
 	return a, a.twin(o), stop
-}
-
-func orders(sb *sandbox.Server) int {
-	n := 0
-	for _, e := range sb.Ledger() {
-		if e.Kind == sandbox.LedgerOrder {
-			n++
-		}
-	}
-	return n
 }
 
 // statusOn waits until the batch is no longer buying (or approved) on a,
@@ -193,7 +169,7 @@ func TestOrphanedPurchaseResumed(t *testing.T) {
 	if done[up.ID+" purchase done"] != 1 || done[up2.ID+" purchase done"] != 1 || len(done) != 2 {
 		t.Errorf("purchases recorded: %v", done)
 	}
-	if n := orders(sb); n != 42 {
+	if n := sandbox.Orders(sb.Ledger()); n != 42 {
 		t.Errorf("%d orders placed, want the sample's 21 for each batch, once each", n)
 	}
 }
