@@ -304,8 +304,8 @@ func TestServeState(t *testing.T) {
 	}
 }
 
-// TestServeSharedStore: two instances of the app on one PostgreSQL store
-// (and one data folder for their files) behind no common address: a sheet
+// TestServeSharedStore: two instances of the app on one PostgreSQL store,
+// each with a data folder of its own, behind no common address: a sheet
 // uploaded on one is seen on the other; four eyes hold across them (alice
 // may not approve her own upload on the other instance); bob approves on
 // the second and buys on the first; both show it done, and the sandbox
@@ -314,7 +314,6 @@ func TestServeSharedStore(t *testing.T) {
 	t.Parallel() // processes: see parallelTests
 	state := pgtest.URL(t)
 	base, env, _ := external(t)
-	data := t.TempDir()
 	token := func(name, role string) string {
 		out, err := exec.Command(binary, "token", "create", "--store", state, "--name", name, "--role", role).Output()
 		if err != nil {
@@ -325,7 +324,7 @@ func TestServeSharedStore(t *testing.T) {
 	alice, bob := token("alice", "submitter,approver"), token("bob", "approver,buyer")
 	var instances []string
 	for range 2 {
-		cmd := exec.Command(binary, "serve", "--addr", "127.0.0.1:0", "--data", data, "--store", state,
+		cmd := exec.Command(binary, "serve", "--addr", "127.0.0.1:0", "--data", t.TempDir(), "--store", state,
 			"--endpoint", base, "--token-url", base+"/{tenant}/oauth2/token", "--follow-up", "0")
 		cmd.Env = append(os.Environ(), env...)
 		out, _ := cmd.StdoutPipe()
@@ -376,6 +375,10 @@ func TestServeSharedStore(t *testing.T) {
 		if status != "done" {
 			t.Errorf("%s: %s", at, status)
 		}
+	}
+	// The second did not buy it, and shares no folder with the first.
+	if code, v := call(instances[1], bob, "GET", "/api/v1/batches/"+id+"/rows?status=Ordered", nil, ""); code != 200 || v["total"] != float64(30) {
+		t.Errorf("the ordered rows, on the second: %d %v", code, v["total"])
 	}
 	checkLedger(t, base)
 }

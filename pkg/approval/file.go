@@ -46,17 +46,23 @@ func Load(ctx context.Context, path string) (*Plan, error) {
 	if err != nil {
 		return nil, fmt.Errorf("plan %s: %w", path, err)
 	}
+	return Parse(path, b)
+}
+
+// Parse reads a plan from its bytes (name says where they came from, for
+// errors), with the checks Load makes.
+func Parse(name string, b []byte) (*Plan, error) {
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
 	var p Plan
 	if err := dec.Decode(&p); err != nil {
-		return nil, fmt.Errorf("plan %s is not a plan written by importer validate --plan: %w", path, err)
+		return nil, fmt.Errorf("plan %s is not a plan written by importer validate --plan: %w", name, err)
 	}
 	if p.Version != Version {
-		return nil, fmt.Errorf("plan %s has version %d; this importer reads version %d: make the plan again with importer validate --plan", path, p.Version, Version)
+		return nil, fmt.Errorf("plan %s has version %d; this importer reads version %d: make the plan again with importer validate --plan", name, p.Version, Version)
 	}
 	if len(p.SHA256) != 64 {
-		return nil, fmt.Errorf("plan %s has no sheet hash (sha256)", path)
+		return nil, fmt.Errorf("plan %s has no sheet hash (sha256)", name)
 	}
 	return &p, nil
 }

@@ -360,3 +360,28 @@ func (s *AppStore) TakeSignIn(state string, now time.Time) (*store.SignIn, error
 	}
 	return &in, nil
 }
+
+// PutFile keeps one of a version's files, replacing the one it had under
+// that name.
+func (s *AppStore) PutFile(id string, version int, name string, data []byte) error {
+	if _, err := store.CleanFileName(name); err != nil {
+		return err
+	}
+	return s.tx(func(ctx context.Context, tx pgx.Tx) error {
+		_, err := tx.Exec(ctx, `INSERT INTO app_files (batch, version, name, data) VALUES ($1, $2, $3, $4)
+ON CONFLICT (batch, version, name) DO UPDATE SET data = EXCLUDED.data`, id, version, name, data)
+		return err
+	})
+}
+
+// File is one of a version's files, or store.ErrNotFound.
+func (s *AppStore) File(id string, version int, name string) ([]byte, error) {
+	var data []byte
+	err := s.tx(func(ctx context.Context, tx pgx.Tx) error {
+		return tx.QueryRow(ctx, "SELECT data FROM app_files WHERE batch = $1 AND version = $2 AND name = $3", id, version, name).Scan(&data)
+	})
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, fmt.Errorf("batch %s version %d: %s: %w", id, version, name, store.ErrNotFound)
+	}
+	return data, err
+}

@@ -108,8 +108,22 @@ type Purchase struct {
 	// shared store: another instance resumes a purchase whose heartbeat
 	// stopped).
 	Heartbeat time.Time `json:"heartbeat,omitzero"`
+	// Progress is how far the purchase is, as the run buying it last said
+	// (with a shared store, so that every instance shows it).
+	Progress *Progress `json:"progress,omitempty"`
 	// FollowUp is what Partner Center last said of the orders bought.
 	FollowUp *FollowUp `json:"followUp,omitempty"`
+}
+
+// Progress is how far a purchase is: carts and rows done of all, and the
+// rows ordered, since Started (when this run of it began).
+type Progress struct {
+	Carts     int       `json:"carts"`
+	CartsDone int       `json:"cartsDone"`
+	Rows      int       `json:"rows"`
+	RowsDone  int       `json:"rowsDone"`
+	Bought    int       `json:"rowsOrdered"`
+	Started   time.Time `json:"started"`
 }
 
 // FollowUp is one look at the orders of a purchase (importer status):

@@ -81,19 +81,16 @@ func (s *Server) view(b *store.Batch, withSummary bool) batchView {
 		out.Approval = a
 	}
 	if p := b.Purchase; p != nil && p.PlanSHA256 == v.PlanSHA256 {
-		out.Purchase, out.Progress = p, s.progressOf(b.ID)
+		shown := *p
+		shown.Progress = nil // the view's own, wherever it is bought
+		out.Purchase, out.Progress = &shown, s.progressOf(b)
 	}
 	if withSummary {
-		if raw, err := os.ReadFile(s.file(b, v, "summary.json")); err == nil {
+		if raw, err := s.file(b, v.N, fileSummary); err == nil {
 			out.Summary = raw
 		}
 	}
 	return out
-}
-
-// file is a file of a version in the data directory.
-func (s *Server) file(b *store.Batch, v *store.Version, name string) string {
-	return filepath.Join(s.o.Data, "batches", b.ID, "v"+strconv.Itoa(v.N), name)
 }
 
 var safeName = regexp.MustCompile(`[^A-Za-z0-9 ._-]+`)
@@ -139,30 +136,25 @@ func (s *Server) doUpload(w http.ResponseWriter, r *http.Request) (*store.Batch,
 	if err != nil {
 		return nil, err
 	}
-	v := &store.Version{N: n, Name: name, UploadedBy: caller.ID, At: s.o.Now().UTC()}
-	dir := filepath.Dir(s.file(b, v, "x"))
-	// The sheet has a folder of its own: named results.xlsx or plan.json,
-	// it is still not one of the files made from it.
-	if err := os.MkdirAll(filepath.Join(dir, "sheet"), 0o700); err != nil {
+	v := &store.Version{N: n, Name: name, File: "sheet/" + name, UploadedBy: caller.ID, At: s.o.Now().UTC()}
+	wk, err := s.newWork(b.ID, n)
+	if err != nil {
 		return nil, err
 	}
-	keep := false
-	defer func() {
-		if !keep {
-			_ = os.RemoveAll(dir)
-		}
-	}()
-	if err := save(f, s.file(b, v, filepath.Join("sheet", name))); err != nil {
+	defer wk.close()
+	if err := save(f, wk.path(v.File)); err != nil {
 		return nil, err
 	}
-	if err := s.check(r, b, v, name, r.FormValue("online") == "true"); err != nil {
+	if err := s.check(r, wk, b, v, r.FormValue("online") == "true"); err != nil {
+		return nil, err
+	}
+	if err := wk.put(append([]string{v.File, filePlan}, made...)...); err != nil {
 		return nil, err
 	}
 	// Added to the batch as stored: a decision made meanwhile stays.
 	if b, err = s.o.Store.AddVersion(b.ID, *v); err != nil {
 		return nil, err
 	}
-	keep = true
 	if err := s.auditOf(r, "upload", b.ID, fmt.Sprintf("%s, version %d, %d rows, %d invalid", name, v.N, v.Rows, v.Invalid)); err != nil {
 		return nil, err
 	}
@@ -170,6 +162,9 @@ func (s *Server) doUpload(w http.ResponseWriter, r *http.Request) (*store.Batch,
 }
 
 func save(f multipart.File, path string) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return err
+	}
 	out, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
 		return err
@@ -183,15 +178,15 @@ func save(f multipart.File, path string) error {
 
 // check runs the core's dry run on the version's sheet: its results
 // workbook, JSON summary, rows and the plan an approval is bound to.
-func (s *Server) check(r *http.Request, b *store.Batch, v *store.Version, name string, online bool) error {
+func (s *Server) check(r *http.Request, wk *work, b *store.Batch, v *store.Version, online bool) error {
 	select {
 	case s.checks <- struct{}{}:
 		defer func() { <-s.checks }()
 	case <-r.Context().Done():
 		return r.Context().Err()
 	}
-	input := s.file(b, v, filepath.Join("sheet", name))
-	co := importer.CheckOptions{Results: s.file(b, v, "results.xlsx"), Now: s.o.Now(), Log: s.o.Log, Prices: s.o.Prices}
+	input := wk.path(v.File)
+	co := importer.CheckOptions{Results: wk.path(fileResults), Now: s.o.Now(), Log: s.o.Log, Prices: s.o.Prices}
 	if online {
 		if s.o.Conn == nil {
 			return fail(http.StatusConflict, "this server has no connection to Partner Center to check online with")
@@ -199,15 +194,15 @@ func (s *Server) check(r *http.Request, b *store.Batch, v *store.Version, name s
 		co.Online = &importer.OnlineOptions{Conn: s.o.Conn, Concurrency: 5, State: s.journal(b)}
 		v.Online = true
 	}
-	done, err := importer.Validate(r.Context(), input, co, s.file(b, v, "summary.json"))
+	done, err := importer.Validate(r.Context(), input, co, wk.path(fileSummary))
 	if done == nil {
 		if importer.FaultOf(err) == importer.FaultSheet {
-			return fail(http.StatusUnprocessableEntity, strings.ReplaceAll(importer.Message(err), s.o.Data+string(filepath.Separator), ""))
+			return fail(http.StatusUnprocessableEntity, strings.ReplaceAll(importer.Message(err), wk.dir+string(filepath.Separator), ""))
 		}
 		return err
 	}
 	plan := done.Sheet.Plan(b.Name)
-	planPath := s.file(b, v, "plan.json")
+	planPath := wk.path(filePlan)
 	if err := approval.Write(r.Context(), planPath, plan); err != nil {
 		return err
 	}
@@ -216,12 +211,12 @@ func (s *Server) check(r *http.Request, b *store.Batch, v *store.Version, name s
 		return err
 	}
 	sum := sha256.Sum256(raw)
-	v.File, v.SHA256, v.PlanSHA256 = input, done.Sheet.File.SHA256, hex.EncodeToString(sum[:])
+	v.SHA256, v.PlanSHA256 = done.Sheet.File.SHA256, hex.EncodeToString(sum[:])
 	v.Rows, v.Invalid = len(done.Sheet.Rows), done.Sheet.Count(order.StatusInvalid)
 	for _, c := range plan.Costs {
 		v.Costs = append(v.Costs, store.Amount{Currency: c.Currency, Total: c.Total})
 	}
-	return writeRows(s.file(b, v, "rows.json"), done.Run)
+	return writeRows(wk.path(fileRows), done.Run)
 }
 
 // rowView is one row as the API lists it.
@@ -245,7 +240,7 @@ type rowView struct {
 // rowsOf are the rows of b's current version, as its check or purchase
 // (or follow-up) last wrote them.
 func (s *Server) rowsOf(b *store.Batch) ([]rowView, error) {
-	raw, err := os.ReadFile(s.file(b, b.Current(), "rows.json"))
+	raw, err := s.file(b, b.Current().N, fileRows)
 	if err != nil {
 		return nil, err
 	}
@@ -345,7 +340,7 @@ func (s *Server) download(w http.ResponseWriter, r *http.Request, file, typ stri
 		return err
 	}
 	v := b.Current()
-	data, err := os.ReadFile(s.file(b, v, file))
+	data, err := s.file(b, v.N, file)
 	if err != nil {
 		return err
 	}

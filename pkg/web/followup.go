@@ -35,10 +35,15 @@ func (s *Server) followUpBatch(ctx context.Context, id string, e store.Entry) (*
 		return nil, fail(http.StatusConflict, "this batch is being bought, or someone is asking about its orders already; look again in a moment")
 	}
 	defer s.buying.endFollowUp(b.ID)
-	co := importer.CheckOptions{Results: s.file(b, v, "results.xlsx"), Now: s.o.Now(), Log: s.o.Log}
+	wk, err := s.newWork(b.ID, v.N, append([]string{v.SheetFile()}, made...)...)
+	if err != nil {
+		return nil, err
+	}
+	defer wk.close()
+	co := importer.CheckOptions{Results: wk.path(fileResults), Now: s.o.Now(), Log: s.o.Log}
 	so := importer.StatusOptions{Batch: b.Name, State: s.state(b), Lease: s.o.Lease, WaitForBatch: s.o.WaitForBatch,
-		Summary: s.file(b, v, "summary.json"), Concurrency: 5, Log: s.o.Log}
-	f, err := importer.Status(ctx, v.File, co, so, s.o.Conn)
+		Summary: wk.path(fileSummary), Concurrency: 5, Log: s.o.Log}
+	f, err := importer.Status(ctx, wk.path(v.SheetFile()), co, so, s.o.Conn)
 	fu := &store.FollowUp{At: s.o.Now().UTC(), By: e.Who}
 	switch {
 	case f == nil:
@@ -48,7 +53,10 @@ func (s *Server) followUpBatch(ctx context.Context, id string, e store.Entry) (*
 		fu.Error = importer.Message(err)
 	}
 	fu.Done, fu.Pending, fu.Failed = f.Done, f.Pending, f.Failed
-	if werr := writeRows(s.file(b, v, "rows.json"), f.Run); werr != nil {
+	if werr := writeRows(wk.path(fileRows), f.Run); werr != nil {
+		return nil, werr
+	}
+	if werr := wk.put(made...); werr != nil {
 		return nil, werr
 	}
 	b, err = s.o.Store.UpdateBatch(b.ID, func(b *store.Batch) error {

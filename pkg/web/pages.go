@@ -8,7 +8,6 @@ import (
 	"html/template"
 	"io/fs"
 	"net/http"
-	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -165,12 +164,12 @@ func (s *Server) batchPage(w http.ResponseWriter, r *http.Request, c *Caller, cs
 		return err
 	}
 	v := s.view(b, false)
-	plan, err := approval.Load(r.Context(), s.file(b, b.Current(), "plan.json"))
+	plan, err := s.plan(r.Context(), b, b.Current().N)
 	if err != nil {
 		return err
 	}
 	var sum report.Summary
-	if raw, err := os.ReadFile(s.file(b, b.Current(), "summary.json")); err == nil {
+	if raw, err := s.file(b, b.Current().N, fileSummary); err == nil {
 		_ = json.Unmarshal(raw, &sum)
 	}
 	all, err := s.rowsOf(b)
@@ -290,8 +289,8 @@ func (s *Server) sinceDecided(r *http.Request, b *store.Batch) map[string]any {
 	if last.Version == cur.N {
 		return nil
 	}
-	was, err1 := approval.Load(r.Context(), s.file(b, &store.Version{N: last.Version}, "plan.json"))
-	now, err2 := approval.Load(r.Context(), s.file(b, cur, "plan.json"))
+	was, err1 := s.plan(r.Context(), b, last.Version)
+	now, err2 := s.plan(r.Context(), b, cur.N)
 	if err1 != nil || err2 != nil {
 		return nil
 	}

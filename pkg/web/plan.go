@@ -24,7 +24,7 @@ func (s *Server) planPage(w http.ResponseWriter, r *http.Request, c *Caller, csr
 	if err != nil {
 		return err
 	}
-	plan, err := approval.Load(r.Context(), s.file(b, b.Current(), "plan.json"))
+	plan, err := s.plan(r.Context(), b, b.Current().N)
 	if err != nil {
 		return err
 	}

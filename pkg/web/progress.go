@@ -5,14 +5,15 @@ import (
 	"net/http"
 	"sync"
 	"time"
+
+	"github.com/cspimporter/importer/pkg/store"
 )
 
-// progress is how far a purchase is, for the batch's page and API.
+// progress is how far a purchase bought here is, for the batch's page and
+// API (and, with a shared store, the purchase's record, for every instance).
 type progress struct {
-	mu                     sync.Mutex
-	Carts, CartsDone, Rows int
-	RowsDone, Bought       int
-	Started                time.Time
+	mu sync.Mutex
+	store.Progress
 }
 
 func (p *progress) Start(carts, rows int) {
@@ -43,9 +44,14 @@ type progressView struct {
 	SecondsLeft int `json:"secondsLeft,omitempty"`
 }
 
-func (p *progress) view(now time.Time) *progressView {
+// snapshot is a copy of how far the purchase is.
+func (p *progress) snapshot() store.Progress {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	return p.Progress
+}
+
+func viewOf(p store.Progress, now time.Time) *progressView {
 	v := &progressView{Carts: p.Carts, CartsDone: p.CartsDone, Rows: p.Rows, RowsDone: p.RowsDone, Bought: p.Bought, NotOrdered: p.RowsDone - p.Bought}
 	if p.CartsDone > 0 && p.CartsDone < p.Carts {
 		perCart := now.Sub(p.Started) / time.Duration(p.CartsDone)
@@ -70,15 +76,19 @@ func (v *progressView) Left() string {
 	}
 }
 
-// progressOf is how far a running purchase is, or nil.
-func (s *Server) progressOf(id string) *progressView {
+// progressOf is how far b's running purchase is, or nil: as this process
+// knows it if it buys it, else as the instance buying it last said.
+func (s *Server) progressOf(b *store.Batch) *progressView {
 	s.buying.mu.Lock()
-	p := s.buying.progress[id]
+	p := s.buying.progress[b.ID]
 	s.buying.mu.Unlock()
-	if p == nil {
-		return nil
+	switch {
+	case p != nil:
+		return viewOf(p.snapshot(), s.o.Now())
+	case b.Purchase != nil && b.Purchase.State == StatusBuying && b.Purchase.Progress != nil:
+		return viewOf(*b.Purchase.Progress, s.o.Now())
 	}
-	return p.view(s.o.Now())
+	return nil
 }
 
 // progressPart is the batch page's purchase progress on its own, which the

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/cspimporter/importer/pkg/store"
 )
 
 // TestProgressView: how far a purchase is, and the time left guessed from
@@ -30,8 +32,7 @@ func TestProgressView(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p := &progress{Started: start, Carts: tt.carts, CartsDone: tt.done, Rows: tt.rows, RowsDone: tt.rowsDone, Bought: tt.got}
-			v := p.view(start.Add(tt.after))
+			v := viewOf(store.Progress{Started: start, Carts: tt.carts, CartsDone: tt.done, Rows: tt.rows, RowsDone: tt.rowsDone, Bought: tt.got}, start.Add(tt.after))
 			if *v != tt.want || v.Left() != tt.left {
 				t.Errorf("got %+v %q\nwant %+v %q", *v, v.Left(), tt.want, tt.left)
 			}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -76,7 +77,7 @@ func (s *Server) startPurchase(r *http.Request) (*store.Batch, error) {
 // run is buying it, and this one leaves it alone.
 func (s *Server) buy(b *store.Batch, resumed bool) {
 	v := b.Current()
-	p := &progress{Started: s.o.Now()}
+	p := &progress{Progress: store.Progress{Started: s.o.Now()}}
 	s.buying.mu.Lock()
 	if s.buying.progress[b.ID] != nil {
 		s.buying.mu.Unlock()
@@ -92,7 +93,7 @@ func (s *Server) buy(b *store.Batch, resumed bool) {
 			delete(s.buying.progress, b.ID)
 			s.buying.mu.Unlock()
 		}()
-		stopBeat := s.heartbeat(b.ID, v.PlanSHA256)
+		stopBeat := s.heartbeat(b.ID, v.PlanSHA256, p)
 		state, statuses, msg, err := s.run(b, v, p, resumed)
 		stopBeat()
 		var held *pgstate.HeldError
@@ -106,6 +107,7 @@ func (s *Server) buy(b *store.Batch, resumed bool) {
 			// instance may have finished and recorded it.
 			if b.Purchase != nil && b.Purchase.PlanSHA256 == v.PlanSHA256 && b.Purchase.State == StatusBuying {
 				b.Purchase.State, b.Purchase.Finished, b.Purchase.Statuses, b.Purchase.Error = state, s.o.Now().UTC(), statuses, msg
+				b.Purchase.Progress = nil
 				recorded = true
 			}
 			return nil
@@ -127,25 +129,48 @@ func (s *Server) run(b *store.Batch, v *store.Version, p *progress, resumed bool
 			s.o.Log.WithField("batch", b.ID).Errorf("purchase: %s", msg)
 		}
 	}()
-	ctx := s.ctx
-	co := importer.CheckOptions{Results: s.file(b, v, "results.xlsx"), Now: s.o.Now(), Log: s.o.Log}
-	so := importer.SubmitOptions{Batch: b.Name, Plan: s.file(b, v, "plan.json"), State: s.state(b), Lease: s.o.Lease, WaitForBatch: s.o.WaitForBatch,
-		Summary: s.file(b, v, "summary.json"), Concurrency: 5, Log: s.o.Log, Progress: p}
+	wk, err := s.newWork(b.ID, v.N, append([]string{v.SheetFile(), filePlan}, made...)...)
+	if err != nil {
+		return StatusFailed, nil, importer.Message(err), err
+	}
+	co := importer.CheckOptions{Results: wk.path(fileResults), Now: s.o.Now(), Log: s.o.Log}
+	so := importer.SubmitOptions{Batch: b.Name, Plan: wk.path(filePlan), State: s.state(b), Lease: s.o.Lease, WaitForBatch: s.o.WaitForBatch,
+		Summary: wk.path(fileSummary), Concurrency: 5, Log: s.o.Log, Progress: p}
 	if resumed {
 		so.WaitForBatch = 0
 	}
-	done, err := importer.SubmitSheet(ctx, v.File, co, so, s.o.Conn)
-	if done != nil {
-		statuses = done.Summary.Statuses
-		if werr := writeRows(s.file(b, v, "rows.json"), done.Run); werr != nil {
-			s.o.Log.WithError(werr).Warn("the rows of the purchase could not be written")
-		}
-	}
+	done, err := importer.SubmitSheet(s.ctx, wk.path(v.SheetFile()), co, so, s.o.Conn)
 	state = importer.PurchaseState(done, err)
 	if err != nil {
 		msg = importer.Message(err)
 	}
+	if done != nil {
+		statuses = done.Summary.Statuses
+	}
+	if kerr := s.keep(wk, done); kerr != nil {
+		msg = strings.TrimSpace(msg + " The results of the purchase could not be kept, so this page may show the rows as they were before it: " + importer.Message(kerr) + " An operator finds them in " + wk.dir + ".")
+	}
 	return state, statuses, msg, err
+}
+
+// keep puts a purchase's results into the store. Should that fail, the
+// work folder is left where it is, and said where, for an operator: the
+// journal has every outcome too, and a resumed purchase writes them again.
+func (s *Server) keep(wk *work, done *importer.Submitted) error {
+	if done == nil {
+		wk.close()
+		return nil
+	}
+	err := writeRows(wk.path(fileRows), done.Run)
+	if err == nil {
+		err = wk.put(made...)
+	}
+	if err != nil {
+		s.o.Log.WithError(err).WithField("batch", wk.id).Errorf("the purchase's results could not be kept; they are in %s", wk.dir)
+		return err
+	}
+	wk.close()
+	return nil
 }
 
 // state is where the batch's purchase is journaled: the shared PostgreSQL
@@ -189,21 +214,23 @@ func (s *Server) resumeOrphans() {
 // least the journal's least).
 func (s *Server) lease() time.Duration { return max(s.o.Lease, 3*time.Second) }
 
-// beatEvery is how often a run buying says it is alive, with a shared
-// store; a purchase silent for two leases is taken for orphaned.
-func (s *Server) beatEvery() time.Duration { return s.lease() / 3 }
+// beatEvery is how often a run buying says it is alive, and how far it
+// is, with a shared store: often enough for the batch page, which asks
+// every 2 s; a purchase silent for two leases is taken for orphaned.
+func (s *Server) beatEvery() time.Duration { return min(s.lease()/3, 2*time.Second) }
 
-// heartbeat keeps the purchase's heartbeat fresh while it is bought here
-// (with a shared store), until the returned stop is called.
-func (s *Server) heartbeat(id, plan string) (stop func()) {
+// heartbeat keeps the purchase's heartbeat and progress fresh while it is
+// bought here (with a shared store), until the returned stop is called.
+func (s *Server) heartbeat(id, plan string, prog *progress) (stop func()) {
 	if s.o.State == "" {
 		return func() {}
 	}
 	done := make(chan struct{})
 	beat := func() {
+		now := prog.snapshot()
 		_, err := s.o.Store.UpdateBatch(id, func(b *store.Batch) error {
 			if p := b.Purchase; p != nil && p.PlanSHA256 == plan && p.State == StatusBuying {
-				p.Heartbeat = time.Now().UTC()
+				p.Heartbeat, p.Progress = time.Now().UTC(), &now
 			}
 			return nil
 		})

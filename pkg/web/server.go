@@ -50,6 +50,11 @@ type Store interface {
 	// PutSignIn keeps a sign-in under way; TakeSignIn returns it once.
 	PutSignIn(state string, in store.SignIn) error
 	TakeSignIn(state string, now time.Time) (*store.SignIn, error)
+	// PutFile keeps one of a version's files (its sheet, plan, results
+	// workbook, summary, rows) under a slash-separated name, replacing the
+	// one it had; File answers store.ErrNotFound for one it has not.
+	PutFile(id string, version int, name string, data []byte) error
+	File(id string, version int, name string) ([]byte, error)
 }
 
 var _ Store = (*store.Store)(nil)
@@ -57,9 +62,9 @@ var _ Store = (*store.Store)(nil)
 // Options configure the server.
 type Options struct {
 	Store Store
-	// Data is the folder the app keeps its files in: each version's sheet,
-	// plan, results workbook, summary and rows, and (without State) the
-	// purchases' journals.
+	// Data is the folder the app works in: the core reads and writes a
+	// version's files (kept in the Store) in its work folder, and (without
+	// State) the purchases' journals are kept here.
 	Data string
 	// Conn is Partner Center (or the sandbox), for purchases.
 	Conn importer.Connector
@@ -155,6 +160,7 @@ func New(o Options) *Server {
 			o.Log.WithError(err).Warn("ended sessions could not be removed")
 		}
 	}
+	s.sweepWork()
 	s.routes()
 	if o.State != "" && o.Conn != nil {
 		if s.o.orphanTick <= 0 {

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"io"
@@ -8,6 +9,7 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -74,8 +76,8 @@ func TestSharedJournalTwoApps(t *testing.T) {
 }
 
 // sharedApps are two instances of the app on one PostgreSQL store and
-// journal and one data folder, buying from sb; set may change the second's
-// options. stop ends both instances' background work.
+// journal, each with a data folder of its own, buying from sb; set may
+// change the second's options. stop ends both instances' background work.
 func sharedApps(t *testing.T, sb *sandbox.Server, set func(*Options)) (a, b *app, stop context.CancelFunc) {
 	t.Helper()
 	url := pgtest.URL(t)
@@ -96,18 +98,30 @@ func sharedApps(t *testing.T, sb *sandbox.Server, set func(*Options)) (a, b *app
 	t.Cleanup(stop)
 	o := Options{Store: db.AppStore(), Data: t.TempDir(), Conn: conn, Context: ctx, State: url, Lease: 3 * time.Second, WaitForBatch: 30 * time.Second}
 	a = newApp(t, o)
+	o.Data = t.TempDir()
 	if set != nil {
 		set(&o)
 	}
 	return a, a.twin(o), stop
 }
 
+// uploadApproved is the sample uploaded by alice on up and approved by bob
+// on by.
+func uploadApproved(t *testing.T, up, by *app) batchView {
+	t.Helper()
+	_, v := up.upload("alice", "november.xlsx", sample(t, "monthly-orders.xlsx"), nil)
+	if code, msg := by.approve("bob", v.ID, "approve", v.Plan["sha256"]); code != 200 {
+		t.Fatalf("approve: %d %s", code, msg)
+	}
+	return v
+}
+
 // statusOn waits until the batch is no longer buying (or approved) on a,
 // and returns it.
 func statusOn(t *testing.T, a *app, id string) batchView {
 	t.Helper()
-	var got batchView
 	for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		var got batchView
 		_, raw := a.do("alice", "GET", "/api/v1/batches/"+id, nil, "")
 		if err := json.Unmarshal(raw, &got); err != nil {
 			t.Fatal(err)
@@ -115,6 +129,76 @@ func statusOn(t *testing.T, a *app, id string) batchView {
 		if (got.Status != StatusApproved && got.Status != StatusBuying) || time.Now().After(deadline) {
 			return got
 		}
+	}
+}
+
+// TestEveryInstanceShowsAll: with a shared store, the instance that did not
+// buy a batch shows its purchase's progress while it is bought, and its
+// rows, results workbook and summary once it is done: the instances share
+// no folder.
+func TestEveryInstanceShowsAll(t *testing.T) {
+	sb := sandbox.New(sandbox.Config{Faults: sandbox.Faults{{Op: "any", Kind: sandbox.FaultLatency, Prob: 1, Latency: 500 * time.Millisecond}}})
+	a, b, stop := sharedApps(t, sb, nil)
+	defer stop()
+	up := uploadApproved(t, a, b) // approved on the second, from the plan the first made
+	if code, raw := a.do("bob", "POST", "/api/v1/batches/"+up.ID+"/submission", nil, ""); code != http.StatusAccepted {
+		t.Fatalf("submission: %d %s", code, raw)
+	}
+	var seen *progressView
+	for deadline := time.Now().Add(30 * time.Second); seen == nil && time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		var got batchView
+		_, raw := b.do("alice", "GET", "/api/v1/batches/"+up.ID, nil, "")
+		if err := json.Unmarshal(raw, &got); err != nil {
+			t.Fatal(err)
+		}
+		if got.Status != StatusBuying && got.Status != StatusApproved {
+			break
+		}
+		if p := got.Progress; p != nil && p.CartsDone > 0 && p.CartsDone < p.Carts && p.Rows == 30 {
+			seen = p
+		}
+	}
+	if seen == nil {
+		t.Fatal("the other instance never showed the purchase's progress")
+	}
+	if got := statusOn(t, b, up.ID); got.Status != StatusDone || got.Progress != nil {
+		t.Fatalf("bought: %s %+v", got.Status, got.Progress)
+	}
+	_, raw := b.do("alice", "GET", "/api/v1/batches/"+up.ID+"/rows", nil, "")
+	var rows struct{ Rows []rowView }
+	if err := json.Unmarshal(raw, &rows); err != nil {
+		t.Fatalf("%v: %s", err, raw)
+	}
+	ordered := 0
+	for _, r := range rows.Rows {
+		if r.Status == "Ordered" {
+			ordered++
+		}
+	}
+	if ordered != 30 {
+		t.Errorf("rows on the other instance: %d ordered, want 30", ordered)
+	}
+	code, sum := b.do("alice", "GET", "/api/v1/batches/"+up.ID+"/summary.json", nil, "")
+	var summary struct {
+		Statuses map[string]int `json:"statuses"`
+	}
+	if err := json.Unmarshal(sum, &summary); code != 200 || err != nil || summary.Statuses["Ordered"] != 30 {
+		t.Errorf("summary on the other instance: %d %s", code, sum)
+	}
+	code, wb := b.do("alice", "GET", "/api/v1/batches/"+up.ID+"/results.xlsx", nil, "")
+	if code != 200 || !bytes.HasPrefix(wb, []byte("PK")) {
+		t.Errorf("results on the other instance: %d, %d bytes", code, len(wb))
+	}
+	stop()
+	for _, in := range []*app{a, b} {
+		s := in.srv.Config.Handler.(*Server)
+		s.Wait()
+		if left, _ := os.ReadDir(s.workRoot()); len(left) > 0 {
+			t.Errorf("work folders were left: %v", left)
+		}
+	}
+	if n := sandbox.Orders(sb.Ledger()); n != 21 {
+		t.Errorf("%d orders placed, want 21", n)
 	}
 }
 
@@ -127,10 +211,7 @@ func TestOrphanedPurchaseResumed(t *testing.T) {
 	sb := sandbox.New(sandbox.Config{Faults: sandbox.Faults{{Op: "any", Kind: sandbox.FaultLatency, Prob: 1, Latency: 30 * time.Millisecond}}})
 	a, b, stop := sharedApps(t, sb, func(o *Options) { o.orphanTick = 200 * time.Millisecond })
 	defer stop()
-	_, up := a.upload("alice", "november.xlsx", sample(t, "monthly-orders.xlsx"), nil)
-	if code, msg := a.approve("bob", up.ID, "approve", up.Plan["sha256"]); code != 200 {
-		t.Fatalf("approve: %d %s", code, msg)
-	}
+	up := uploadApproved(t, a, a)
 	// The first instance is buying it: the second, looking for orphans
 	// every 200 ms, leaves it alone.
 	if code, raw := a.do("bob", "POST", "/api/v1/batches/"+up.ID+"/submission", nil, ""); code != http.StatusAccepted {

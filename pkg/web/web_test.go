@@ -299,6 +299,9 @@ func TestBadUploads(t *testing.T) {
 			t.Errorf("files of a refused upload were kept: %s %v", e.Name(), sub)
 		}
 	}
+	if left, _ := os.ReadDir(filepath.Join(a.st.Dir, "work")); len(left) > 0 {
+		t.Errorf("work folders were left: %v", left)
+	}
 }
 
 // TestPurchase: an approved batch is bought in the background, exactly

@@ -4,6 +4,7 @@
 package storetest
 
 import (
+	"bytes"
 	"errors"
 	"slices"
 	"strings"
@@ -34,6 +35,7 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 		{"tokens", tokens},
 		{"sessions", sessions},
 		{"sign-ins", signIns},
+		{"files", files},
 	} {
 		t.Run(tt.name, func(t *testing.T) { tt.f(t, open(t)) })
 	}
@@ -220,5 +222,45 @@ func signIns(t *testing.T, s Store) {
 	must(t, s.DropExpiredSessions(day))
 	if _, err := s.TakeSignIn("st-old", day.Add(-time.Hour)); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("an ended sign-in was kept: %v", err)
+	}
+}
+
+// files: a version's files are kept by batch, version and name, replaced
+// whole, and found again; a name that would leave the version is refused.
+func files(t *testing.T, s Store) {
+	b, _, err := s.Reserve("november", day, func(*store.Batch) error { return nil })
+	must(t, err)
+	big := bytes.Repeat([]byte{0, 1, 2, 0xff}, 1<<18) // binary, a megabyte
+	must(t, s.PutFile(b.ID, 1, "sheet/november.xlsx", big))
+	must(t, s.PutFile(b.ID, 1, "summary.json", []byte(`{"v":1}`)))
+	must(t, s.PutFile(b.ID, 2, "summary.json", []byte(`{"v":2}`)))
+	must(t, s.PutFile(b.ID, 1, "summary.json", []byte(`{"v":"1 again"}`)))
+	for _, tt := range []struct {
+		version int
+		name    string
+		want    []byte
+	}{
+		{1, "sheet/november.xlsx", big},
+		{1, "summary.json", []byte(`{"v":"1 again"}`)},
+		{2, "summary.json", []byte(`{"v":2}`)},
+	} {
+		got, err := s.File(b.ID, tt.version, tt.name)
+		if err != nil || !bytes.Equal(got, tt.want) {
+			t.Errorf("v%d %s: %d bytes, %v", tt.version, tt.name, len(got), err)
+		}
+	}
+	for _, missing := range []struct {
+		id      string
+		version int
+		name    string
+	}{{b.ID, 3, "summary.json"}, {b.ID, 1, "plan.json"}, {"other", 1, "summary.json"}} {
+		if _, err := s.File(missing.id, missing.version, missing.name); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("%v: %v, want not found", missing, err)
+		}
+	}
+	for _, bad := range []string{"", "../escape", "/abs", "a/../../b", "sheet/../../x", `a\b`, "."} {
+		if err := s.PutFile(b.ID, 1, bad, []byte("x")); err == nil {
+			t.Errorf("%q was kept", bad)
+		}
 	}
 }
