@@ -7,12 +7,14 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"net/http"
 	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -22,6 +24,7 @@ import (
 	"github.com/cspimporter/importer/pkg/pgstate"
 	"github.com/cspimporter/importer/pkg/pgstate/pgtest"
 	"github.com/cspimporter/importer/pkg/sandbox"
+	"github.com/cspimporter/importer/pkg/store"
 )
 
 // TestSharedStateTwoHosts: two hosts (separate working directories, one
@@ -190,6 +193,116 @@ func TestStateCopy(t *testing.T) {
 	if r := cli(t, dir, "state", "copy", "--from", sb, "--to", state); r.code != 2 || !strings.Contains(r.stderr, "sandbox runs, where nothing was bought") {
 		t.Errorf("a sandbox journal: exit %d %s", r.code, r.stderr)
 	}
+	// The data directory of an app that ran with --sandbox.
+	app := filepath.Join(t.TempDir(), "app")
+	raw, err := os.ReadFile(sb)
+	if err == nil {
+		err = os.MkdirAll(filepath.Join(app, "journals"), 0o700)
+	}
+	if err == nil {
+		err = os.WriteFile(filepath.Join(app, "journals", "b.journal"), raw, 0o600)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := cli(t, dir, "state", "copy", "--from", app, "--to", state); r.code != 2 || !strings.Contains(r.stderr, "has no importer.db") {
+		t.Errorf("a folder that is no data directory: exit %d %s", r.code, r.stderr)
+	}
+	st, err := store.Open(app)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	if r := cli(t, dir, "state", "copy", "--from", app, "--to", state); r.code != 2 || !strings.Contains(r.stderr, "was used with --sandbox") {
+		t.Errorf("a sandbox app's data directory: exit %d %s", r.code, r.stderr)
+	}
+}
+
+// TestStateCopyApp: a web app that bought a batch with the embedded store
+// is moved into PostgreSQL with importer state copy (refused while the app
+// runs); an instance on the database, with a data folder of its own, shows
+// the batch bought with its rows and results, knows the old tokens and the
+// audit log, and buys nothing again; copying twice adds nothing.
+func TestStateCopyApp(t *testing.T) {
+	t.Parallel() // processes: see parallelTests
+	state := pgtest.URL(t)
+	base, env, _ := external(t)
+	data := t.TempDir()
+	token := func(name, role string) string {
+		r := cli(t, data, "token", "create", "--data", data, "--name", name, "--role", role)
+		if r.code != 0 {
+			t.Fatalf("token: %d %s", r.code, r.stderr)
+		}
+		return strings.TrimSpace(r.stdout)
+	}
+	alice, bob := token("alice", "submitter"), token("bob", "approver,buyer")
+	pc := []string{"--endpoint", base, "--token-url", base + "/{tenant}/oauth2/token", "--follow-up", "0"}
+	at, stop := startServe(t, env, append([]string{"--data", data}, pc...)...)
+	body, typ := sampleUpload(t)
+	code, b := apiCall(t, at, alice, "POST", "/api/v1/batches", body, typ)
+	if code != 201 {
+		t.Fatalf("upload: %d %v", code, b)
+	}
+	id, plan := b["id"].(string), b["plan"].(map[string]any)["sha256"].(string)
+	if code, v := apiCall(t, at, bob, "POST", "/api/v1/batches/"+id+"/approval", strings.NewReader(`{"decision":"approve","planSha256":"`+plan+`"}`), "application/json"); code != 200 {
+		t.Fatalf("approve: %d %v", code, v)
+	}
+	if code, v := apiCall(t, at, bob, "POST", "/api/v1/batches/"+id+"/submission", nil, ""); code != 202 {
+		t.Fatalf("buy: %d %v", code, v)
+	}
+	waitDone := func(at string) {
+		t.Helper()
+		status := ""
+		for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline) && status != "done"; time.Sleep(100 * time.Millisecond) {
+			_, v := apiCall(t, at, bob, "GET", "/api/v1/batches/"+id, nil, "")
+			status, _ = v["status"].(string)
+		}
+		if status != "done" {
+			t.Fatalf("%s: %s", at, status)
+		}
+	}
+	waitDone(at)
+	if r := cli(t, data, "state", "copy", "--from", data, "--to", state); r.code == 0 || !strings.Contains(r.stderr, "stop the app") {
+		t.Errorf("copied while the app ran: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	stop()
+	r := cli(t, data, "state", "copy", "--from", data, "--to", state)
+	for _, want := range []string{
+		"november: 9 carts and 30 rows: 39 records added, 0 there already",
+		"batches: 1 added, 0 there already, 0 kept",
+		"files of versions: 5 added, 0 there already, 0 kept",
+		"API tokens: 2 added, 0 there already, 0 kept",
+		"Sessions are not copied",
+	} {
+		if r.code != 0 || !strings.Contains(r.stdout, want) {
+			t.Fatalf("copy: exit %d, want %q\n%s%s", r.code, want, r.stdout, r.stderr)
+		}
+	}
+	r = cli(t, data, "state", "copy", "--from", data, "--to", state)
+	if r.code != 0 || !regexp.MustCompile(`(?m)^batches: 0 added, 1 there already, 0 kept`).MatchString(r.stdout) ||
+		!regexp.MustCompile(`(?m)^audit entries: 0 added, [1-9]\d* there already, 0 kept`).MatchString(r.stdout) || strings.Contains(r.stdout, "records added, 0 there") {
+		t.Errorf("copied again: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	moved, _ := startServe(t, env, append([]string{"--data", t.TempDir(), "--store", state}, pc...)...)
+	waitDone(moved)
+	if code, v := apiCall(t, moved, alice, "GET", "/api/v1/batches/"+id+"/rows?status=Ordered", nil, ""); code != 200 || v["total"] != float64(30) {
+		t.Errorf("the ordered rows, after the move: %d %v", code, v)
+	}
+	req, _ := http.NewRequest("GET", moved+"/api/v1/audit", nil)
+	req.Header.Set("Authorization", "Bearer "+bob)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	log, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !regexp.MustCompile(`"action": *"purchase done"`).Match(log) || !regexp.MustCompile(`"action": *"upload"`).Match(log) {
+		t.Errorf("the audit log, after the move: %d %s", resp.StatusCode, log)
+	}
+	if code, v := apiCall(t, moved, bob, "POST", "/api/v1/batches/"+id+"/submission", nil, ""); code != 202 && code != 409 {
+		t.Errorf("buying again after the move: %d %v", code, v)
+	}
+	checkLedger(t, base)
 }
 
 // TestSharedStateStalledHost: the host sending a batch is paused (SIGSTOP)
@@ -304,6 +417,30 @@ func TestServeState(t *testing.T) {
 	}
 }
 
+// startServe starts importer serve on a port of its own, with env and
+// args, and returns its address and a stop that ends it (SIGTERM) and
+// waits; the test's end stops it too.
+func startServe(t *testing.T, env []string, args ...string) (at string, stop func()) {
+	t.Helper()
+	cmd := exec.Command(binary, append([]string{"serve", "--addr", "127.0.0.1:0"}, args...)...)
+	cmd.Env = append(os.Environ(), env...)
+	out, _ := cmd.StdoutPipe()
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	var once sync.Once
+	stop = func() { once.Do(func() { _ = cmd.Process.Signal(syscall.SIGTERM); _ = cmd.Wait() }) }
+	t.Cleanup(stop)
+	line, err := bufio.NewReader(out).ReadString('\n')
+	at, _, _ = strings.Cut(strings.TrimPrefix(line, "importer serving "), " ")
+	if err != nil || !strings.HasPrefix(at, "http://127.0.0.1:") {
+		t.Fatalf("serve: %q %v\n%s", line, err, stderr.String())
+	}
+	return at, stop
+}
+
 // TestServeSharedStore: two instances of the app on one PostgreSQL store,
 // each with a data folder of its own, behind no common address: a sheet
 // uploaded on one is seen on the other; four eyes hold across them (alice
@@ -324,21 +461,8 @@ func TestServeSharedStore(t *testing.T) {
 	alice, bob := token("alice", "submitter,approver"), token("bob", "approver,buyer")
 	var instances []string
 	for range 2 {
-		cmd := exec.Command(binary, "serve", "--addr", "127.0.0.1:0", "--data", t.TempDir(), "--store", state,
+		at, _ := startServe(t, env, "--data", t.TempDir(), "--store", state,
 			"--endpoint", base, "--token-url", base+"/{tenant}/oauth2/token", "--follow-up", "0")
-		cmd.Env = append(os.Environ(), env...)
-		out, _ := cmd.StdoutPipe()
-		var stderr bytes.Buffer
-		cmd.Stderr = &stderr
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { _ = cmd.Process.Signal(syscall.SIGTERM); _ = cmd.Wait() })
-		line, err := bufio.NewReader(out).ReadString('\n')
-		at, _, _ := strings.Cut(strings.TrimPrefix(line, "importer serving "), " ")
-		if err != nil || !strings.HasPrefix(at, "http://127.0.0.1:") {
-			t.Fatalf("instance: %q %v\n%s", line, err, stderr.String())
-		}
 		instances = append(instances, at)
 	}
 	call := func(at, tok, method, path string, body io.Reader, typ string) (int, map[string]any) {

@@ -31,6 +31,16 @@ func CopyState(ctx context.Context, from, to string) ([]BatchCopied, error) {
 	if _, err := os.Stat(from); err != nil {
 		return nil, sheetFault(fmt.Errorf("journal %s: %w", from, err))
 	}
+	db, err := pgstate.Open(ctx, to)
+	if err != nil {
+		return nil, surroundingsFault(err)
+	}
+	defer db.Close()
+	return copyJournal(ctx, db, from)
+}
+
+// copyJournal copies the journal file from into db, batch by batch.
+func copyJournal(ctx context.Context, db *pgstate.DB, from string) ([]BatchCopied, error) {
 	j, err := submit.OpenJournal(from)
 	if err != nil {
 		return nil, surroundingsFault(err)
@@ -43,11 +53,6 @@ func CopyState(ctx context.Context, from, to string) ([]BatchCopied, error) {
 	if remote == submit.RemoteSandbox {
 		return nil, sheetFault(fmt.Errorf("journal %s records sandbox runs, where nothing was bought; there is nothing to copy", from))
 	}
-	db, err := pgstate.Open(ctx, to)
-	if err != nil {
-		return nil, surroundingsFault(err)
-	}
-	defer db.Close()
 	if err := db.Bind(ctx, submit.RemotePartnerCenter); err != nil {
 		return nil, surroundingsFault(err)
 	}

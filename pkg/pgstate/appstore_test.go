@@ -51,3 +51,62 @@ func TestAppStoreReservesAcrossInstances(t *testing.T) {
 		t.Errorf("%d batches and %d numbers for 8 uploads at once, want 1 and 8", len(ids), len(numbers))
 	}
 }
+
+// TestAppStoreCopies: records copied from a data directory are added
+// once; where the store has a record of its own in their place (the same
+// name, another id; the same token name), the store's is kept.
+func TestAppStoreCopies(t *testing.T) {
+	s := appStore(t)
+	day := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
+	mine, _, err := s.Reserve("december", day, func(*store.Batch) error { return nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.CreateToken("ci", []string{"buyer"}); err != nil {
+		t.Fatal(err)
+	}
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	must(s.PutFile(mine.ID, 1, "plan.json", []byte("mine")))
+	nov := &store.Batch{ID: "b1", Name: "november", Created: day, Versions: []store.Version{{N: 1, File: "sheet/n.xlsx"}}}
+	dec := &store.Batch{ID: "b2", Name: "december", Created: day, Versions: []store.Version{{N: 1}}}
+	e := store.Entry{Seq: 7, At: day, Who: "alice", Action: "upload", Batch: "b1"}
+	for round := range 2 {
+		var batches, files, audit, tokens pgstate.Copied
+		must(s.CopyBatch(nov, &batches))
+		must(s.CopyBatch(dec, &batches))
+		must(s.CopyFile("b1", 1, "plan.json", []byte("plan"), &files))
+		must(s.CopyFile(mine.ID, 1, "plan.json", []byte("theirs"), &files))
+		must(s.CopyAudit(e, &audit))
+		must(s.CopyToken(store.Token{Name: "ci", Hash: "h1", Roles: []string{"admin"}}, &tokens))
+		must(s.CopyToken(store.Token{Name: "old", Hash: "h2", Roles: []string{"submitter"}}, &tokens))
+		want := map[int][4]pgstate.Copied{
+			0: {{Added: 1, Kept: 1}, {Added: 1, Kept: 1}, {Added: 1}, {Added: 1, Kept: 1}},
+			1: {{Same: 1, Kept: 1}, {Same: 1, Kept: 1}, {Same: 1}, {Same: 1, Kept: 1}},
+		}[round]
+		if got := [4]pgstate.Copied{batches, files, audit, tokens}; got != want {
+			t.Errorf("round %d: %+v, want %+v", round, got, want)
+		}
+	}
+	if b, err := s.Batch("b1"); err != nil || b.Name != "november" {
+		t.Errorf("the copied batch: %+v %v", b, err)
+	}
+	if b, err := s.Batch("b2"); err == nil {
+		t.Errorf("a batch whose name the store had was added: %+v", b)
+	}
+	log, _ := s.AuditLog()
+	if len(log) != 1 || log[0].Who != "alice" || !log[0].At.Equal(day) {
+		t.Errorf("audit log: %+v", log)
+	}
+	if f, _ := s.File(mine.ID, 1, "plan.json"); string(f) != "mine" {
+		t.Errorf("the store's own file became %q", f)
+	}
+	ts, _ := s.Tokens()
+	if len(ts) != 2 || ts[0].Name != "ci" || ts[0].Roles[0] != "buyer" {
+		t.Errorf("tokens: %+v", ts)
+	}
+}

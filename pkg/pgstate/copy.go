@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 
 	"github.com/jackc/pgx/v5"
@@ -52,7 +53,18 @@ func copyRecord[T any](ctx context.Context, tx pgx.Tx, c *Copied, table, keyCol,
 	if err != nil {
 		return err
 	}
-	tag, err := tx.Exec(ctx, fmt.Sprintf("INSERT INTO %s (batch, %s, record) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING", table, keyCol), batch, key, raw)
+	return addOrCount(ctx, tx, c,
+		fmt.Sprintf("INSERT INTO %s (batch, %s, record) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING", table, keyCol), []any{batch, key, raw},
+		fmt.Sprintf("SELECT record FROM %s WHERE batch = $1 AND %s = $2", table, keyCol), []any{batch, key},
+		func(had []byte) bool { return same(v, had) })
+}
+
+// addOrCount adds a record with insert (which does nothing where the
+// database has one in its place) and counts it; else it reads the
+// database's with had (no row: one of another key is in its place) and
+// counts it the same, or kept.
+func addOrCount(ctx context.Context, tx pgx.Tx, c *Copied, insert string, args []any, had string, hadArgs []any, same func(had []byte) bool) error {
+	tag, err := tx.Exec(ctx, insert, args...)
 	if err != nil {
 		return err
 	}
@@ -60,11 +72,11 @@ func copyRecord[T any](ctx context.Context, tx pgx.Tx, c *Copied, table, keyCol,
 		c.Added++
 		return nil
 	}
-	var had []byte
-	if err := tx.QueryRow(ctx, fmt.Sprintf("SELECT record FROM %s WHERE batch = $1 AND %s = $2", table, keyCol), batch, key).Scan(&had); err != nil {
+	var raw []byte
+	if err := tx.QueryRow(ctx, had, hadArgs...).Scan(&raw); err != nil && !errors.Is(err, pgx.ErrNoRows) {
 		return err
 	}
-	if same(v, had) {
+	if raw != nil && same(raw) {
 		c.Same++
 	} else {
 		c.Kept++

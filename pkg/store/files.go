@@ -18,6 +18,19 @@ import (
 // are kept in the data directory, under batches/<id>/v<N>/<name>, where the
 // app has always kept them.
 
+// The files of a version besides its sheet: those made from it.
+const (
+	FilePlan    = "plan.json"
+	FileResults = "results.xlsx"
+	FileSummary = "summary.json"
+	FileRows    = "rows.json"
+)
+
+// Files names every file of v the app keeps.
+func (v *Version) Files() []string {
+	return []string{v.SheetFile(), FilePlan, FileResults, FileSummary, FileRows}
+}
+
 // SheetFile is the name the version's sheet is kept under: it has a folder
 // of its own, so that a sheet named results.xlsx or plan.json is still not
 // one of the files made from it. Versions kept before the store held files

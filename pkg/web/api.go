@@ -86,7 +86,7 @@ func (s *Server) view(b *store.Batch, withSummary bool) batchView {
 		out.Purchase, out.Progress = &shown, s.progressOf(b)
 	}
 	if withSummary {
-		if raw, err := s.file(b, v.N, fileSummary); err == nil {
+		if raw, err := s.file(b, v.N, store.FileSummary); err == nil {
 			out.Summary = raw
 		}
 	}
@@ -148,7 +148,7 @@ func (s *Server) doUpload(w http.ResponseWriter, r *http.Request) (*store.Batch,
 	if err := s.check(r, wk, b, v, r.FormValue("online") == "true"); err != nil {
 		return nil, err
 	}
-	if err := wk.put(append([]string{v.File, filePlan}, made...)...); err != nil {
+	if err := wk.put(v.Files()...); err != nil {
 		return nil, err
 	}
 	// Added to the batch as stored: a decision made meanwhile stays.
@@ -186,7 +186,7 @@ func (s *Server) check(r *http.Request, wk *work, b *store.Batch, v *store.Versi
 		return r.Context().Err()
 	}
 	input := wk.path(v.File)
-	co := importer.CheckOptions{Results: wk.path(fileResults), Now: s.o.Now(), Log: s.o.Log, Prices: s.o.Prices}
+	co := importer.CheckOptions{Results: wk.path(store.FileResults), Now: s.o.Now(), Log: s.o.Log, Prices: s.o.Prices}
 	if online {
 		if s.o.Conn == nil {
 			return fail(http.StatusConflict, "this server has no connection to Partner Center to check online with")
@@ -194,7 +194,7 @@ func (s *Server) check(r *http.Request, wk *work, b *store.Batch, v *store.Versi
 		co.Online = &importer.OnlineOptions{Conn: s.o.Conn, Concurrency: 5, State: s.journal(b)}
 		v.Online = true
 	}
-	done, err := importer.Validate(r.Context(), input, co, wk.path(fileSummary))
+	done, err := importer.Validate(r.Context(), input, co, wk.path(store.FileSummary))
 	if done == nil {
 		if importer.FaultOf(err) == importer.FaultSheet {
 			return fail(http.StatusUnprocessableEntity, strings.ReplaceAll(importer.Message(err), wk.dir+string(filepath.Separator), ""))
@@ -202,7 +202,7 @@ func (s *Server) check(r *http.Request, wk *work, b *store.Batch, v *store.Versi
 		return err
 	}
 	plan := done.Sheet.Plan(b.Name)
-	planPath := wk.path(filePlan)
+	planPath := wk.path(store.FilePlan)
 	if err := approval.Write(r.Context(), planPath, plan); err != nil {
 		return err
 	}
@@ -216,7 +216,7 @@ func (s *Server) check(r *http.Request, wk *work, b *store.Batch, v *store.Versi
 	for _, c := range plan.Costs {
 		v.Costs = append(v.Costs, store.Amount{Currency: c.Currency, Total: c.Total})
 	}
-	return writeRows(wk.path(fileRows), done.Run)
+	return writeRows(wk.path(store.FileRows), done.Run)
 }
 
 // rowView is one row as the API lists it.
@@ -240,7 +240,7 @@ type rowView struct {
 // rowsOf are the rows of b's current version, as its check or purchase
 // (or follow-up) last wrote them.
 func (s *Server) rowsOf(b *store.Batch) ([]rowView, error) {
-	raw, err := s.file(b, b.Current().N, fileRows)
+	raw, err := s.file(b, b.Current().N, store.FileRows)
 	if err != nil {
 		return nil, err
 	}

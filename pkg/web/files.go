@@ -13,16 +13,8 @@ import (
 	"github.com/cspimporter/importer/pkg/store"
 )
 
-// The files of a version, as the store keeps them.
-const (
-	filePlan    = "plan.json"
-	fileResults = "results.xlsx"
-	fileSummary = "summary.json"
-	fileRows    = "rows.json"
-)
-
 // made are the files a check, purchase or follow-up makes.
-var made = []string{fileResults, fileSummary, fileRows}
+var made = []string{store.FileResults, store.FileSummary, store.FileRows}
 
 // work is a folder where the core reads and writes a version's files for
 // one check, purchase or follow-up (the core works on files): they are
@@ -122,7 +114,7 @@ func (s *Server) plan(ctx context.Context, b *store.Batch, n int) (*approval.Pla
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	raw, err := s.file(b, n, filePlan)
+	raw, err := s.file(b, n, store.FilePlan)
 	if err != nil {
 		return nil, err
 	}

@@ -35,14 +35,14 @@ func (s *Server) followUpBatch(ctx context.Context, id string, e store.Entry) (*
 		return nil, fail(http.StatusConflict, "this batch is being bought, or someone is asking about its orders already; look again in a moment")
 	}
 	defer s.buying.endFollowUp(b.ID)
-	wk, err := s.newWork(b.ID, v.N, append([]string{v.SheetFile()}, made...)...)
+	wk, err := s.newWork(b.ID, v.N, v.Files()...)
 	if err != nil {
 		return nil, err
 	}
 	defer wk.close()
-	co := importer.CheckOptions{Results: wk.path(fileResults), Now: s.o.Now(), Log: s.o.Log}
+	co := importer.CheckOptions{Results: wk.path(store.FileResults), Now: s.o.Now(), Log: s.o.Log}
 	so := importer.StatusOptions{Batch: b.Name, State: s.state(b), Lease: s.o.Lease, WaitForBatch: s.o.WaitForBatch,
-		Summary: wk.path(fileSummary), Concurrency: 5, Log: s.o.Log}
+		Summary: wk.path(store.FileSummary), Concurrency: 5, Log: s.o.Log}
 	f, err := importer.Status(ctx, wk.path(v.SheetFile()), co, so, s.o.Conn)
 	fu := &store.FollowUp{At: s.o.Now().UTC(), By: e.Who}
 	switch {
@@ -53,7 +53,7 @@ func (s *Server) followUpBatch(ctx context.Context, id string, e store.Entry) (*
 		fu.Error = importer.Message(err)
 	}
 	fu.Done, fu.Pending, fu.Failed = f.Done, f.Pending, f.Failed
-	if werr := writeRows(wk.path(fileRows), f.Run); werr != nil {
+	if werr := writeRows(wk.path(store.FileRows), f.Run); werr != nil {
 		return nil, werr
 	}
 	if werr := wk.put(made...); werr != nil {

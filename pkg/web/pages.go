@@ -169,7 +169,7 @@ func (s *Server) batchPage(w http.ResponseWriter, r *http.Request, c *Caller, cs
 		return err
 	}
 	var sum report.Summary
-	if raw, err := s.file(b, b.Current().N, fileSummary); err == nil {
+	if raw, err := s.file(b, b.Current().N, store.FileSummary); err == nil {
 		_ = json.Unmarshal(raw, &sum)
 	}
 	all, err := s.rowsOf(b)

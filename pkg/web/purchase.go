@@ -129,13 +129,13 @@ func (s *Server) run(b *store.Batch, v *store.Version, p *progress, resumed bool
 			s.o.Log.WithField("batch", b.ID).Errorf("purchase: %s", msg)
 		}
 	}()
-	wk, err := s.newWork(b.ID, v.N, append([]string{v.SheetFile(), filePlan}, made...)...)
+	wk, err := s.newWork(b.ID, v.N, v.Files()...)
 	if err != nil {
 		return StatusFailed, nil, importer.Message(err), err
 	}
-	co := importer.CheckOptions{Results: wk.path(fileResults), Now: s.o.Now(), Log: s.o.Log}
-	so := importer.SubmitOptions{Batch: b.Name, Plan: wk.path(filePlan), State: s.state(b), Lease: s.o.Lease, WaitForBatch: s.o.WaitForBatch,
-		Summary: wk.path(fileSummary), Concurrency: 5, Log: s.o.Log, Progress: p}
+	co := importer.CheckOptions{Results: wk.path(store.FileResults), Now: s.o.Now(), Log: s.o.Log}
+	so := importer.SubmitOptions{Batch: b.Name, Plan: wk.path(store.FilePlan), State: s.state(b), Lease: s.o.Lease, WaitForBatch: s.o.WaitForBatch,
+		Summary: wk.path(store.FileSummary), Concurrency: 5, Log: s.o.Log, Progress: p}
 	if resumed {
 		so.WaitForBatch = 0
 	}
@@ -161,7 +161,7 @@ func (s *Server) keep(wk *work, done *importer.Submitted) error {
 		wk.close()
 		return nil
 	}
-	err := writeRows(wk.path(fileRows), done.Run)
+	err := writeRows(wk.path(store.FileRows), done.Run)
 	if err == nil {
 		err = wk.put(made...)
 	}

@@ -7,3 +7,8 @@ CREATE TABLE app_files (
     data    bytea NOT NULL,
     PRIMARY KEY (batch, version, name)
 );
+
+-- An audit entry copied from an app's data directory (importer state copy)
+-- is marked with the SHA-256 of the entry as it was there, so that copying
+-- twice adds it once.
+ALTER TABLE app_audit ADD COLUMN copied text UNIQUE;
