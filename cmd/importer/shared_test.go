@@ -395,6 +395,56 @@ func TestSharedStateDatabaseRestart(t *testing.T) {
 	checkLedger(t, base)
 }
 
+// TestSharedStateConnectionsEnded: the database ends the importer's
+// connections (pg_terminate_backend, as an administrator or a failover
+// proxy might), three times while a host sends a batch: the run makes
+// new ones, its writes are tried again, and it orders every row once.
+func TestSharedStateConnectionsEnded(t *testing.T) {
+	t.Parallel() // processes only: see parallelTests
+	state := pgtest.URL(t)
+	u, err := url.Parse(state)
+	if err != nil {
+		t.Fatal(err)
+	}
+	app := u.Query().Get("application_name") // the test's own: other tests' connections are left alone
+	admin, err := pgx.Connect(context.Background(), os.Getenv("IMPORTER_TEST_POSTGRES"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close(context.Background())
+	base, env, _ := external(t, "--faults", "any:latency:40ms")
+	dir, name := sample(t, "monthly-orders.xlsx")
+	host := submitProcess(t, dir, base, env, "--state", state, "--batch", "nov", "--concurrency", "2", "--json", name)
+	var out, stderr bytes.Buffer
+	host.Stdout, host.Stderr = &out, &stderr
+	if err := host.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- host.Wait() }()
+	ended := 0
+	for range 3 {
+		time.Sleep(400 * time.Millisecond)
+		var n int
+		if err := admin.QueryRow(context.Background(), "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = $1", app).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		ended += n
+	}
+	select {
+	case <-exited:
+		t.Fatalf("the run ended before its connections were ended three times: nothing was tested\n%s", stderr.String())
+	default:
+	}
+	if err := <-exited; err != nil || ended < 3 {
+		t.Fatalf("the run: %v, %d connections ended\n%s", err, ended, stderr.String())
+	}
+	if s := parseSummary(t, out.String()); s.Statuses["Ordered"] != 30 {
+		t.Errorf("the run: %v\n%s", s.Statuses, stderr.String())
+	}
+	checkLedger(t, base)
+}
+
 // TestServeState: serve takes --state only as a PostgreSQL URL, and not
 // with the in-process sandbox; both refused before anything is made.
 func TestServeState(t *testing.T) {

@@ -27,10 +27,49 @@ func (db *DB) AppStore() *AppStore { return &AppStore{db: db} }
 // opTimeout bounds one store operation: a request waits no longer.
 const opTimeout = 15 * time.Second
 
+// tx runs f in a transaction. One that failed before its commit was sent
+// (a connection the database ended, or a restart) changed nothing, so it
+// is tried again, on a new connection, within opTimeout; a commit whose
+// answer was lost is not, as it may have been applied.
 func (s *AppStore) tx(f func(ctx context.Context, tx pgx.Tx) error) error {
 	ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
 	defer cancel()
-	return pgx.BeginFunc(ctx, s.db.pool, func(tx pgx.Tx) error { return f(ctx, tx) })
+	for wait := 50 * time.Millisecond; ; wait = min(2*wait, time.Second) {
+		committing, err := s.try(ctx, f)
+		if err == nil || committing || !transient(err) || ctx.Err() != nil {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(wait):
+		}
+	}
+}
+
+func (s *AppStore) try(ctx context.Context, f func(ctx context.Context, tx pgx.Tx) error) (committing bool, err error) {
+	tx, err := s.db.pool.Begin(ctx)
+	if err != nil {
+		return false, err
+	}
+	if err := f(ctx, tx); err != nil {
+		_ = tx.Rollback(ctx)
+		return false, err
+	}
+	return true, tx.Commit(ctx)
+}
+
+// rows reads the first column of a query's rows.
+func (s *AppStore) rows(query string, args ...any) ([][]byte, error) {
+	var out [][]byte
+	err := s.tx(func(ctx context.Context, tx pgx.Tx) error {
+		rows, err := tx.Query(ctx, query, args...)
+		if err == nil {
+			out, err = pgx.CollectRows(rows, pgx.RowTo[[]byte])
+		}
+		return err
+	})
+	return out, err
 }
 
 // locked reads a batch row for update (nil: none).
@@ -142,13 +181,7 @@ func (s *AppStore) Batch(id string) (*store.Batch, error) {
 func (s *AppStore) Batches() ([]*store.Batch, error) { return s.batches("") }
 
 func (s *AppStore) batches(where string, args ...any) ([]*store.Batch, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
-	defer cancel()
-	rows, err := s.db.pool.Query(ctx, "SELECT record FROM app_batches "+where+" ORDER BY created DESC, id", args...)
-	if err != nil {
-		return nil, err
-	}
-	raws, err := pgx.CollectRows(rows, pgx.RowTo[[]byte])
+	raws, err := s.rows("SELECT record FROM app_batches "+where+" ORDER BY created DESC, id", args...)
 	if err != nil {
 		return nil, err
 	}
@@ -182,23 +215,25 @@ func (s *AppStore) Audit(e store.Entry) error {
 
 // AuditLog lists the audit log, oldest first.
 func (s *AppStore) AuditLog() ([]store.Entry, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
-	defer cancel()
-	rows, err := s.db.pool.Query(ctx, "SELECT seq, record FROM app_audit ORDER BY seq")
-	if err != nil {
-		return nil, err
-	}
 	var out []store.Entry
-	var seq int64
-	var raw []byte
-	_, err = pgx.ForEachRow(rows, []any{&seq, &raw}, func() error {
-		var e store.Entry
-		if err := json.Unmarshal(raw, &e); err != nil {
+	err := s.tx(func(ctx context.Context, tx pgx.Tx) error {
+		out = nil
+		rows, err := tx.Query(ctx, "SELECT seq, record FROM app_audit ORDER BY seq")
+		if err != nil {
 			return err
 		}
-		e.Seq = uint64(seq)
-		out = append(out, e)
-		return nil
+		var seq int64
+		var raw []byte
+		_, err = pgx.ForEachRow(rows, []any{&seq, &raw}, func() error {
+			var e store.Entry
+			if err := json.Unmarshal(raw, &e); err != nil {
+				return err
+			}
+			e.Seq = uint64(seq)
+			out = append(out, e)
+			return nil
+		})
+		return err
 	})
 	return out, err
 }
@@ -238,13 +273,7 @@ func (s *AppStore) TokenBySecret(secret string) (*store.Token, error) {
 func (s *AppStore) Tokens() ([]store.Token, error) { return s.tokens("") }
 
 func (s *AppStore) tokens(where string, args ...any) ([]store.Token, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
-	defer cancel()
-	rows, err := s.db.pool.Query(ctx, "SELECT record FROM app_tokens "+where+" ORDER BY name", args...)
-	if err != nil {
-		return nil, err
-	}
-	raws, err := pgx.CollectRows(rows, pgx.RowTo[[]byte])
+	raws, err := s.rows("SELECT record FROM app_tokens "+where+" ORDER BY name", args...)
 	if err != nil {
 		return nil, err
 	}
@@ -284,10 +313,10 @@ ON CONFLICT (hash) DO UPDATE SET expires = EXCLUDED.expires, record = EXCLUDED.r
 // Session is the session of the cookie value id, or ErrNotFound (none, or
 // ended by now, and removed).
 func (s *AppStore) Session(id string, now time.Time) (*store.Session, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
-	defer cancel()
 	var raw []byte
-	err := s.db.pool.QueryRow(ctx, "SELECT record FROM app_sessions WHERE hash = $1", store.Hash(id)).Scan(&raw)
+	err := s.tx(func(ctx context.Context, tx pgx.Tx) error {
+		return tx.QueryRow(ctx, "SELECT record FROM app_sessions WHERE hash = $1", store.Hash(id)).Scan(&raw)
+	})
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, store.ErrNotFound
 	}

@@ -2,9 +2,13 @@ package pgstate_test
 
 import (
 	"context"
+	"net/url"
+	"os"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/cspimporter/importer/pkg/pgstate"
 	"github.com/cspimporter/importer/pkg/pgstate/pgtest"
@@ -108,5 +112,51 @@ func TestAppStoreCopies(t *testing.T) {
 	ts, _ := s.Tokens()
 	if len(ts) != 2 || ts[0].Name != "ci" || ts[0].Roles[0] != "buyer" {
 		t.Errorf("tokens: %+v", ts)
+	}
+}
+
+// TestAppStoreOutlivesEndedConnections: after the database ends the app's
+// connections (an administrator, a failover), its next reads and writes
+// are made on new ones, each once.
+func TestAppStoreOutlivesEndedConnections(t *testing.T) {
+	conn := pgtest.URL(t)
+	db, err := pgstate.Open(context.Background(), conn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(db.Close)
+	s := db.AppStore()
+	b, _, err := s.Reserve("november", time.Now(), func(*store.Batch) error { return nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.AddVersion(b.ID, store.Version{N: 1}); err != nil {
+		t.Fatal(err)
+	}
+	u, _ := url.Parse(conn)
+	admin, err := pgx.Connect(context.Background(), os.Getenv("IMPORTER_TEST_POSTGRES"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close(context.Background())
+	for round := range 3 {
+		var ended int
+		if err := admin.QueryRow(context.Background(), "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = $1",
+			u.Query().Get("application_name")).Scan(&ended); err != nil || ended == 0 {
+			t.Fatalf("round %d: ended %d connections: %v", round, ended, err)
+		}
+		if _, err := s.UpdateBatch(b.ID, func(b *store.Batch) error { b.Reserved++; return nil }); err != nil {
+			t.Fatalf("round %d: a write after the connections ended: %v", round, err)
+		}
+		if err := s.Audit(store.Entry{Who: "alice", Action: "upload"}); err != nil {
+			t.Fatalf("round %d: %v", round, err)
+		}
+	}
+	got, err := s.Batch(b.ID)
+	if err != nil || got.Reserved != 4 {
+		t.Errorf("the batch: %+v %v, want reserved 4 (1 + each write once)", got, err)
+	}
+	if log, err := s.AuditLog(); err != nil || len(log) != 3 {
+		t.Errorf("audit log: %d entries, %v, want 3", len(log), err)
 	}
 }
