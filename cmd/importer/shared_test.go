@@ -355,6 +355,17 @@ func TestSharedStateStalledHost(t *testing.T) {
 	checkLedger(t, base)
 }
 
+// TestSharedStateFailover: the database fails over while a host sends a
+// batch (its primary stops as in a crash; the synchronous standby is
+// promoted and the address leads to it): the run waits for it, nothing
+// being sent unrecorded, and goes on (or ends with rows a rerun settles);
+// the sandbox ledger holds every line once.
+func TestSharedStateFailover(t *testing.T) {
+	t.Parallel() // processes only: see parallelTests
+	state, failover := pgtest.Failover(t)
+	databaseLost(t, state, failover)
+}
+
 // TestSharedStateDatabaseRestart: the database restarts (a fast shutdown
 // cuts every connection) while a host sends a batch: the run waits for it
 // to come back, nothing being sent unrecorded, and goes on (or ends with
@@ -362,6 +373,13 @@ func TestSharedStateStalledHost(t *testing.T) {
 func TestSharedStateDatabaseRestart(t *testing.T) {
 	t.Parallel() // processes only: see parallelTests
 	state, restart := pgtest.Private(t)
+	databaseLost(t, state, restart)
+}
+
+// databaseLost sends a batch, with state in a database that lose makes
+// unreachable for a moment, then sends it again until it finishes; the
+// ledger must hold every line once.
+func databaseLost(t *testing.T, state string, lose func()) {
 	base, env, _ := external(t, "--faults", "any:latency:40ms")
 	dir, name := sample(t, "monthly-orders.xlsx")
 	host := submitProcess(t, dir, base, env, "--state", state, "--batch", "nov", "--concurrency", "2", name)
@@ -373,10 +391,10 @@ func TestSharedStateDatabaseRestart(t *testing.T) {
 	exited := make(chan struct{})
 	go func() { _ = host.Wait(); close(exited) }()
 	time.Sleep(500 * time.Millisecond)
-	restart()
+	lose()
 	select {
 	case <-exited:
-		t.Fatalf("the run ended before the restart had: nothing was tested\n%s", first.String())
+		t.Fatalf("the run ended before the database was back: nothing was tested\n%s", first.String())
 	default:
 	}
 	<-exited
@@ -386,11 +404,11 @@ func TestSharedStateDatabaseRestart(t *testing.T) {
 		if out, err = submitProcess(t, dir, base, env, "--state", state, "--batch", "nov", "--json", name).Output(); err == nil {
 			break
 		} else if run == 2 {
-			t.Fatalf("after the restart: %v\nthe first run:\n%s", err, first.String())
+			t.Fatalf("after the database came back: %v\nthe first run:\n%s", err, first.String())
 		}
 	}
 	if s := parseSummary(t, string(out)); s.Statuses["Ordered"]+s.Statuses["Skipped"] != 30 {
-		t.Fatalf("after the restart the batch did not finish: %v\nthe first run:\n%s", s.Statuses, first.String())
+		t.Fatalf("after the database came back the batch did not finish: %v\nthe first run:\n%s", s.Statuses, first.String())
 	}
 	checkLedger(t, base)
 }

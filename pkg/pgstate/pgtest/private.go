@@ -19,6 +19,32 @@ import (
 // skipped; with CI=true it fails.
 func Private(t testing.TB) (url string, restart func()) {
 	t.Helper()
+	c := newCluster(t)
+	data := c.initdb("data")
+	port := c.start(data, "log")
+	restart = func() {
+		// The restarted server writes to the log, not to pg_ctl's output,
+		// which it would otherwise hold open for as long as it runs.
+		if out, err := c.as("pg_ctl", "-D", data, "-l", filepath.Join(c.dir, "log"), "-m", "fast", "-w", "restart").CombinedOutput(); err != nil {
+			t.Errorf("pg_ctl restart: %v\n%s", err, out)
+		}
+	}
+	return urlOf(port), restart
+}
+
+func urlOf(port int) string {
+	return "postgres://postgres@127.0.0.1:" + strconv.Itoa(port) + "/postgres?sslmode=disable"
+}
+
+// cluster runs PostgreSQL's programs for a test, in a temporary folder.
+type cluster struct {
+	t   testing.TB
+	dir string
+	as  func(name string, args ...string) *exec.Cmd
+}
+
+func newCluster(t testing.TB) *cluster {
+	t.Helper()
 	bins, _ := filepath.Glob("/usr/lib/postgresql/*/bin/pg_ctl")
 	sort.Strings(bins)
 	if len(bins) == 0 {
@@ -30,9 +56,9 @@ func Private(t testing.TB) (url string, restart func()) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { os.RemoveAll(dir) })
-	as := func(name string, args ...string) *exec.Cmd {
+	c := &cluster{t: t, dir: dir, as: func(name string, args ...string) *exec.Cmd {
 		return exec.Command(filepath.Join(bin, name), args...)
-	}
+	}}
 	if os.Geteuid() == 0 {
 		if _, err := exec.LookPath("runuser"); err != nil {
 			unavailable(t, "runuser is missing: as root, the private server must run as the postgres user")
@@ -40,33 +66,39 @@ func Private(t testing.TB) (url string, restart func()) {
 		if out, err := exec.Command("chown", "postgres:", dir).CombinedOutput(); err != nil {
 			unavailable(t, fmt.Sprintf("the postgres user: %v %s", err, out))
 		}
-		as = func(name string, args ...string) *exec.Cmd {
+		c.as = func(name string, args ...string) *exec.Cmd {
 			return exec.Command("runuser", append([]string{"-u", "postgres", "--", filepath.Join(bin, name)}, args...)...)
 		}
 	}
-	data := filepath.Join(dir, "data")
-	if out, err := as("initdb", "-D", data, "-A", "trust", "-U", "postgres", "--no-sync").CombinedOutput(); err != nil {
-		t.Fatalf("initdb: %v\n%s", err, out)
+	return c
+}
+
+// initdb makes a new cluster in the folder named name.
+func (c *cluster) initdb(name string) string {
+	c.t.Helper()
+	data := filepath.Join(c.dir, name)
+	if out, err := c.as("initdb", "-D", data, "-A", "trust", "-U", "postgres", "--no-sync").CombinedOutput(); err != nil {
+		c.t.Fatalf("initdb: %v\n%s", err, out)
 	}
+	return data
+}
+
+// start starts the cluster in data on a free loopback port, logging to
+// the file named log; the test's end stops it.
+func (c *cluster) start(data, log string) int {
+	c.t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		t.Fatal(err)
+		c.t.Fatal(err)
 	}
 	port := ln.Addr().(*net.TCPAddr).Port
 	ln.Close()
-	opts := fmt.Sprintf("-p %d -k %s -c listen_addresses=127.0.0.1 -c fsync=off", port, dir)
-	if out, err := as("pg_ctl", "-D", data, "-o", opts, "-l", filepath.Join(dir, "log"), "-w", "start").CombinedOutput(); err != nil {
-		t.Fatalf("pg_ctl start: %v\n%s", err, out)
+	opts := fmt.Sprintf("-p %d -k %s -c listen_addresses=127.0.0.1 -c fsync=off", port, c.dir)
+	if out, err := c.as("pg_ctl", "-D", data, "-o", opts, "-l", filepath.Join(c.dir, log), "-w", "start").CombinedOutput(); err != nil {
+		c.t.Fatalf("pg_ctl start: %v\n%s", err, out)
 	}
-	t.Cleanup(func() { _ = as("pg_ctl", "-D", data, "-m", "immediate", "-w", "stop").Run() })
-	restart = func() {
-		// The restarted server writes to the log, not to pg_ctl's output,
-		// which it would otherwise hold open for as long as it runs.
-		if out, err := as("pg_ctl", "-D", data, "-l", filepath.Join(dir, "log"), "-m", "fast", "-w", "restart").CombinedOutput(); err != nil {
-			t.Errorf("pg_ctl restart: %v\n%s", err, out)
-		}
-	}
-	return "postgres://postgres@127.0.0.1:" + strconv.Itoa(port) + "/postgres?sslmode=disable", restart
+	c.t.Cleanup(func() { _ = c.as("pg_ctl", "-D", data, "-m", "immediate", "-w", "stop").Run() })
+	return port
 }
 
 func unavailable(t testing.TB, why string) {
