@@ -463,6 +463,51 @@ func TestSharedStateConnectionsEnded(t *testing.T) {
 	checkLedger(t, base)
 }
 
+// TestStatePassword: a database that asks for a password takes it from
+// the URL, PGPASSWORD or a password file (PGPASSFILE, as ~/.pgpass), as
+// libpq does; no output or error ever shows it, the right one or a wrong
+// one.
+func TestStatePassword(t *testing.T) {
+	t.Parallel() // processes only: see parallelTests
+	const secret = "s3cret-Pw-9f2"
+	state := pgtest.WithPassword(t, secret)
+	u, err := url.Parse(state)
+	if err != nil {
+		t.Fatal(err)
+	}
+	withPassword := func(pw string) string {
+		v := *u
+		v.User = url.UserPassword("postgres", pw)
+		return v.String()
+	}
+	pgpass := filepath.Join(t.TempDir(), "pgpass")
+	if err := os.WriteFile(pgpass, []byte("127.0.0.1:"+u.Port()+":*:postgres:"+secret+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		name, url string
+		env       []string
+		ok        bool
+	}{
+		{"in the URL", withPassword(secret), nil, true},
+		{"PGPASSWORD", state, []string{"PGPASSWORD=" + secret}, true},
+		{"a password file", state, []string{"PGPASSFILE=" + pgpass}, true},
+		{"a wrong one in the URL", withPassword("wrong-" + secret), nil, false},
+		{"a wrong PGPASSWORD", state, []string{"PGPASSWORD=wrong-" + secret}, false},
+		{"none", state, nil, false},
+	} {
+		cmd := exec.Command(binary, "db", "migrate", "--state", tt.url)
+		cmd.Env = append(os.Environ(), append([]string{"PGPASSWORD=", "PGPASSFILE=" + filepath.Join(t.TempDir(), "none")}, tt.env...)...)
+		out, err := cmd.CombinedOutput()
+		if (err == nil) != tt.ok || (tt.ok && !strings.Contains(string(out), "schema version")) || (!tt.ok && !strings.Contains(string(out), "give the password in PGPASSWORD")) {
+			t.Errorf("%s: %v\n%s", tt.name, err, out)
+		}
+		if strings.Contains(string(out), secret) {
+			t.Errorf("%s: the password was shown:\n%s", tt.name, out)
+		}
+	}
+}
+
 // TestServeState: serve takes --state only as a PostgreSQL URL, and not
 // with the in-process sandbox; both refused before anything is made.
 func TestServeState(t *testing.T) {

@@ -17,6 +17,7 @@ import (
 	"strings"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
@@ -81,6 +82,10 @@ func Open(ctx context.Context, conn string) (*DB, error) {
 	db := &DB{pool: pool, name: Redact(conn)}
 	if err := db.Migrate(ctx); err != nil {
 		pool.Close()
+		var pe *pgconn.PgError
+		if errors.As(err, &pe) && (pe.Code == "28P01" || pe.Code == "28000") {
+			err = fmt.Errorf("%w; give the password in PGPASSWORD or in a line of ~/.pgpass (PGPASSFILE names another file), and check the user name", err)
+		}
 		return nil, err
 	}
 	return db, nil

@@ -32,6 +32,21 @@ func Private(t testing.TB) (url string, restart func()) {
 	return urlOf(port), restart
 }
 
+// WithPassword starts a PostgreSQL server of the test's own where the
+// postgres user signs in with password (scram-sha-256), and returns its
+// URL without the password. Its needs are Private's.
+func WithPassword(t testing.TB, password string) (url string) {
+	t.Helper()
+	c := newCluster(t)
+	pw := filepath.Join(c.dir, "pw")
+	if err := os.WriteFile(pw, []byte(password+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	data := c.initdb("data", "-A", "scram-sha-256", "--pwfile", pw)
+	os.Remove(pw)
+	return urlOf(c.start(data, "log"))
+}
+
 func urlOf(port int) string {
 	return "postgres://postgres@127.0.0.1:" + strconv.Itoa(port) + "/postgres?sslmode=disable"
 }
@@ -73,11 +88,15 @@ func newCluster(t testing.TB) *cluster {
 	return c
 }
 
-// initdb makes a new cluster in the folder named name.
-func (c *cluster) initdb(name string) string {
+// initdb makes a new cluster in the folder named name; args are more of
+// initdb's (trust authentication unless they say otherwise).
+func (c *cluster) initdb(name string, args ...string) string {
 	c.t.Helper()
 	data := filepath.Join(c.dir, name)
-	if out, err := c.as("initdb", "-D", data, "-A", "trust", "-U", "postgres", "--no-sync").CombinedOutput(); err != nil {
+	if len(args) == 0 {
+		args = []string{"-A", "trust"}
+	}
+	if out, err := c.as("initdb", append([]string{"-D", data, "-U", "postgres", "--no-sync"}, args...)...).CombinedOutput(); err != nil {
 		c.t.Fatalf("initdb: %v\n%s", err, out)
 	}
 	return data
