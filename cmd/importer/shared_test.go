@@ -327,6 +327,24 @@ func TestSharedStateStalledHost(t *testing.T) {
 	if orders := sandbox.Orders(ledger(t, base)); orders >= 21 {
 		t.Fatalf("the host had bought everything before it was paused: nothing was tested\n%s", stalledOut.String())
 	}
+	before := takeOver(t, base, env, state, name)
+	if err := stalled.Process.Signal(syscall.SIGCONT); err != nil {
+		t.Fatal(err)
+	}
+	err := stalled.Wait()
+	if err == nil || !strings.Contains(stalledOut.String(), "no longer holds the batch") {
+		t.Errorf("the resumed host: %v\n%s", err, stalledOut.String())
+	}
+	if after := len(ledger(t, base)); after != before {
+		t.Errorf("the resumed host sent %d more requests that changed the sandbox", after-before)
+	}
+	checkLedger(t, base)
+}
+
+// takeOver runs the batch nov on another host, waiting for the batch,
+// until it has finished it, and returns the sandbox ledger's length then.
+func takeOver(t *testing.T, base string, env []string, state, name string) int {
+	t.Helper()
 	dirB, _ := sample(t, "monthly-orders.xlsx")
 	var out []byte
 	for run := range 4 {
@@ -341,16 +359,45 @@ func TestSharedStateStalledHost(t *testing.T) {
 	if s := parseSummary(t, string(out)); s.Statuses["Ordered"]+s.Statuses["Skipped"] != 30 {
 		t.Fatalf("after the takeover the batch did not finish: %v", s.Statuses)
 	}
-	before := len(ledger(t, base))
-	if err := stalled.Process.Signal(syscall.SIGCONT); err != nil {
+	return len(ledger(t, base))
+}
+
+// TestSharedStateNetworkCut: the host sending a batch is cut off the
+// database's network mid-run (what it sends is lost, nothing comes back);
+// another host takes the batch over once the lease runs out and finishes
+// it. The cut host sends nothing more, and when the network is back it
+// ends saying why. The sandbox ledger holds every line once.
+func TestSharedStateNetworkCut(t *testing.T) {
+	t.Parallel() // processes only: see parallelTests
+	state := pgtest.URL(t)
+	viaCable, cut, heal := pgtest.Cuttable(t, state)
+	base, env, _ := external(t, "--faults", "any:latency:150ms")
+	dirA, name := sample(t, "monthly-orders.xlsx")
+	hostA := submitProcess(t, dirA, base, env, "--state", viaCable, "--batch", "nov", "--lease", "3s", "--concurrency", "1", name)
+	var outA bytes.Buffer
+	hostA.Stdout, hostA.Stderr = &outA, &outA
+	if err := hostA.Start(); err != nil {
 		t.Fatal(err)
 	}
-	err := stalled.Wait()
-	if err == nil || !strings.Contains(stalledOut.String(), "no longer holds the batch") {
-		t.Errorf("the resumed host: %v\n%s", err, stalledOut.String())
+	exited := make(chan error, 1)
+	go func() { exited <- hostA.Wait() }()
+	time.Sleep(800 * time.Millisecond)
+	cut()
+	if orders := sandbox.Orders(ledger(t, base)); orders >= 21 {
+		t.Fatalf("the host had bought everything before it was cut off: nothing was tested\n%s", outA.String())
+	}
+	before := takeOver(t, base, env, state, name)
+	heal()
+	select {
+	case err := <-exited:
+		if err == nil {
+			t.Errorf("the cut-off host ended as if it had finished\n%s", outA.String())
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatalf("the cut-off host never ended\n%s", outA.String())
 	}
 	if after := len(ledger(t, base)); after != before {
-		t.Errorf("the resumed host sent %d more requests that changed the sandbox", after-before)
+		t.Errorf("the cut-off host sent %d more requests that changed the sandbox\n%s", after-before, outA.String())
 	}
 	checkLedger(t, base)
 }

@@ -2,10 +2,7 @@ package pgtest
 
 import (
 	"context"
-	"io"
-	"net"
 	"strconv"
-	"sync"
 	"testing"
 	"time"
 
@@ -63,65 +60,4 @@ func Failover(t testing.TB) (url string, failover func()) {
 		p.switchTo("127.0.0.1:" + strconv.Itoa(sport))
 	}
 	return urlOf(p.port()), failover
-}
-
-// proxy forwards loopback connections to a server, which may change: the
-// connections to the old one are then cut.
-type proxy struct {
-	ln    net.Listener
-	mu    sync.Mutex
-	to    string
-	conns map[net.Conn]bool
-}
-
-func newProxy(t testing.TB, to string) *proxy {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := &proxy{ln: ln, to: to, conns: map[net.Conn]bool{}}
-	t.Cleanup(func() { ln.Close(); p.cut() })
-	go p.serve()
-	return p
-}
-
-func (p *proxy) port() int { return p.ln.Addr().(*net.TCPAddr).Port }
-
-func (p *proxy) serve() {
-	for {
-		in, err := p.ln.Accept()
-		if err != nil {
-			return
-		}
-		p.mu.Lock()
-		to := p.to
-		p.mu.Unlock()
-		out, err := net.Dial("tcp", to)
-		if err != nil {
-			in.Close()
-			continue
-		}
-		p.mu.Lock()
-		p.conns[in], p.conns[out] = true, true
-		p.mu.Unlock()
-		go func() { _, _ = io.Copy(out, in); out.Close(); in.Close() }()
-		go func() { _, _ = io.Copy(in, out); out.Close(); in.Close() }()
-	}
-}
-
-func (p *proxy) switchTo(to string) {
-	p.mu.Lock()
-	p.to = to
-	p.mu.Unlock()
-	p.cut()
-}
-
-// cut closes every connection through the proxy.
-func (p *proxy) cut() {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	for c := range p.conns {
-		c.Close()
-	}
-	p.conns = map[net.Conn]bool{}
 }
