@@ -218,6 +218,68 @@ func TestStateCopy(t *testing.T) {
 	}
 }
 
+// TestServeInstanceKilledMidPurchase: of two app instances on one
+// PostgreSQL store, the one buying a batch is killed (SIGKILL) mid-run;
+// the other takes the purchase up once its heartbeat has stopped for two
+// leases and finishes it. Every order is placed once, the purchase is
+// recorded done once, and every row is ordered.
+func TestServeInstanceKilledMidPurchase(t *testing.T) {
+	t.Parallel() // processes: see parallelTests
+	state := pgtest.URL(t)
+	base, env, _ := external(t, "--faults", "any:latency:150ms")
+	token := func(name, role string) string {
+		r := cli(t, t.TempDir(), "token", "create", "--store", state, "--name", name, "--role", role)
+		if r.code != 0 {
+			t.Fatalf("token: %d %s", r.code, r.stderr)
+		}
+		return strings.TrimSpace(r.stdout)
+	}
+	alice, bob := token("alice", "submitter"), token("bob", "approver,buyer")
+	args := []string{"--store", state, "--lease", "3s", "--endpoint", base, "--token-url", base + "/{tenant}/oauth2/token", "--follow-up", "0"}
+	first, proc, _ := startServeProcess(t, env, append([]string{"--data", t.TempDir()}, args...)...)
+	second, _ := startServe(t, env, append([]string{"--data", t.TempDir()}, args...)...)
+	body, typ := sampleUpload(t)
+	code, b := apiCall(t, first, alice, "POST", "/api/v1/batches", body, typ)
+	if code != 201 {
+		t.Fatalf("upload: %d %v", code, b)
+	}
+	id, plan := b["id"].(string), b["plan"].(map[string]any)["sha256"].(string)
+	if code, v := apiCall(t, second, bob, "POST", "/api/v1/batches/"+id+"/approval", strings.NewReader(`{"decision":"approve","planSha256":"`+plan+`"}`), "application/json"); code != 200 {
+		t.Fatalf("approve: %d %v", code, v)
+	}
+	if code, v := apiCall(t, first, bob, "POST", "/api/v1/batches/"+id+"/submission", nil, ""); code != 202 {
+		t.Fatalf("buy: %d %v", code, v)
+	}
+	for deadline := time.Now().Add(20 * time.Second); sandbox.Orders(ledger(t, base)) == 0; time.Sleep(50 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the first instance never began buying")
+		}
+	}
+	if err := proc.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	if n := sandbox.Orders(ledger(t, base)); n >= 21 {
+		t.Fatalf("the first instance had bought everything before it was killed (%d orders): nothing was tested", n)
+	}
+	status := ""
+	var v map[string]any
+	for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline) && status != "done"; time.Sleep(200 * time.Millisecond) {
+		_, v = apiCall(t, second, bob, "GET", "/api/v1/batches/"+id, nil, "")
+		status, _ = v["status"].(string)
+	}
+	if status != "done" {
+		t.Fatalf("the second instance: %s %v", status, v["purchase"])
+	}
+	// Rows the killed instance ordered are Skipped by the run that took
+	// the purchase up, as ordered by an earlier run.
+	_, ordered := apiCall(t, second, alice, "GET", "/api/v1/batches/"+id+"/rows?status=Ordered", nil, "")
+	_, skipped := apiCall(t, second, alice, "GET", "/api/v1/batches/"+id+"/rows?status=Skipped", nil, "")
+	if ordered["total"].(float64)+skipped["total"].(float64) != 30 || skipped["total"] == float64(0) {
+		t.Errorf("rows: %v ordered, %v skipped, want 30 in all, some of each", ordered["total"], skipped["total"])
+	}
+	checkLedger(t, base)
+}
+
 // TestStateCopyApp: a web app that bought a batch with the embedded store
 // is moved into PostgreSQL with importer state copy (refused while the app
 // runs); an instance on the database, with a data folder of its own, shows
@@ -581,6 +643,12 @@ func TestServeState(t *testing.T) {
 // args, and returns its address and a stop that ends it (SIGTERM) and
 // waits; the test's end stops it too.
 func startServe(t *testing.T, env []string, args ...string) (at string, stop func()) {
+	at, _, stop = startServeProcess(t, env, args...)
+	return at, stop
+}
+
+// startServeProcess is startServe, with the process (to kill it).
+func startServeProcess(t *testing.T, env []string, args ...string) (at string, proc *os.Process, stop func()) {
 	t.Helper()
 	cmd := exec.Command(binary, append([]string{"serve", "--addr", "127.0.0.1:0"}, args...)...)
 	cmd.Env = append(os.Environ(), env...)
@@ -598,7 +666,7 @@ func startServe(t *testing.T, env []string, args ...string) (at string, stop fun
 	if err != nil || !strings.HasPrefix(at, "http://127.0.0.1:") {
 		t.Fatalf("serve: %q %v\n%s", line, err, stderr.String())
 	}
-	return at, stop
+	return at, cmd.Process, stop
 }
 
 // TestServeSharedStore: two instances of the app on one PostgreSQL store,

@@ -164,7 +164,7 @@ func New(o Options) *Server {
 	s.routes()
 	if o.State != "" && o.Conn != nil {
 		if s.o.orphanTick <= 0 {
-			s.o.orphanTick = max(o.Lease, 20*time.Second)
+			s.o.orphanTick = s.lease()
 		}
 		s.buying.wg.Add(1)
 		go s.resumeOrphans()
