@@ -228,7 +228,7 @@ func TestServeInstanceKilledMidPurchase(t *testing.T) {
 	state := pgtest.URL(t)
 	base, env, _ := external(t, "--faults", "any:latency:150ms")
 	token := func(name, role string) string {
-		r := cli(t, t.TempDir(), "token", "create", "--store", state, "--name", name, "--role", role)
+		r := process(t, t.TempDir(), "token", "create", "--store", state, "--name", name, "--role", role)
 		if r.code != 0 {
 			t.Fatalf("token: %d %s", r.code, r.stderr)
 		}
@@ -291,7 +291,7 @@ func TestStateCopyApp(t *testing.T) {
 	base, env, _ := external(t)
 	data := t.TempDir()
 	token := func(name, role string) string {
-		r := cli(t, data, "token", "create", "--data", data, "--name", name, "--role", role)
+		r := process(t, data, "token", "create", "--data", data, "--name", name, "--role", role)
 		if r.code != 0 {
 			t.Fatalf("token: %d %s", r.code, r.stderr)
 		}
@@ -324,11 +324,11 @@ func TestStateCopyApp(t *testing.T) {
 		}
 	}
 	waitDone(at)
-	if r := cli(t, data, "state", "copy", "--from", data, "--to", state); r.code == 0 || !strings.Contains(r.stderr, "stop the app") {
+	if r := process(t, data, "state", "copy", "--from", data, "--to", state); r.code == 0 || !strings.Contains(r.stderr, "stop the app") {
 		t.Errorf("copied while the app ran: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 	stop()
-	r := cli(t, data, "state", "copy", "--from", data, "--to", state)
+	r := process(t, data, "state", "copy", "--from", data, "--to", state)
 	for _, want := range []string{
 		"november: 9 carts and 30 rows: 39 records added, 0 there already",
 		"batches: 1 added, 0 there already, 0 kept",
@@ -340,7 +340,7 @@ func TestStateCopyApp(t *testing.T) {
 			t.Fatalf("copy: exit %d, want %q\n%s%s", r.code, want, r.stdout, r.stderr)
 		}
 	}
-	r = cli(t, data, "state", "copy", "--from", data, "--to", state)
+	r = process(t, data, "state", "copy", "--from", data, "--to", state)
 	if r.code != 0 || !regexp.MustCompile(`(?m)^batches: 0 added, 1 there already, 0 kept`).MatchString(r.stdout) ||
 		!regexp.MustCompile(`(?m)^audit entries: 0 added, [1-9]\d* there already, 0 kept`).MatchString(r.stdout) || strings.Contains(r.stdout, "records added, 0 there") {
 		t.Errorf("copied again: exit %d\n%s%s", r.code, r.stdout, r.stderr)
@@ -549,6 +549,13 @@ func TestSharedStateConnectionsEnded(t *testing.T) {
 	}
 	exited := make(chan error, 1)
 	go func() { exited <- host.Wait() }()
+	// Once it is sending (its start, the schema's migration, is not tried
+	// again: it fails before anything is sent).
+	for deadline := time.Now().Add(20 * time.Second); sandbox.Orders(ledger(t, base)) == 0; time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the run never began buying\n%s", stderr.String())
+		}
+	}
 	ended := 0
 	for range 3 {
 		time.Sleep(400 * time.Millisecond)
