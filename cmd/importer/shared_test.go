@@ -250,11 +250,7 @@ func TestServeInstanceKilledMidPurchase(t *testing.T) {
 	if code, v := apiCall(t, first, bob, "POST", "/api/v1/batches/"+id+"/submission", nil, ""); code != 202 {
 		t.Fatalf("buy: %d %v", code, v)
 	}
-	for deadline := time.Now().Add(20 * time.Second); sandbox.Orders(ledger(t, base)) == 0; time.Sleep(50 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatal("the first instance never began buying")
-		}
-	}
+	waitForOrders(t, base, nil)
 	if err := proc.Kill(); err != nil {
 		t.Fatal(err)
 	}
@@ -382,7 +378,7 @@ func TestSharedStateStalledHost(t *testing.T) {
 	if err := stalled.Start(); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(800 * time.Millisecond)
+	waitForOrders(t, base, &stalledOut)
 	if err := stalled.Process.Signal(syscall.SIGSTOP); err != nil {
 		t.Fatal(err)
 	}
@@ -401,6 +397,20 @@ func TestSharedStateStalledHost(t *testing.T) {
 		t.Errorf("the resumed host sent %d more requests that changed the sandbox", after-before)
 	}
 	checkLedger(t, base)
+}
+
+// waitForOrders waits until the sandbox at base has placed an order: a
+// host began buying (out is its output, for the failure).
+func waitForOrders(t *testing.T, base string, out *bytes.Buffer) {
+	t.Helper()
+	for deadline := time.Now().Add(30 * time.Second); sandbox.Orders(ledger(t, base)) == 0; time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			if out != nil {
+				t.Fatalf("no host began buying\n%s", out.String())
+			}
+			t.Fatal("no host began buying")
+		}
+	}
 }
 
 // takeOver runs the batch nov on another host, waiting for the batch,
@@ -443,7 +453,7 @@ func TestSharedStateNetworkCut(t *testing.T) {
 	}
 	exited := make(chan error, 1)
 	go func() { exited <- hostA.Wait() }()
-	time.Sleep(800 * time.Millisecond)
+	waitForOrders(t, base, &outA)
 	cut()
 	if orders := sandbox.Orders(ledger(t, base)); orders >= 21 {
 		t.Fatalf("the host had bought everything before it was cut off: nothing was tested\n%s", outA.String())
@@ -499,7 +509,7 @@ func databaseLost(t *testing.T, state string, lose func()) {
 	}
 	exited := make(chan struct{})
 	go func() { _ = host.Wait(); close(exited) }()
-	time.Sleep(500 * time.Millisecond)
+	waitForOrders(t, base, &first)
 	lose()
 	select {
 	case <-exited:
@@ -551,11 +561,7 @@ func TestSharedStateConnectionsEnded(t *testing.T) {
 	go func() { exited <- host.Wait() }()
 	// Once it is sending (its start, the schema's migration, is not tried
 	// again: it fails before anything is sent).
-	for deadline := time.Now().Add(20 * time.Second); sandbox.Orders(ledger(t, base)) == 0; time.Sleep(20 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatalf("the run never began buying\n%s", stderr.String())
-		}
-	}
+	waitForOrders(t, base, &stderr)
 	ended := 0
 	for range 3 {
 		time.Sleep(400 * time.Millisecond)

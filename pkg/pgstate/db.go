@@ -24,9 +24,10 @@ import (
 //go:embed migrations/*.sql
 var migrations embed.FS
 
-// migrateLock is the advisory lock two instances starting at once take in
-// turn, so each migration is applied once.
-const migrateLock = 0x696d706f72746572 // "importer"
+// migrateLock is the first half of the advisory lock two instances starting
+// at once take in turn, so each migration is applied once; the schema's
+// hash is the other.
+const migrateLock = 0x696d706f // "impo"
 
 // ErrTooNew: the database was migrated by a newer importer; this one would
 // misread it.
@@ -143,47 +144,47 @@ func Latest() int {
 	return vs[len(vs)-1]
 }
 
-// Migrate applies the migrations the database lacks, each in its own
-// transaction, under an advisory lock; a database at a newer version than
-// this importer knows is refused, untouched.
+// Migrate applies the migrations the database lacks, in one transaction
+// under an advisory lock of the schema's own (instances of other schemas
+// do not wait for it); a database at a newer version than this importer
+// knows is refused, untouched. The lock is the transaction's: should an
+// instance stop in the middle (a stopped process, a suspended machine),
+// the server ends its session after idle_in_transaction_session_timeout,
+// and the lock with it, and the others go on.
 func (db *DB) Migrate(ctx context.Context) error {
 	versions, sql, err := steps()
 	if err != nil {
 		return err
 	}
-	conn, err := db.pool.Acquire(ctx)
+	err = pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1, hashtext(current_schema()))", migrateLock); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, "CREATE TABLE IF NOT EXISTS importer_schema (version int NOT NULL, applied timestamptz NOT NULL DEFAULT now())"); err != nil {
+			return err
+		}
+		var at int
+		if err := tx.QueryRow(ctx, "SELECT coalesce(max(version), 0) FROM importer_schema").Scan(&at); err != nil {
+			return err
+		}
+		if latest := versions[len(versions)-1]; at > latest {
+			return fmt.Errorf("%w: its schema is version %d, this importer knows up to %d; run the newer importer (nothing was changed)", ErrTooNew, at, latest)
+		}
+		for _, v := range versions {
+			if v <= at {
+				continue
+			}
+			if _, err := tx.Exec(ctx, sql[v]); err != nil {
+				return fmt.Errorf("migration %d: %w", v, err)
+			}
+			if _, err := tx.Exec(ctx, "INSERT INTO importer_schema (version) VALUES ($1)", v); err != nil {
+				return fmt.Errorf("migration %d: %w", v, err)
+			}
+		}
+		return nil
+	})
 	if err != nil {
 		return fmt.Errorf("state %s: %w", db.name, err)
-	}
-	defer conn.Release()
-	if _, err := conn.Exec(ctx, "SELECT pg_advisory_lock($1)", migrateLock); err != nil {
-		return fmt.Errorf("state %s: %w", db.name, err)
-	}
-	defer func() { _, _ = conn.Exec(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock($1)", migrateLock) }()
-	if _, err := conn.Exec(ctx, "CREATE TABLE IF NOT EXISTS importer_schema (version int NOT NULL, applied timestamptz NOT NULL DEFAULT now())"); err != nil {
-		return fmt.Errorf("state %s: %w", db.name, err)
-	}
-	var at int
-	if err := conn.QueryRow(ctx, "SELECT coalesce(max(version), 0) FROM importer_schema").Scan(&at); err != nil {
-		return fmt.Errorf("state %s: %w", db.name, err)
-	}
-	if latest := versions[len(versions)-1]; at > latest {
-		return fmt.Errorf("state %s: %w: its schema is version %d, this importer knows up to %d; run the newer importer (nothing was changed)", db.name, ErrTooNew, at, latest)
-	}
-	for _, v := range versions {
-		if v <= at {
-			continue
-		}
-		err := pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
-			if _, err := tx.Exec(ctx, sql[v]); err != nil {
-				return err
-			}
-			_, err := tx.Exec(ctx, "INSERT INTO importer_schema (version) VALUES ($1)", v)
-			return err
-		})
-		if err != nil {
-			return fmt.Errorf("state %s: migration %d: %w", db.name, v, err)
-		}
 	}
 	return nil
 }

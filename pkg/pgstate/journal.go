@@ -206,21 +206,26 @@ func (j *Journal) write(batch string, f func(context.Context, pgx.Tx) error) err
 	})
 }
 
-// retry runs f until it succeeds, fails for good, or a TTL has passed.
+// retry runs f until it succeeds, fails for good, or a TTL has passed:
+// it gives up only once an attempt begun at the deadline or after it has
+// failed too, as a pause of the process (stopped, suspended) may have
+// passed the deadline with no attempt made; that last one then finds out
+// whether the run still holds its batch.
 func (j *Journal) retry(f func(context.Context) error) error {
 	deadline := time.Now().Add(j.ttl)
 	wait := 50 * time.Millisecond
 	for {
+		started := time.Now()
 		ctx, cancel := context.WithTimeout(context.Background(), j.ttl/2)
 		err := f(ctx)
 		cancel()
-		if err == nil || !transient(err) || time.Now().Add(wait).After(deadline) {
-			if err != nil && transient(err) {
-				return fmt.Errorf("state %s: the database did not answer for %s: %w", j.db.name, j.ttl, err)
-			}
+		if err == nil || !transient(err) {
 			return err
 		}
-		time.Sleep(wait)
+		if !started.Before(deadline) {
+			return fmt.Errorf("state %s: the database did not answer for %s: %w", j.db.name, j.ttl, err)
+		}
+		time.Sleep(max(0, min(wait, time.Until(deadline))))
 		wait = min(2*wait, 2*time.Second)
 	}
 }

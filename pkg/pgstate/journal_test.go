@@ -30,6 +30,41 @@ func TestJournalConformance(t *testing.T) {
 	})
 }
 
+// TestMigrationNotHeldByAStoppedInstance: an instance that stopped in the
+// middle of migrating (a stopped process: its transaction idle, its lock
+// held) keeps the others waiting only until the server ends its session;
+// an instance migrating another schema does not wait at all.
+func TestMigrationNotHeldByAStoppedInstance(t *testing.T) {
+	conn, other := testURL(t), testURL(t)
+	ctx := context.Background()
+	stopped, err := pgx.Connect(ctx, conn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stopped.Close(ctx)
+	for _, q := range []string{"SET idle_in_transaction_session_timeout = 1000", "BEGIN", "SELECT pg_advisory_xact_lock($1, hashtext(current_schema()))"} {
+		args := []any{}
+		if strings.Contains(q, "$1") {
+			args = append(args, migrateLock)
+		}
+		if _, err := stopped.Exec(ctx, q, args...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	start := time.Now()
+	db, err := Open(ctx, other)
+	if err != nil || time.Since(start) > 500*time.Millisecond {
+		t.Fatalf("another schema's migration: %v after %s", err, time.Since(start))
+	}
+	db.Close()
+	wait, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	if db, err = Open(wait, conn); err != nil {
+		t.Fatalf("after the stopped instance's session ended: %v", err)
+	}
+	db.Close()
+}
+
 // TestMigrate: instances starting together apply each migration once; a
 // database migrated by a newer importer is refused, untouched.
 func TestMigrate(t *testing.T) {
