@@ -111,6 +111,10 @@ type Purchase struct {
 	// Progress is how far the purchase is, as the run buying it last said
 	// (with a shared store, so that every instance shows it).
 	Progress *Progress `json:"progress,omitempty"`
+	// FollowUpTried is when an instance of the app last took up the
+	// automatic follow-up of these orders, answered or not: with a shared
+	// store, one instance asks each time.
+	FollowUpTried time.Time `json:"followUpTried,omitzero"`
 	// FollowUp is what Partner Center last said of the orders bought.
 	FollowUp *FollowUp `json:"followUp,omitempty"`
 }

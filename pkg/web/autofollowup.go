@@ -17,7 +17,6 @@ func (s *Server) followUps() {
 	defer s.buying.wg.Done()
 	tick := time.NewTicker(s.o.followUpTick)
 	defer tick.Stop()
-	tried := map[string]time.Time{} // the last try of each batch, answered or not
 	for {
 		select {
 		case <-s.ctx.Done():
@@ -34,10 +33,9 @@ func (s *Server) followUps() {
 			if s.ctx.Err() != nil {
 				return
 			}
-			if !importer.FollowUpDue(b, now, s.o.FollowUp) || now.Sub(tried[b.ID]) < s.o.FollowUp {
+			if !importer.FollowUpDue(b, now, s.o.FollowUp) || !s.takeFollowUp(b.ID, now) {
 				continue
 			}
-			tried[b.ID] = now
 			_, err := s.followUpBatch(s.ctx, b.ID, store.Entry{Who: "importer", Action: "follow-up", Batch: b.ID})
 			var busy *apiError
 			if err != nil && !(errors.As(err, &busy) && busy.status == 409) {
@@ -45,4 +43,22 @@ func (s *Server) followUps() {
 			}
 		}
 	}
+}
+
+// takeFollowUp takes up the automatic follow-up of batch id unless it is
+// not due, or was taken up (here, or by another instance of the app on the
+// same store) less than Options.FollowUp ago, answered or not.
+func (s *Server) takeFollowUp(id string, now time.Time) bool {
+	taken := false
+	_, err := s.o.Store.UpdateBatch(id, func(b *store.Batch) error {
+		if p := b.Purchase; importer.FollowUpDue(b, now, s.o.FollowUp) && now.Sub(p.FollowUpTried) >= s.o.FollowUp {
+			p.FollowUpTried, taken = now.UTC(), true
+		}
+		return nil
+	})
+	if err != nil {
+		s.o.Log.WithError(err).WithField("batch", id).Warn("follow-up: the batch could not be read")
+		return false
+	}
+	return taken
 }

@@ -77,7 +77,7 @@ func TestSharedJournalTwoApps(t *testing.T) {
 
 // sharedApps are two instances of the app on one PostgreSQL store and
 // journal, each with a data folder of its own, buying from sb; set may
-// change the second's options. stop ends both instances' background work.
+// change both's options. stop ends both instances' background work.
 func sharedApps(t *testing.T, sb *sandbox.Server, set func(*Options)) (a, b *app, stop context.CancelFunc) {
 	t.Helper()
 	url := pgtest.URL(t)
@@ -97,11 +97,11 @@ func sharedApps(t *testing.T, sb *sandbox.Server, set func(*Options)) (a, b *app
 	ctx, stop := context.WithCancel(context.Background())
 	t.Cleanup(stop)
 	o := Options{Store: db.AppStore(), Data: t.TempDir(), Conn: conn, Context: ctx, State: url, Lease: 3 * time.Second, WaitForBatch: 30 * time.Second}
-	a = newApp(t, o)
-	o.Data = t.TempDir()
 	if set != nil {
 		set(&o)
 	}
+	a = newApp(t, o)
+	o.Data = t.TempDir()
 	return a, a.twin(o), stop
 }
 
@@ -202,6 +202,55 @@ func TestEveryInstanceShowsAll(t *testing.T) {
 	}
 }
 
+// TestAutomaticFollowUpOnceAcrossInstances: with a shared store, a
+// follow-up that falls due is taken up by one instance of the app, not by
+// each.
+func TestAutomaticFollowUpOnceAcrossInstances(t *testing.T) {
+	// Asking takes longer than the instances take to look again.
+	sb := sandbox.New(sandbox.Config{Faults: sandbox.Faults{{Op: "any", Kind: sandbox.FaultLatency, Prob: 1, Latency: 50 * time.Millisecond}}})
+	a, b, stop := sharedApps(t, sb, func(o *Options) {
+		o.FollowUp, o.followUpTick, o.Now = time.Hour, 20*time.Millisecond, time.Now // the same clock on both
+	})
+	defer stop()
+	up := uploadApproved(t, a, b)
+	if code, raw := a.do("bob", "POST", "/api/v1/batches/"+up.ID+"/submission", nil, ""); code != http.StatusAccepted {
+		t.Fatalf("submission: %d %s", code, raw)
+	}
+	if got := statusOn(t, b, up.ID); got.Status != StatusDone {
+		t.Fatalf("bought: %s", got.Status)
+	}
+	st := a.srv.Config.Handler.(*Server).o.Store
+	if _, err := st.UpdateBatch(up.ID, func(b *store.Batch) error {
+		b.Purchase.Finished = time.Now().Add(-2 * time.Hour) // due, for both at once
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		if got, _ := st.Batch(up.ID); got.Purchase.FollowUp != nil {
+			break
+		} else if time.Now().After(deadline) {
+			t.Fatal("never followed up")
+		}
+	}
+	time.Sleep(300 * time.Millisecond) // many more looks, on each instance
+	log, _ := st.AuditLog()
+	n := 0
+	for _, e := range log {
+		if e.Action == "follow-up" {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Errorf("%d follow-ups, want 1 between the two instances", n)
+	}
+	for i, in := range []*app{a, b} {
+		if in.srv.Config.Handler.(*Server).buying.isFollowing(up.ID) {
+			t.Errorf("instance %d is asking (or waiting to ask) about the orders again", i+1)
+		}
+	}
+}
+
 // TestOrphanedPurchaseResumed: with a shared store and journal, a purchase
 // left buying by an instance that died (its heartbeat stopped) is resumed
 // by another instance; while an instance is buying, the others leave its
@@ -213,7 +262,7 @@ func TestOrphanedPurchaseResumed(t *testing.T) {
 	defer stop()
 	up := uploadApproved(t, a, a)
 	// The first instance is buying it: the second, looking for orphans
-	// every 200 ms, leaves it alone.
+	// every 200 ms, leaves it alone (and so does the first).
 	if code, raw := a.do("bob", "POST", "/api/v1/batches/"+up.ID+"/submission", nil, ""); code != http.StatusAccepted {
 		t.Fatalf("submission: %d %s", code, raw)
 	}
