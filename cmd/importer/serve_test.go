@@ -97,7 +97,8 @@ func TestServe(t *testing.T) {
 }
 
 // TestServeKilledMidPurchase: the process is killed while it buys; started
-// again, it finishes the purchase, and every order was placed once.
+// again, it finishes the purchase, every order was placed once, and every
+// row is Ordered (the purchase's run, taken up again).
 func TestServeKilledMidPurchase(t *testing.T) {
 	t.Parallel() // processes: see parallelTests
 	data := t.TempDir()
@@ -162,6 +163,10 @@ func TestServeKilledMidPurchase(t *testing.T) {
 	}
 	if status != "done" {
 		t.Fatalf("after the restart: %s", status)
+	}
+	// One purchase, one run, cut short and finished: every row Ordered.
+	if code, v := call(base, alice, "GET", "/api/v1/batches/"+id+"/rows?status=Ordered", nil, ""); code != 200 || v["total"] != float64(30) {
+		t.Errorf("the ordered rows: %d %v", code, v["total"])
 	}
 	if n, err := sandbox.SavedOrders(filepath.Join(data, "journals", id+".sandbox")); err != nil || n != 21 {
 		t.Errorf("%d orders placed (%v), want the sample's 21, once each", n, err)

@@ -164,7 +164,7 @@ func StartPurchase(b *store.Batch, who string, now time.Time) (bool, error) {
 	if err := MayBuy(b); err != nil {
 		return false, err
 	}
-	b.Purchase = &store.Purchase{State: BatchBuying, By: who, Started: now.UTC(), Version: v.N, PlanSHA256: v.PlanSHA256}
+	b.Purchase = &store.Purchase{State: BatchBuying, By: who, Started: now.UTC(), Version: v.N, PlanSHA256: v.PlanSHA256, RunID: NewRunID()}
 	return true, nil
 }
 

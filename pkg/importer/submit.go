@@ -26,6 +26,11 @@ type SubmitOptions struct {
 	// Plan is the approved plan: the sheet is refused, nothing sent,
 	// unless it is exactly what the plan approved.
 	Plan string
+	// RunID names the run ("": a new one). A run taken up again after it
+	// was cut short (the web app's purchase, resumed) gives its name again:
+	// the rows it ordered before are Ordered by it, not Skipped as ordered
+	// by an earlier run.
+	RunID string
 	// State is the journal file; "" is one per batch in StateDir.
 	State string
 	// StateDir holds the journals, one per batch, when State is "".
@@ -104,7 +109,10 @@ func Submit(ctx context.Context, s *CheckedSheet, o SubmitOptions, conn Connecto
 	if err := o.Check(); err != nil {
 		return nil, sheetFault(err)
 	}
-	runID := NewRunID()
+	runID := o.RunID
+	if runID == "" {
+		runID = NewRunID()
+	}
 	log := logOrDiscard(o.Log).WithFields(logrus.Fields{"run_id": runID, "file": s.Input})
 	batch, err := o.batch(ctx, s, log)
 	if err != nil {

@@ -96,14 +96,17 @@ type Request struct {
 
 // Purchase is the buying of an approved version.
 type Purchase struct {
-	State      string         `json:"state"` // buying, done, finished-with-problems, failed
-	By         string         `json:"by"`
-	Started    time.Time      `json:"started"`
-	Finished   time.Time      `json:"finished,omitzero"`
-	Version    int            `json:"version"`
-	PlanSHA256 string         `json:"planSha256"`
-	Error      string         `json:"error,omitempty"`
-	Statuses   map[string]int `json:"statuses,omitempty"`
+	State      string    `json:"state"` // buying, done, finished-with-problems, failed
+	By         string    `json:"by"`
+	Started    time.Time `json:"started"`
+	Finished   time.Time `json:"finished,omitzero"`
+	Version    int       `json:"version"`
+	PlanSHA256 string    `json:"planSha256"`
+	// RunID names the purchase's run, which keeps its name when it is
+	// taken up again after its process died.
+	RunID    string         `json:"runId,omitempty"`
+	Error    string         `json:"error,omitempty"`
+	Statuses map[string]int `json:"statuses,omitempty"`
 	// Heartbeat is when the run buying it last said it was alive (with a
 	// shared store: another instance resumes a purchase whose heartbeat
 	// stopped).

@@ -27,10 +27,16 @@ func (r *runner) cart(ctx context.Context, c *order.Cart) error {
 			return err
 		}
 		if rec != nil && rec.Status == string(order.StatusOrdered) {
-			r.set([]int{i}, order.StatusSkipped, order.Note, fmt.Sprintf("already ordered in run %s (order %s); nothing sent", rec.RunID, rec.OrderID),
-				func(o *order.Outcome) {
-					o.CartID, o.OrderID, o.SubscriptionID, o.RequestID, o.CorrelationID = rec.CartID, rec.OrderID, rec.SubscriptionID, rec.RequestID, rec.CorrelationID
-				})
+			fill := func(o *order.Outcome) {
+				o.CartID, o.OrderID, o.SubscriptionID, o.RequestID, o.CorrelationID = rec.CartID, rec.OrderID, rec.SubscriptionID, rec.RequestID, rec.CorrelationID
+			}
+			if rec.RunID == r.opt.RunID {
+				// This run, taken up again after it was cut short (the web
+				// app's purchase whose instance died): ordered by it.
+				r.set([]int{i}, order.StatusOrdered, order.Note, rec.Message, fill)
+				continue
+			}
+			r.set([]int{i}, order.StatusSkipped, order.Note, fmt.Sprintf("already ordered in run %s (order %s); nothing sent", rec.RunID, rec.OrderID), fill)
 			continue
 		}
 		if e := r.plan.Rows[i].Earlier; e.Ordered() {

@@ -171,6 +171,39 @@ func TestSubmitSampleAndRerun(t *testing.T) {
 	if c2, o2, _ := w.ledger(); c2 != carts || o2 != orders {
 		t.Errorf("rerun sent something: %d/%d carts, %d/%d orders", c2, carts, o2, orders)
 	}
+	// The same run taken up again (the app's purchase, resumed by another
+	// instance): what it ordered is its own, Ordered, and nothing is sent.
+	journal, err := OpenJournal(filepath.Join(w.dir, "journal.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	recs, err := journal.Rows("november")
+	if err != nil {
+		t.Fatal(err)
+	}
+	mine := map[string]RowRecord{}
+	for key, rec := range recs {
+		if len(mine) < 2 {
+			rec.RunID = "run-resumed" // ordered by it before it was cut short
+			mine[key] = rec
+		}
+	}
+	if err := journal.PutRows("november", mine); err != nil {
+		t.Fatal(err)
+	}
+	journal.Close()
+	resumed := w.run(t, clean, "november", func(o *Options) { o.RunID = "run-resumed" })
+	if got := statuses(resumed); got[order.StatusOrdered] != 2 || got[order.StatusSkipped] != 28 {
+		t.Errorf("the same run, taken up again: %v", got)
+	}
+	for _, o := range resumed.Outcomes {
+		if o.Status == order.StatusOrdered && (o.OrderID == "" || o.CartID == "") {
+			t.Errorf("ordered before the run was taken up again: %+v", o)
+		}
+	}
+	if c2, o2, _ := w.ledger(); c2 != carts || o2 != orders {
+		t.Errorf("the run taken up again sent something: %d/%d carts, %d/%d orders", c2, carts, o2, orders)
+	}
 	next := w.run(t, clean, "december", nil)
 	if got := statuses(next); got[order.StatusOrdered] != 30 {
 		t.Errorf("a new batch orders again: %v", got)

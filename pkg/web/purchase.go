@@ -134,7 +134,7 @@ func (s *Server) run(b *store.Batch, v *store.Version, p *progress, resumed bool
 		return StatusFailed, nil, importer.Message(err), err
 	}
 	co := importer.CheckOptions{Results: wk.path(store.FileResults), Now: s.o.Now(), Log: s.o.Log}
-	so := importer.SubmitOptions{Batch: b.Name, Plan: wk.path(store.FilePlan), State: s.state(b), Lease: s.o.Lease, WaitForBatch: s.o.WaitForBatch,
+	so := importer.SubmitOptions{Batch: b.Name, Plan: wk.path(store.FilePlan), RunID: runOf(b), State: s.state(b), Lease: s.o.Lease, WaitForBatch: s.o.WaitForBatch,
 		Summary: wk.path(store.FileSummary), Concurrency: 5, Log: s.o.Log, Progress: p}
 	if resumed {
 		so.WaitForBatch = 0
@@ -151,6 +151,15 @@ func (s *Server) run(b *store.Batch, v *store.Version, p *progress, resumed bool
 		msg = strings.TrimSpace(msg + " The results of the purchase could not be kept, so this page may show the rows as they were before it: " + importer.Message(kerr) + " An operator finds them in " + wk.dir + ".")
 	}
 	return state, statuses, msg, err
+}
+
+// runOf names the run of b's purchase ("" for a purchase started before
+// purchases were named: a new name).
+func runOf(b *store.Batch) string {
+	if b.Purchase == nil {
+		return ""
+	}
+	return b.Purchase.RunID
 }
 
 // keep puts a purchase's results into the store. Should that fail, the
