@@ -70,7 +70,10 @@ type batchView struct {
 	Approval   *store.Approval   `json:"approval"`
 	Purchase   *store.Purchase   `json:"purchase,omitempty"`
 	Progress   *progressView     `json:"progress,omitempty"` // while buying
-	Versions   []store.Version   `json:"versions"`
+	// Asking: this instance is asking Partner Center about the orders;
+	// purchase.followUp has the answer once it is in.
+	Asking   bool            `json:"askingPartnerCenter,omitempty"`
+	Versions []store.Version `json:"versions"`
 }
 
 func (s *Server) view(b *store.Batch, withSummary bool) batchView {
@@ -85,6 +88,7 @@ func (s *Server) view(b *store.Batch, withSummary bool) batchView {
 		shown.Progress = nil // the view's own, wherever it is bought
 		out.Purchase, out.Progress = &shown, s.progressOf(b)
 	}
+	out.Asking = s.buying.isFollowing(b.ID)
 	if withSummary {
 		if raw, err := s.file(b, v.N, store.FileSummary); err == nil {
 			out.Summary = raw

@@ -147,8 +147,14 @@ func TestBrowser(t *testing.T) {
 	// Bob asks where the orders stand: each row shows its provisioning.
 	// (#orders is on the page before the click too; only the answer is
 	// .asked.)
+	// The asking goes on in the background: the page says so, and loads
+	// again by itself when the answer is in.
 	do(chromedp.Click(chromedp.CSS(`form[action$="/follow-up"] button`)),
-		chromedp.WaitVisible(chromedp.CSS(`#orders.asked`)))
+		chromedp.WaitVisible(chromedp.CSS(`#progress`)), shot("7-asking"))
+	if p := text(`#progress`); !strings.Contains(p, "Asking Partner Center about the orders") {
+		t.Errorf("while asking: %q", p)
+	}
+	do(chromedp.WaitVisible(chromedp.CSS(`#orders.asked`)))
 	if orders := text(`#orders`); !strings.Contains(orders, "30 rows provisioned, 0 pending, 0 failed") {
 		t.Errorf("after asking about the orders: %q", orders)
 	}

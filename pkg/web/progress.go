@@ -92,16 +92,16 @@ func (s *Server) progressOf(b *store.Batch) *progressView {
 }
 
 // progressPart is the batch page's purchase progress on its own, which the
-// page asks for every few seconds (htmx) while the batch is bought. Once the
-// purchase has ended it tells the page to load again (HX-Refresh), to show
-// each row's outcome.
+// page asks for every few seconds (htmx) while the batch is bought, or its
+// orders asked about. Once that has ended it tells the page to load again
+// (HX-Refresh), to show each row's outcome.
 func (s *Server) progressPart(w http.ResponseWriter, r *http.Request, _ *Caller, _ string) error {
 	b, err := s.o.Store.Batch(r.PathValue("id"))
 	if err != nil {
 		return err
 	}
 	v := s.view(b, false)
-	if v.Status != StatusBuying {
+	if v.Status != StatusBuying && !v.Asking {
 		w.Header().Set("HX-Refresh", "true")
 	}
 	fragment(w, "progress", v)

@@ -3,6 +3,7 @@ package web
 import (
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -70,5 +71,27 @@ func TestProgressPart(t *testing.T) {
 	if resp.StatusCode != http.StatusOK || resp.Header.Get("HX-Refresh") != "true" || !strings.Contains(string(got), "Nothing is being bought.") ||
 		strings.Contains(string(got), "<html") {
 		t.Errorf("a batch not being bought: %d, HX-Refresh %q\n%s", resp.StatusCode, resp.Header.Get("HX-Refresh"), got)
+	}
+}
+
+// TestProgressFragment: what the batch page's live part says, by state.
+func TestProgressFragment(t *testing.T) {
+	start := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
+	for _, tt := range []struct {
+		name string
+		v    batchView
+		want string
+	}{
+		{"asking", batchView{ID: "b1", Status: StatusDone, Asking: true, Purchase: &store.Purchase{State: StatusDone}}, "Asking Partner Center about the orders…"},
+		{"starting", batchView{ID: "b1", Status: StatusBuying, Purchase: &store.Purchase{State: StatusBuying}}, "Starting the purchase…"},
+		{"buying", batchView{ID: "b1", Status: StatusBuying, Purchase: &store.Purchase{State: StatusBuying},
+			Progress: viewOf(store.Progress{Carts: 9, CartsDone: 3, Rows: 30, RowsDone: 10, Bought: 10, Started: start}, start.Add(time.Minute))}, "3 of 9 carts done: 10 rows ordered."},
+		{"ended", batchView{ID: "b1", Status: StatusDone, Purchase: &store.Purchase{State: StatusDone}}, "The purchase has ended."},
+	} {
+		w := httptest.NewRecorder()
+		fragment(w, "progress", tt.v)
+		if !strings.Contains(w.Body.String(), tt.want) {
+			t.Errorf("%s: %s", tt.name, w.Body.String())
+		}
 	}
 }

@@ -86,14 +86,7 @@ func sharedApps(t *testing.T, sb *sandbox.Server, set func(*Options)) (a, b *app
 		t.Fatal(err)
 	}
 	t.Cleanup(db.Close)
-	pc := httptest.NewServer(sb)
-	t.Cleanup(pc.Close)
-	tenant, id, secret, _ := sb.Credentials()
-	creds := map[string]string{importer.EnvTenant: tenant, importer.EnvClient: id, importer.EnvSecret: secret}
-	co := importer.DefaultConnectOptions()
-	co.Endpoint, co.TokenURL, co.Rate, co.Getenv = pc.URL, pc.URL+"/{tenant}/oauth2/token", 60000, func(k string) string { return creds[k] }
-	conn := importer.NewConnection(co)
-	t.Cleanup(conn.Close)
+	conn := connTo(t, sb)
 	ctx, stop := context.WithCancel(context.Background())
 	t.Cleanup(stop)
 	o := Options{Store: db.AppStore(), Data: t.TempDir(), Conn: conn, Context: ctx, State: url, Lease: 3 * time.Second, WaitForBatch: 30 * time.Second}
@@ -103,6 +96,20 @@ func sharedApps(t *testing.T, sb *sandbox.Server, set func(*Options)) (a, b *app
 	a = newApp(t, o)
 	o.Data = t.TempDir()
 	return a, a.twin(o), stop
+}
+
+// connTo is a connection to sb, served on loopback for the test.
+func connTo(t *testing.T, sb *sandbox.Server) *importer.Connection {
+	t.Helper()
+	pc := httptest.NewServer(sb)
+	t.Cleanup(pc.Close)
+	tenant, id, secret, _ := sb.Credentials()
+	creds := map[string]string{importer.EnvTenant: tenant, importer.EnvClient: id, importer.EnvSecret: secret}
+	co := importer.DefaultConnectOptions()
+	co.Endpoint, co.TokenURL, co.Rate, co.Getenv = pc.URL, pc.URL+"/{tenant}/oauth2/token", 60000, func(k string) string { return creds[k] }
+	conn := importer.NewConnection(co)
+	t.Cleanup(conn.Close)
+	return conn
 }
 
 // uploadApproved is the sample uploaded by alice on up and approved by bob

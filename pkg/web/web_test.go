@@ -356,11 +356,22 @@ func TestPurchase(t *testing.T) {
 	if !strings.Contains(string(raw), `"total": 30`) || strings.Count(string(raw), `"message": "SANDBOX: nothing was bought (simulated Partner Center).`) != 30 {
 		t.Errorf("rows (each says the sandbox bought nothing): %s", raw)
 	}
-	// Anyone may ask where the orders stand; it buys nothing.
+	// Anyone may ask where the orders stand; it buys nothing. The asking
+	// goes on in the background; the batch has the answer once it is in.
 	code, raw := a.do("alice", "POST", "/api/v1/batches/"+b.ID+"/follow-up", nil, "")
-	var followed batchView
-	if err := json.Unmarshal(raw, &followed); code != 200 || err != nil || followed.Purchase == nil || followed.Purchase.FollowUp == nil {
+	if code != http.StatusAccepted {
 		t.Fatalf("follow-up: %d %s", code, raw)
+	}
+	var followed batchView
+	for deadline := time.Now().Add(30 * time.Second); followed.Purchase == nil || followed.Purchase.FollowUp == nil; time.Sleep(20 * time.Millisecond) {
+		followed = batchView{}
+		_, raw = a.do("alice", "GET", "/api/v1/batches/"+b.ID, nil, "")
+		if err := json.Unmarshal(raw, &followed); err != nil || time.Now().After(deadline) {
+			t.Fatalf("follow-up: %v %s", err, raw)
+		}
+	}
+	if followed.Asking {
+		t.Errorf("still asking once the answer is in: %s", raw)
 	}
 	if f := followed.Purchase.FollowUp; f.Done != 30 || f.Pending != 0 || f.Failed != 0 || f.By != "token:alice" || f.Error != "" || followed.Status != StatusDone {
 		t.Errorf("follow-up: %+v (%s)", f, followed.Status)
