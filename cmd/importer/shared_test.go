@@ -13,6 +13,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -80,8 +81,10 @@ func TestSharedStateTwoHosts(t *testing.T) {
 // The sandbox ledger holds every line once, in every round.
 func TestSharedStateTakeover(t *testing.T) {
 	t.Parallel() // processes only: see parallelTests
-	rounds := 6
-	if testing.Short() {
+	rounds := 12 // more by hand: IMPORTER_TAKEOVER_ROUNDS=200 go test -run TestSharedStateTakeover ./cmd/importer
+	if n, err := strconv.Atoi(os.Getenv("IMPORTER_TAKEOVER_ROUNDS")); err == nil && n > 0 {
+		rounds = n
+	} else if testing.Short() {
 		rounds = 1
 	}
 	for round := range rounds {
