@@ -84,3 +84,21 @@ func TestBatchesAndAudit(t *testing.T) {
 		t.Errorf("%+v %v", got, err)
 	}
 }
+
+// TestSheetFile: a version's sheet is kept under sheet/NAME; versions kept
+// before the store held files named it by its path in the data directory,
+// where it lay under the same name.
+func TestSheetFile(t *testing.T) {
+	for _, tt := range []struct{ file, want string }{
+		{"sheet/november.xlsx", "sheet/november.xlsx"},
+		{"/var/lib/importer/batches/0a1b/v2/sheet/november.xlsx", "sheet/november.xlsx"},
+	} {
+		v := Version{File: tt.file}
+		if got := v.SheetFile(); got != tt.want {
+			t.Errorf("%s: %s, want %s", tt.file, got, tt.want)
+		}
+		if files := v.Files(); files[0] != tt.want || len(files) != 5 {
+			t.Errorf("%s: files %v", tt.file, files)
+		}
+	}
+}
