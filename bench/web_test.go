@@ -2,6 +2,7 @@ package bench
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"io"
 	"mime/multipart"
@@ -14,16 +15,54 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cspimporter/importer/pkg/pgstate"
+	"github.com/cspimporter/importer/pkg/pgstate/pgtest"
 	"github.com/cspimporter/importer/pkg/store"
 	"github.com/cspimporter/importer/pkg/web"
 )
+
+// appStore is the web app's store a bench runs against, and a close.
+type appStore interface {
+	web.Store
+	CreateToken(name string, roles []string) (string, error)
+}
+
+func embeddedStore(b *testing.B) (appStore, func()) {
+	st, err := store.Open(b.TempDir())
+	if err != nil {
+		b.Fatal(err)
+	}
+	return st, func() { st.Close() }
+}
+
+// postgresStore is the app's store in a schema of its own on
+// IMPORTER_TEST_POSTGRES's server (skipped without one): every version's
+// files, 20 results workbooks and rows of 100,000 rows among them, go into
+// the database.
+func postgresStore(b *testing.B) (appStore, func()) {
+	db, err := pgstate.Open(context.Background(), pgtest.URL(b))
+	if err != nil {
+		b.Fatal(err)
+	}
+	return db.AppStore(), db.Close
+}
 
 // BenchmarkWebUploads measures the web app under 20 people uploading the
 // 100,000-row CSV bench sheet at once: how long until every upload is
 // checked, the highest heap on the way (bounded by --max-checks, the CPUs
 // here, not by the number of people), and how long the batches list and a
-// page of a batch's rows take to answer meanwhile.
+// page of a batch's rows take to answer meanwhile; with the embedded store
+// and with PostgreSQL's.
 func BenchmarkWebUploads(b *testing.B) {
+	for _, kind := range []struct {
+		name string
+		open func(*testing.B) (appStore, func())
+	}{{"embedded", embeddedStore}, {"postgres", postgresStore}} {
+		b.Run(kind.name, func(b *testing.B) { benchWebUploads(b, kind.open) })
+	}
+}
+
+func benchWebUploads(b *testing.B, open func(*testing.B) (appStore, func())) {
 	const users, rows = 20, 100_000
 	path := sheet(b, "csv", rows)
 	data, err := os.ReadFile(path)
@@ -31,11 +70,8 @@ func BenchmarkWebUploads(b *testing.B) {
 		b.Fatal(err)
 	}
 	for range b.N {
-		st, err := store.Open(b.TempDir())
-		if err != nil {
-			b.Fatal(err)
-		}
-		srv := httptest.NewServer(web.New(web.Options{Store: st, Data: st.Dir, MaxUpload: 64 << 20}))
+		st, closeStore := open(b)
+		srv := httptest.NewServer(web.New(web.Options{Store: st, Data: b.TempDir(), MaxUpload: 64 << 20}))
 		token, _ := st.CreateToken("bench", []string{web.RoleSubmitter})
 		post := func(name string, body []byte) (string, error) {
 			var buf bytes.Buffer
@@ -107,7 +143,7 @@ func BenchmarkWebUploads(b *testing.B) {
 		close(stop)
 		watch.Wait()
 		srv.Close()
-		st.Close()
+		closeStore()
 		if err != nil {
 			b.Fatal(err)
 		}
