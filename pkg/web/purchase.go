@@ -148,7 +148,7 @@ func (s *Server) run(b *store.Batch, v *store.Version, p *progress, resumed bool
 		statuses = done.Summary.Statuses
 	}
 	if kerr := s.keep(wk, done); kerr != nil {
-		msg = strings.TrimSpace(msg + " The results of the purchase could not be kept, so this page may show the rows as they were before it: " + importer.Message(kerr) + " An operator finds them in " + wk.dir + ".")
+		msg = strings.TrimSpace(msg + " The results of the purchase could not be kept (" + importer.Message(kerr) + "), so this page may show the rows as they were before it; the app's log says where they are.")
 	}
 	return state, statuses, msg, err
 }
