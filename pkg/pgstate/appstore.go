@@ -299,32 +299,14 @@ func (s *AppStore) RevokeToken(name string) error {
 
 // PutSession keeps the session of the cookie value id (under its hash).
 func (s *AppStore) PutSession(id string, sess store.Session) error {
-	raw, err := json.Marshal(sess)
-	if err != nil {
-		return err
-	}
-	return s.tx(func(ctx context.Context, tx pgx.Tx) error {
-		_, err := tx.Exec(ctx, `INSERT INTO app_sessions (hash, expires, record) VALUES ($1, $2, $3)
-ON CONFLICT (hash) DO UPDATE SET expires = EXCLUDED.expires, record = EXCLUDED.record`, store.Hash(id), sess.Expires, raw)
-		return err
-	})
+	return s.putExpiring("app_sessions", id, sess.Expires, sess)
 }
 
 // Session is the session of the cookie value id, or ErrNotFound (none, or
 // ended by now, and removed).
 func (s *AppStore) Session(id string, now time.Time) (*store.Session, error) {
-	var raw []byte
-	err := s.tx(func(ctx context.Context, tx pgx.Tx) error {
-		return tx.QueryRow(ctx, "SELECT record FROM app_sessions WHERE hash = $1", store.Hash(id)).Scan(&raw)
-	})
-	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, store.ErrNotFound
-	}
-	if err != nil {
-		return nil, err
-	}
 	var sess store.Session
-	if err := json.Unmarshal(raw, &sess); err != nil {
+	if err := s.one(&sess, "SELECT record FROM app_sessions WHERE hash = $1", store.Hash(id)); err != nil {
 		return nil, err
 	}
 	if now.After(sess.Expires) {
@@ -332,6 +314,34 @@ func (s *AppStore) Session(id string, now time.Time) (*store.Session, error) {
 		return nil, store.ErrNotFound
 	}
 	return &sess, nil
+}
+
+// putExpiring keeps v in table (app_sessions, app_signins) under the hash
+// of its secret key, until it expires.
+func (s *AppStore) putExpiring(table, key string, expires time.Time, v any) error {
+	raw, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	return s.tx(func(ctx context.Context, tx pgx.Tx) error {
+		_, err := tx.Exec(ctx, "INSERT INTO "+table+` (hash, expires, record) VALUES ($1, $2, $3)
+ON CONFLICT (hash) DO UPDATE SET expires = EXCLUDED.expires, record = EXCLUDED.record`, store.Hash(key), expires, raw)
+		return err
+	})
+}
+
+// one reads into v the JSON record the query returns (store.ErrNotFound:
+// none).
+func (s *AppStore) one(v any, query string, args ...any) error {
+	var raw []byte
+	err := s.tx(func(ctx context.Context, tx pgx.Tx) error { return tx.QueryRow(ctx, query, args...).Scan(&raw) })
+	if errors.Is(err, pgx.ErrNoRows) {
+		return store.ErrNotFound
+	}
+	if err != nil {
+		return err
+	}
+	return json.Unmarshal(raw, v)
 }
 
 // DeleteSession ends the session of the cookie value id.
@@ -356,32 +366,14 @@ func (s *AppStore) DropExpiredSessions(now time.Time) error {
 
 // PutSignIn keeps a sign-in under way, under a hash of its state.
 func (s *AppStore) PutSignIn(state string, in store.SignIn) error {
-	raw, err := json.Marshal(in)
-	if err != nil {
-		return err
-	}
-	return s.tx(func(ctx context.Context, tx pgx.Tx) error {
-		_, err := tx.Exec(ctx, `INSERT INTO app_signins (hash, expires, record) VALUES ($1, $2, $3)
-ON CONFLICT (hash) DO UPDATE SET expires = EXCLUDED.expires, record = EXCLUDED.record`, store.Hash(state), in.Expires, raw)
-		return err
-	})
+	return s.putExpiring("app_signins", state, in.Expires, in)
 }
 
 // TakeSignIn is the sign-in of state, removed so that it is used once
 // (ErrNotFound: none, or it ended by now).
 func (s *AppStore) TakeSignIn(state string, now time.Time) (*store.SignIn, error) {
-	var raw []byte
-	err := s.tx(func(ctx context.Context, tx pgx.Tx) error {
-		return tx.QueryRow(ctx, "DELETE FROM app_signins WHERE hash = $1 RETURNING record", store.Hash(state)).Scan(&raw)
-	})
-	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, store.ErrNotFound
-	}
-	if err != nil {
-		return nil, err
-	}
 	var in store.SignIn
-	if err := json.Unmarshal(raw, &in); err != nil {
+	if err := s.one(&in, "DELETE FROM app_signins WHERE hash = $1 RETURNING record", store.Hash(state)); err != nil {
 		return nil, err
 	}
 	if now.After(in.Expires) {

@@ -8,39 +8,28 @@ import (
 	"github.com/cspimporter/importer/pkg/store"
 )
 
-// followUps asks Partner Center, every Options.FollowUp, where the orders
-// of each bought batch stand until every one is provisioned or failed (as
-// watch --follow-up does for an inbox), so the batch page and the results
-// workbook show it without anyone asking. It stops with the server's
-// context.
+// followUps asks Partner Center (a look every followUpTick) where the
+// orders of each bought batch stand, every Options.FollowUp, until every
+// one is provisioned or failed (as watch --follow-up does for an inbox), so
+// the batch page and the results workbook show it without anyone asking.
 func (s *Server) followUps() {
-	defer s.buying.wg.Done()
-	tick := time.NewTicker(s.o.followUpTick)
-	defer tick.Stop()
-	for {
-		select {
-		case <-s.ctx.Done():
+	all, err := s.o.Store.Batches()
+	if err != nil {
+		s.o.Log.WithError(err).Error("follow-up: the batches could not be read")
+		return
+	}
+	now := s.o.Now()
+	for _, b := range all {
+		if s.ctx.Err() != nil {
 			return
-		case <-tick.C:
 		}
-		all, err := s.o.Store.Batches()
-		if err != nil {
-			s.o.Log.WithError(err).Error("follow-up: the batches could not be read")
+		if !importer.FollowUpDue(b, now, s.o.FollowUp) || !s.takeFollowUp(b.ID, now) {
 			continue
 		}
-		now := s.o.Now()
-		for _, b := range all {
-			if s.ctx.Err() != nil {
-				return
-			}
-			if !importer.FollowUpDue(b, now, s.o.FollowUp) || !s.takeFollowUp(b.ID, now) {
-				continue
-			}
-			_, err := s.followUpBatch(s.ctx, b.ID, store.Entry{Who: "importer", Action: "follow-up", Batch: b.ID})
-			var busy *apiError
-			if err != nil && !(errors.As(err, &busy) && busy.status == 409) {
-				s.o.Log.WithError(err).WithField("batch", b.ID).Warn("follow-up: Partner Center could not be asked; trying again later")
-			}
+		_, err := s.followUpBatch(s.ctx, b.ID, store.Entry{Who: "importer", Action: "follow-up", Batch: b.ID})
+		var busy *apiError
+		if err != nil && !(errors.As(err, &busy) && busy.status == 409) {
+			s.o.Log.WithError(err).WithField("batch", b.ID).Warn("follow-up: Partner Center could not be asked; trying again later")
 		}
 	}
 }

@@ -70,7 +70,7 @@ func (s *Server) startAsking(id string) (*store.Batch, error) {
 // and the batch says why.
 func (s *Server) ask(ctx context.Context, b *store.Batch, e store.Entry) (*store.Batch, error) {
 	v := b.Current()
-	wk, err := s.newWork(b.ID, v.N, v.Files()...)
+	wk, err := s.newWork(b.ID, v.N, v.SheetFile()) // what the core reads; it makes the rest
 	if err != nil {
 		return nil, err
 	}

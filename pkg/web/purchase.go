@@ -129,7 +129,7 @@ func (s *Server) run(b *store.Batch, v *store.Version, p *progress, resumed bool
 			s.o.Log.WithField("batch", b.ID).Errorf("purchase: %s", msg)
 		}
 	}()
-	wk, err := s.newWork(b.ID, v.N, v.Files()...)
+	wk, err := s.newWork(b.ID, v.N, v.SheetFile(), store.FilePlan) // what the core reads; it makes the rest
 	if err != nil {
 		return StatusFailed, nil, importer.Message(err), err
 	}
@@ -199,23 +199,13 @@ func (s *Server) journal(b *store.Batch) string {
 	return filepath.Join(s.o.Data, "journals", b.ID+".journal")
 }
 
-// resumeOrphans, with a shared journal (Options.State), looks every
-// orphanTick for purchases left buying with nobody running them (their
+// resumeOrphans, with a shared journal (Options.State), is a look (every
+// orphanTick) for purchases left buying with nobody running them (their
 // instance died): each is resumed by whichever instance takes its batch's
 // lease first; the others find it held and leave it.
 func (s *Server) resumeOrphans() {
-	defer s.buying.wg.Done()
-	t := time.NewTicker(s.o.orphanTick)
-	defer t.Stop()
-	for {
-		select {
-		case <-s.ctx.Done():
-			return
-		case <-t.C:
-		}
-		if err := s.Resume(); err != nil {
-			s.o.Log.WithError(err).Warn("looking for purchases to resume")
-		}
+	if err := s.Resume(); err != nil {
+		s.o.Log.WithError(err).Warn("looking for purchases to resume")
 	}
 }
 

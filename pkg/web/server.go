@@ -166,17 +166,34 @@ func New(o Options) *Server {
 		if s.o.orphanTick <= 0 {
 			s.o.orphanTick = s.lease()
 		}
-		s.buying.wg.Add(1)
-		go s.resumeOrphans()
+		s.every(s.o.orphanTick, s.resumeOrphans)
 	}
 	if o.FollowUp > 0 && o.Conn != nil {
 		if s.o.followUpTick <= 0 {
 			s.o.followUpTick = min(time.Minute, o.FollowUp)
 		}
-		s.buying.wg.Add(1)
-		go s.followUps()
+		s.every(s.o.followUpTick, s.followUps)
 	}
 	return s
+}
+
+// every runs f every d in the background until the server's context ends
+// (Wait waits for it).
+func (s *Server) every(d time.Duration, f func()) {
+	s.buying.wg.Add(1)
+	go func() {
+		defer s.buying.wg.Done()
+		t := time.NewTicker(d)
+		defer t.Stop()
+		for {
+			select {
+			case <-s.ctx.Done():
+				return
+			case <-t.C:
+				f()
+			}
+		}
+	}()
 }
 
 func (s *Server) routes() {
