@@ -236,7 +236,10 @@ func (j *Journal) retry(f func(context.Context) error) error {
 func transient(err error) bool {
 	var pe *pgconn.PgError
 	if errors.As(err, &pe) {
-		return pe.Code[:2] == "08" || pe.Code == "57P01" || pe.Code == "57P02" || pe.Code == "57P03" || pe.Code == "40001" || pe.Code == "40P01"
+		// 25P03 and 57P05: the server ended a session left idle (a
+		// process paused mid-transaction); nothing of it was kept.
+		return pe.Code[:2] == "08" || pe.Code == "57P01" || pe.Code == "57P02" || pe.Code == "57P03" || pe.Code == "57P05" || pe.Code == "25P03" ||
+			pe.Code == "40001" || pe.Code == "40P01"
 	}
 	var ne net.Error
 	var ce *pgconn.ConnectError

@@ -3,6 +3,7 @@ package pgstate
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"strings"
 	"sync"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/cspimporter/importer/pkg/submit"
 	"github.com/cspimporter/importer/pkg/submit/journaltest"
@@ -303,5 +305,19 @@ func TestTakeoverPastAPausedWrite(t *testing.T) {
 	defer b.Close()
 	if b.token <= a.token || time.Since(start) > 15*time.Second {
 		t.Errorf("token %d after %d, in %s", b.token, a.token, time.Since(start))
+	}
+}
+
+// TestTransient: what is tried again on a new connection (the database
+// away, or a session it ended, as a paused process's idle transaction) and
+// what is an answer.
+func TestTransient(t *testing.T) {
+	for code, want := range map[string]bool{
+		"08006": true, "57P01": true, "57P03": true, "25P03": true, "57P05": true, "40001": true,
+		"23505": false, "28P01": false, "42P01": false,
+	} {
+		if got := transient(fmt.Errorf("write: %w", &pgconn.PgError{Code: code})); got != want {
+			t.Errorf("%s: %v, want %v", code, got, want)
+		}
 	}
 }
